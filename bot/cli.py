@@ -1,0 +1,149 @@
+"""The `tenderbot` command line: run, poll, status.
+
+Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
+2 bad usage, a bad config, or a database that cannot be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot import __version__
+from bot.app import App
+from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
+from bot.daemon import run_daemon
+from bot.status import collect_status, render_status, status_json
+from bot.store import Store, StoreError
+from sources.clock import Clock, SystemClock
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+log = logging.getLogger("tenderbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="config file (default: $TENDERBOT_CONFIG, then ./tenderbot.toml)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug detail"
+    )
+    parser = argparse.ArgumentParser(
+        prog="tenderbot",
+        description="Find UK public-sector contracts a small charity could win, "
+        "and post them to chat.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"tenderbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser(
+        "run",
+        parents=[common],
+        help="the daemon: every source on its schedule, with delivery; stops on SIGINT/SIGTERM",
+    )
+    poll = commands.add_parser(
+        "poll", parents=[common], help="one pass: fetch, store, match, deliver, then exit"
+    )
+    poll.add_argument(
+        "--source",
+        metavar="NAME",
+        action="append",
+        help="poll only this source (repeatable); default: every enabled source",
+    )
+    status = commands.add_parser(
+        "status", parents=[common], help="sources, watermarks, notices stored, outbox depth"
+    )
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _setup_logging(config: Config | None, verbose: bool) -> None:
+    level = "debug" if verbose else (config.bot.log_level if config else "info")
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.DEBUG)
+
+
+async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: TextIO | None) -> int:
+    async with App(config, clock=clock, stdout=stdout) as app:
+        results = await app.poll_many(names)
+        delivery = await app.deliver()
+    failed = [r for r in results if not r.ok]
+    return EXIT_FAILED if failed or delivery.failed else EXIT_OK
+
+
+async def _run(config: Config, clock: Clock, stdout: TextIO | None) -> int:
+    async with App(config, clock=clock, stdout=stdout) as app:
+        await run_daemon(app)
+    return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    clock: Clock | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit code.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+        clock: the clock to use (tests pass a controllable one).
+        stdout: where the console channel and reports print (default: standard output).
+    """
+    args = _parser().parse_args(argv)
+    out = stdout or sys.stdout
+    clock = clock or SystemClock()
+    verbose = bool(getattr(args, "verbose", False))
+    try:
+        config = load_config(find_config_path(getattr(args, "config", None)))
+        _setup_logging(config, verbose)
+        if args.command == "status":
+            return _status(config, clock, out, args.format)
+        check_secrets(config)
+        if args.command == "poll":
+            names = args.source or [s.name for s in config.sources if s.enabled]
+            for name in names:
+                try:
+                    config.source(name)
+                except KeyError:
+                    known = ", ".join(s.name for s in config.sources) or "none configured"
+                    raise ConfigError(
+                        f"{config.path}: --source: no source named {name!r} (sources: {known})"
+                    ) from None
+            return asyncio.run(_poll(config, names, clock, stdout))
+        return asyncio.run(_run(config, clock, stdout))
+    except (ConfigError, StoreError) as exc:
+        print(f"tenderbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _status(config: Config, clock: Clock, out: TextIO, fmt: str) -> int:
+    store = Store(config.bot.database)
+    try:
+        now = clock.now()
+        status = collect_status(config, store, now)
+    finally:
+        store.close()
+    text = status_json(status) if fmt == "json" else render_status(status, config.bot.zone, now)
+    print(text, file=out)
+    return EXIT_OK

@@ -1,0 +1,389 @@
+"""Load and validate the TOML configuration into frozen records.
+
+Every problem is a `ConfigError` reading ``FILE: key: what is wrong``; the CLI turns it into
+exit code 2. Secrets are never in the file: channels name the environment variable that holds
+their token, checked by `check_secrets` at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.durations import parse_duration
+from bot.source_registry import SOURCE_KINDS, default_url
+from sources.base import DEFAULT_USER_AGENT, SourceSettings
+
+CHANNEL_KINDS = ("console", "slack", "telegram")
+MODES = ("instant", "daily", "weekly")
+DEFAULT_CONFIG_NAME = "tenderbot.toml"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid (raised by `load_config`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotConfig:
+    """The `[bot]` table."""
+
+    database: Path
+    timezone: str = "Europe/London"
+    log_level: str = "info"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured timezone."""
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceConfig:
+    """One `[[sources]]` entry: how to reach it (`settings`) and when to poll it."""
+
+    settings: SourceSettings
+    every: timedelta
+    since: timedelta
+    overlap: timedelta
+    enabled: bool = True
+
+    @property
+    def name(self) -> str:
+        """The source's unique name."""
+        return self.settings.name
+
+    @property
+    def kind(self) -> str:
+        """The source kind, e.g. ``contracts_finder``."""
+        return self.settings.kind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelConfig:
+    """One `[[channels]]` entry."""
+
+    name: str
+    kind: str
+    token_env: str | None = None
+    channel: str | None = None
+    chat_id: str | None = None
+    api_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubscriptionConfig:
+    """One `[[subscriptions]]` entry; `name` is its stable key in the outbox."""
+
+    name: str
+    channel: str
+    rules: tuple[str, ...] = ()
+    mode: str = "instant"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The whole configuration, as loaded from `path`."""
+
+    path: Path
+    bot: BotConfig
+    sources: tuple[SourceConfig, ...]
+    channels: tuple[ChannelConfig, ...]
+    subscriptions: tuple[SubscriptionConfig, ...]
+
+    def channel(self, name: str) -> ChannelConfig:
+        """The channel called `name`.
+
+        Raises:
+            KeyError: no channel has that name.
+        """
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise KeyError(name)
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called `name`.
+
+        Raises:
+            KeyError: no source has that name.
+        """
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+class _Table:
+    """Reads one TOML table with type checks, remembering which keys were used."""
+
+    def __init__(self, file: Path, where: str, data: object) -> None:
+        self.file = file
+        self.where = where
+        if not isinstance(data, Mapping):
+            raise self.error("", f"expected a table, got {_type_name(data)}")
+        self.data: Mapping[str, Any] = data
+        self.used: set[str] = set()
+
+    def error(self, key: str, what: str) -> ConfigError:
+        path = f"{self.where}.{key}" if self.where and key else (self.where or key)
+        return ConfigError(f"{self.file}: {path}: {what}")
+
+    def get(self, key: str, kind: type[T], default: T | None = None) -> T | None:
+        self.used.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.error(key, f"expected {kind.__name__}, got {_type_name(value)}")
+        return value
+
+    def require(self, key: str, kind: type[T]) -> T:
+        value = self.get(key, kind)
+        if value is None:
+            raise self.error(key, "is required")
+        return value
+
+    def text(self, key: str, default: str | None = None) -> str | None:
+        value = self.get(key, str, default)
+        if value is not None and not value.strip():
+            raise self.error(key, "must not be empty")
+        return value
+
+    def duration(self, key: str, default: str) -> timedelta:
+        text = self.get(key, str, default) or default
+        try:
+            return parse_duration(text)
+        except ValueError as exc:
+            raise self.error(key, str(exc)) from None
+
+    def positive_int(self, key: str, default: int, *, minimum: int = 1) -> int:
+        value = self.get(key, int, default)
+        assert value is not None
+        if value < minimum:
+            raise self.error(key, f"must be at least {minimum}, got {value}")
+        return value
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.error(unknown[0], "unknown key")
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true/false",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _array(file: Path, root: Mapping[str, Any], key: str) -> list[object]:
+    value = root.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{file}: {key}: expected an array of tables ([[{key}]])")
+    return value
+
+
+def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
+    table = _Table(file, "bot", root.get("bot", {}))
+    database = table.text("database", "tenderbot.db") or "tenderbot.db"
+    timezone = table.text("timezone", "Europe/London") or "Europe/London"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise table.error("timezone", f"unknown timezone {timezone!r}") from None
+    log_level = (table.text("log_level", "info") or "info").lower()
+    if log_level not in LOG_LEVELS:
+        raise table.error("log_level", f"must be one of {', '.join(LOG_LEVELS)}")
+    table.finish()
+    path = Path(database).expanduser()
+    if not path.is_absolute():
+        path = file.resolve().parent / path
+    return BotConfig(database=path, timezone=timezone, log_level=log_level)
+
+
+def _load_source(file: Path, index: int, data: object, user_agent: str) -> SourceConfig:
+    table = _Table(file, f"sources[{index}]", data)
+    name = table.require("name", str).strip()
+    if not name:
+        raise table.error("name", "must not be empty")
+    table.where = f"sources[{index}] ({name})"
+    kind = table.require("kind", str)
+    if kind not in SOURCE_KINDS:
+        known = ", ".join(sorted(SOURCE_KINDS))
+        raise table.error("kind", f"unknown source kind {kind!r} (available: {known})")
+    url = table.text("url", default_url(kind))
+    if not url or not url.startswith(("http://", "https://")):
+        raise table.error("url", f"must be an http(s) URL, got {url!r}")
+    timeout = table.duration("timeout", "30s")
+    settings = SourceSettings(
+        name=name,
+        kind=kind,
+        url=url,
+        timeout=timeout.total_seconds(),
+        retries=table.positive_int("retries", 3, minimum=0),
+        backoff=table.duration("backoff", "2s").total_seconds(),
+        max_bytes=table.positive_int("max_bytes", 20 * 1024 * 1024, minimum=1024),
+        page_size=table.positive_int("page_size", 100),
+        max_pages=table.positive_int("max_pages", 500),
+        user_agent=user_agent,
+    )
+    source = SourceConfig(
+        settings=settings,
+        every=table.duration("every", "10m"),
+        since=table.duration("since", "1d"),
+        overlap=table.duration("overlap", "1h"),
+        enabled=bool(table.get("enabled", bool, True)),
+    )
+    table.finish()
+    return source
+
+
+def _load_channel(file: Path, index: int, data: object) -> ChannelConfig:
+    table = _Table(file, f"channels[{index}]", data)
+    name = table.require("name", str).strip()
+    if not name:
+        raise table.error("name", "must not be empty")
+    table.where = f"channels[{index}] ({name})"
+    kind = table.require("kind", str)
+    if kind not in CHANNEL_KINDS:
+        raise table.error("kind", f"must be one of {', '.join(CHANNEL_KINDS)}, got {kind!r}")
+    token_env = table.text("token_env")
+    channel = table.text("channel")
+    table.used.add("chat_id")
+    raw_chat_id = table.data.get("chat_id")
+    if raw_chat_id is not None and (
+        isinstance(raw_chat_id, bool) or not isinstance(raw_chat_id, str | int)
+    ):
+        raise table.error("chat_id", f"expected a string or integer, got {_type_name(raw_chat_id)}")
+    chat_id = None if raw_chat_id is None else str(raw_chat_id)
+    api_url = table.text("api_url")
+    if api_url is not None and not api_url.startswith(("http://", "https://")):
+        raise table.error("api_url", f"must be an http(s) URL, got {api_url!r}")
+    if kind in ("slack", "telegram") and token_env is None:
+        raise table.error("token_env", f"is required for a {kind} channel (the variable's name)")
+    if kind == "slack" and channel is None:
+        raise table.error("channel", "is required for a slack channel (a channel id)")
+    if kind == "telegram" and chat_id is None:
+        raise table.error("chat_id", "is required for a telegram channel")
+    table.finish()
+    return ChannelConfig(
+        name=name, kind=kind, token_env=token_env, channel=channel, chat_id=chat_id, api_url=api_url
+    )
+
+
+def _load_subscription(
+    file: Path, index: int, data: object, channels: Mapping[str, ChannelConfig]
+) -> SubscriptionConfig:
+    table = _Table(file, f"subscriptions[{index}]", data)
+    channel = table.require("channel", str)
+    if channel not in channels:
+        known = ", ".join(sorted(channels)) or "none are configured"
+        raise table.error("channel", f"no channel named {channel!r} (channels: {known})")
+    rules = table.get("rules", list, [])
+    assert rules is not None
+    if not all(isinstance(r, str) and r.strip() for r in rules):
+        raise table.error("rules", "expected an array of rule-set names or file paths")
+    mode = table.text("mode", "instant") or "instant"
+    if mode not in MODES:
+        raise table.error("mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
+    default_name = f"{channel}:{','.join(rules) or '*'}:{mode}"
+    name = table.text("name", default_name) or default_name
+    table.finish()
+    return SubscriptionConfig(name=name, channel=channel, rules=tuple(rules), mode=mode)
+
+
+def _unique(file: Path, what: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ConfigError(f"{file}: {what}[{index}].name: {name!r} is used twice")
+        seen.add(name)
+
+
+def parse_config(text: str, file: Path) -> Config:
+    """Validate configuration `text` read from `file` (used in messages and for paths).
+
+    Raises:
+        ConfigError: the text is not valid TOML or breaks a rule of the schema.
+    """
+    try:
+        root = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    allowed = {"bot", "sources", "channels", "subscriptions"}
+    for key in root:
+        if key not in allowed:
+            raise ConfigError(f"{file}: {key}: unknown key")
+    bot = _load_bot(file, root)
+    sources = tuple(
+        _load_source(file, i, data, DEFAULT_USER_AGENT)
+        for i, data in enumerate(_array(file, root, "sources"))
+    )
+    channels = tuple(
+        _load_channel(file, i, data) for i, data in enumerate(_array(file, root, "channels"))
+    )
+    _unique(file, "sources", [s.name for s in sources])
+    _unique(file, "channels", [c.name for c in channels])
+    by_name = {c.name: c for c in channels}
+    subscriptions = tuple(
+        _load_subscription(file, i, data, by_name)
+        for i, data in enumerate(_array(file, root, "subscriptions"))
+    )
+    _unique(file, "subscriptions", [s.name for s in subscriptions])
+    return Config(
+        path=file, bot=bot, sources=sources, channels=channels, subscriptions=subscriptions
+    )
+
+
+def find_config_path(explicit: str | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The config to use: `--config`, else ``$TENDERBOT_CONFIG``, else ``./tenderbot.toml``."""
+    env = os.environ if environ is None else environ
+    return Path(explicit or env.get("TENDERBOT_CONFIG") or DEFAULT_CONFIG_NAME)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the configuration file at `path`.
+
+    Raises:
+        ConfigError: the file cannot be read or is invalid.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file (pass --config FILE, set TENDERBOT_CONFIG, "
+            f"or copy config.example.toml to {DEFAULT_CONFIG_NAME})"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(text, path)
+
+
+def check_secrets(config: Config, environ: Mapping[str, str] | None = None) -> None:
+    """Check that every channel's token variable is set and non-empty.
+
+    Raises:
+        ConfigError: naming the channel and the missing variable (never the value).
+    """
+    env = os.environ if environ is None else environ
+    for channel in config.channels:
+        if channel.token_env and not env.get(channel.token_env, "").strip():
+            raise ConfigError(
+                f"{config.path}: channels ({channel.name}).token_env: environment variable "
+                f"{channel.token_env} is not set"
+            )

@@ -1,0 +1,65 @@
+"""The console channel: one readable block of plain text per alert on standard output."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import datetime
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.alerts import Alert
+from bot.events import UPDATED
+from bot.formatting import format_deadline, format_place, format_stage, format_value
+from bot.notifiers import SendError
+
+# Feed text is untrusted: terminal escape sequences and other control characters must not
+# reach the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """Feed text made safe for a terminal, on one line."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
+    """The block printed for one alert."""
+    notice = alert.notice
+    label = "UPDATED" if alert.kind == UPDATED else "NEW"
+    lines = [
+        f"== {label}: {plain(notice.title)}",
+        f"   Buyer:    {plain(notice.buyer) or 'not stated'}",
+        f"   Value:    {format_value(notice)}",
+        f"   Deadline: {format_deadline(notice, now, zone)}",
+        f"   Region:   {plain(format_place(notice))}",
+        f"   Stage:    {format_stage(notice)}",
+        f"   Link:     {plain(notice.url or 'not given')}",
+    ]
+    if notice.portal_url:
+        lines.append(f"   Bid at:   {plain(notice.portal_url)}")
+    if alert.reasons:
+        lines.append(f"   Why:      {plain('; '.join(alert.reasons))}")
+    lines.append(f"   Id:       {plain(notice.source)} {plain(notice.id)}")
+    return "\n".join(lines) + "\n"
+
+
+class ConsoleNotifier:
+    """Writes alerts to a text stream (standard output by default)."""
+
+    def __init__(self, zone: ZoneInfo, stream: TextIO | None = None) -> None:
+        self._zone = zone
+        self._stream = stream
+
+    async def send(self, alert: Alert, *, now: datetime) -> None:
+        """Print one alert and flush, so a crash right after loses nothing already shown.
+
+        Raises:
+            SendError: the stream is closed or broken (not retryable).
+        """
+        stream = self._stream or sys.stdout
+        try:
+            stream.write(render(alert, now=now, zone=self._zone) + "\n")
+            stream.flush()
+        except (OSError, ValueError) as exc:
+            raise SendError(f"console: cannot write: {exc}", retryable=False) from exc

@@ -1,0 +1,116 @@
+"""One pass over one source: fetch pages, store each in one transaction, queue alerts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.config import SourceConfig
+from bot.outbox import Outbox
+from bot.routing import Router
+from bot.store import Store
+from sources.base import Source
+from sources.clock import Clock
+from sources.errors import SourceError, ThrottledError
+
+log = logging.getLogger("tenderbot.poll")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollResult:
+    """What one pass over a source did."""
+
+    source: str
+    pages: int = 0
+    notices: int = 0
+    new: int = 0
+    updated: int = 0
+    queued: int = 0
+    problems: int = 0
+    error: str | None = None
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the pass completed (a skipped pass is not a failure)."""
+        return self.error is None
+
+
+async def poll_source(
+    config: SourceConfig,
+    source: Source,
+    *,
+    store: Store,
+    outbox: Outbox,
+    router: Router,
+    clock: Clock,
+) -> PollResult:
+    """Run one pass over `source` and return what it did.
+
+    The watermark moves only when every page was fetched and stored; a failure leaves it
+    where it was so the next pass fetches everything again (stored notices are not repeated).
+    Source errors are recorded and reported, never raised.
+    """
+    name = config.name
+    started = clock.now()
+    state = store.source_state(name)
+    if state.throttled_until is not None and started < state.throttled_until:
+        wait = (state.throttled_until - started).total_seconds()
+        log.info("%s: throttled by the publisher; next try in %.0fs", name, wait)
+        return PollResult(source=name, skipped=f"throttled for {wait:.0f}s more")
+    since = (
+        state.watermark - config.overlap
+        if state.watermark is not None
+        else started - config.since
+    )
+    with store.transaction():
+        store.record_attempt(name, started)
+    pages = notices = new = updated = queued = problems = 0
+    try:
+        async for page in source.pages(since):
+            for problem in page.problems:
+                log.warning("%s (skipped)", problem)
+            now = clock.now()
+            with store.transaction():
+                events = store.save_notices(page.notices, now)
+                for event in events:
+                    for route in router.route(event):
+                        queued += outbox.enqueue(
+                            event,
+                            subscription=route.subscription.name,
+                            channel=route.subscription.channel,
+                            reasons=route.reasons,
+                            now=now,
+                        )
+            pages += 1
+            notices += len(page.notices)
+            problems += len(page.problems)
+            new += sum(e.kind == "new" for e in events)
+            updated += sum(e.kind == "updated" for e in events)
+    except ThrottledError as exc:
+        until = clock.now() + timedelta(seconds=exc.retry_after)
+        with store.transaction():
+            store.record_failure(name, str(exc), now=clock.now(), throttled_until=until)
+        log.warning("%s", exc)
+        return PollResult(source=name, pages=pages, notices=notices, error=str(exc))
+    except SourceError as exc:
+        with store.transaction():
+            store.record_failure(name, str(exc), now=clock.now())
+        log.error("%s", exc)
+        return PollResult(source=name, pages=pages, notices=notices, error=str(exc))
+    with store.transaction():
+        store.record_success(name, watermark=started, now=clock.now(), notices=notices)
+    log.info(
+        "%s: %d page(s), %d notice(s): %d new, %d updated, %d alert(s) queued, %d skipped",
+        name, pages, notices, new, updated, queued, problems,
+    )
+    return PollResult(
+        source=name,
+        pages=pages,
+        notices=notices,
+        new=new,
+        updated=updated,
+        queued=queued,
+        problems=problems,
+    )

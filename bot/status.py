@@ -1,0 +1,101 @@
+"""`tenderbot status`: what each source and channel is doing, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.durations import format_duration
+from bot.outbox import Outbox
+from bot.store import Store
+
+
+def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any]:
+    """Status as plain data: per-source state, notices stored, outbox depth, paused channels."""
+    sources = []
+    for source in config.sources:
+        state = store.source_state(source.name)
+        sources.append(
+            {
+                "name": source.name,
+                "kind": source.kind,
+                "enabled": source.enabled,
+                "every": format_duration(source.every),
+                "last_attempt": _iso(state.last_attempt),
+                "last_success": _iso(state.last_success),
+                "last_error": state.last_error,
+                "last_error_at": _iso(state.last_error_at),
+                "consecutive_failures": state.consecutive_failures,
+                "throttled_until": _iso(state.throttled_until),
+                "watermark": _iso(state.watermark),
+                "notices_stored": store.count_notices(source.name),
+            }
+        )
+    outbox = Outbox(store)
+    depth = outbox.depth()
+    return {
+        "database": str(config.bot.database),
+        "sources": sources,
+        "notices_stored": store.count_notices(),
+        "outbox": {"pending": depth.total, "by_channel": depth.pending},
+        "alerts_sent": outbox.count_sent(),
+        "paused_channels": [],
+        "as_of": now.isoformat(),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _when(text: str | None, zone: ZoneInfo, now: datetime) -> str:
+    if text is None:
+        return "never"
+    moment = datetime.fromisoformat(text)
+    local = moment.astimezone(zone)
+    delta = now - moment
+    if delta.total_seconds() >= 0:
+        ago = format_duration(delta) + " ago" if delta.total_seconds() >= 1 else "just now"
+    else:
+        ago = "in " + format_duration(-delta)
+    return f"{local:%Y-%m-%d %H:%M:%S %Z} ({ago})"
+
+
+def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
+    """Status as readable text."""
+    lines = [f"Database: {status['database']}", "", "Sources:"]
+    if not status["sources"]:
+        lines.append("  (none configured)")
+    for source in status["sources"]:
+        flag = "" if source["enabled"] else ", disabled"
+        lines.append(f"  {source['name']} ({source['kind']}, every {source['every']}{flag})")
+        lines.append(f"    last success:  {_when(source['last_success'], zone, now)}")
+        if source["last_error"]:
+            failures = source["consecutive_failures"]
+            lines.append(f"    last error:    {_when(source['last_error_at'], zone, now)}")
+            lines.append(f"                   {source['last_error']}")
+            lines.append(f"    failing:       {failures} pass(es) in a row" if failures else
+                         "    failing:       no (recovered since)")
+        else:
+            lines.append("    last error:    none")
+        if source["throttled_until"]:
+            lines.append(f"    throttled:     until {_when(source['throttled_until'], zone, now)}")
+        lines.append(f"    watermark:     {_when(source['watermark'], zone, now)}")
+        lines.append(f"    notices:       {source['notices_stored']} stored")
+    lines.append("")
+    lines.append(f"Notices stored: {status['notices_stored']}")
+    by_channel = ", ".join(f"{k}: {v}" for k, v in sorted(status["outbox"]["by_channel"].items()))
+    pending = status["outbox"]["pending"]
+    lines.append(f"Outbox: {pending} pending" + (f" ({by_channel})" if by_channel else ""))
+    lines.append(f"Alerts sent: {status['alerts_sent']}")
+    paused = status["paused_channels"]
+    lines.append("Paused channels: " + (", ".join(paused) if paused else "none"))
+    return "\n".join(lines)
+
+
+def status_json(status: dict[str, Any]) -> str:
+    """Status as indented JSON."""
+    return json.dumps(status, indent=2)

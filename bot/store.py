@@ -1,0 +1,339 @@
+"""SQLite storage: notices and their versions, events, the outbox table, and per-source state.
+
+One connection, WAL mode, schema migrations by ``PRAGMA user_version``. Writes happen inside
+`Store.transaction()`: a page of notices, its events and its outbox rows commit together or
+not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.events import NEW, UPDATED, Event
+from sources.notice import Notice, notice_from_dict, notice_to_dict
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE notices (
+        source TEXT NOT NULL,
+        id TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        release_date TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        versions INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (source, id)
+    );
+    CREATE TABLE notice_versions (
+        source TEXT NOT NULL,
+        id TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        release_date TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        stored_at TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (source, id, release_id)
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        previous_release_id TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        event_id INTEGER NOT NULL REFERENCES events(id),
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        due_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT,
+        UNIQUE (subscription, source, notice_id, kind, release_id)
+    );
+    CREATE INDEX outbox_due ON outbox (status, due_at);
+    CREATE TABLE source_state (
+        source TEXT PRIMARY KEY,
+        watermark TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        throttled_until TEXT,
+        notices_last_pass INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+)
+
+
+class StoreError(Exception):
+    """The database cannot be opened or is from a newer tenderbot (raised by `Store`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceState:
+    """What the store remembers about one source between passes."""
+
+    source: str
+    watermark: datetime | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_failures: int = 0
+    throttled_until: datetime | None = None
+    notices_last_pass: int = 0
+
+
+def to_text(moment: datetime | None) -> str | None:
+    """Store a datetime as ISO 8601 text in UTC (None stays None)."""
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def from_text(text: str | None) -> datetime | None:
+    """Read a datetime written by `to_text`."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+class Store:
+    """The SQLite database behind the daemon."""
+
+    def __init__(self, path: Path | str) -> None:
+        """Open (creating if needed) and migrate the database at `path`.
+
+        Raises:
+            StoreError: the file cannot be opened or its schema is newer than this program.
+        """
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{path}: cannot open database: {exc}") from None
+
+    def _migrate(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: database schema {version} is newer than this tenderbot "
+                f"understands ({len(MIGRATIONS)}); upgrade tenderbot"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction: all of it commits, or none of it."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def save_notices(self, notices: Sequence[Notice], now: datetime) -> list[Event]:
+        """Store a batch of notices (call inside `transaction`) and return the events it makes.
+
+        A notice seen for the first time gives one `new` event (for its newest release in the
+        batch); a known notice with a newer release gives one `updated` event; a release
+        already stored, or older than the stored one, is kept in the history with no event.
+        """
+        stamp = to_text(now)
+        first_seen: set[tuple[str, str]] = set()
+        previous: dict[tuple[str, str], str] = {}
+        changed: dict[tuple[str, str], Notice] = {}
+        for notice in sorted(notices, key=lambda n: (n.release_date, n.release_id)):
+            key = (notice.source, notice.id)
+            known = self.db.execute(
+                "SELECT 1 FROM notice_versions WHERE source = ? AND id = ? AND release_id = ?",
+                (notice.source, notice.id, notice.release_id),
+            ).fetchone()
+            if known:
+                continue
+            self.db.execute(
+                "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    notice.source,
+                    notice.id,
+                    notice.release_id,
+                    to_text(notice.release_date),
+                    notice.stage,
+                    stamp,
+                    json.dumps(notice_to_dict(notice), ensure_ascii=False),
+                ),
+            )
+            current = self.db.execute(
+                "SELECT release_id, release_date FROM notices WHERE source = ? AND id = ?",
+                key,
+            ).fetchone()
+            if current is None:
+                self.db.execute(
+                    "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                    (*key, notice.release_id, to_text(notice.release_date), notice.stage,
+                     stamp, stamp),
+                )
+                first_seen.add(key)
+                changed[key] = notice
+                continue
+            self.db.execute(
+                "UPDATE notices SET versions = versions + 1 WHERE source = ? AND id = ?", key
+            )
+            if notice.release_date < datetime.fromisoformat(current["release_date"]):
+                continue
+            self.db.execute(
+                "UPDATE notices SET release_id = ?, release_date = ?, stage = ?, updated_at = ? "
+                "WHERE source = ? AND id = ?",
+                (notice.release_id, to_text(notice.release_date), notice.stage, stamp, *key),
+            )
+            previous.setdefault(key, current["release_id"])
+            changed[key] = notice
+        events = []
+        for key, notice in changed.items():
+            kind = NEW if key in first_seen else UPDATED
+            prior = None if key in first_seen else previous.get(key)
+            cursor = self.db.execute(
+                "INSERT INTO events (kind, source, notice_id, release_id, previous_release_id, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (kind, *key, notice.release_id, prior, stamp),
+            )
+            assert cursor.lastrowid is not None
+            events.append(
+                Event(
+                    id=cursor.lastrowid,
+                    kind=kind,
+                    notice=notice,
+                    previous_release_id=prior,
+                    created_at=now,
+                )
+            )
+        return events
+
+    def notice(self, source: str, notice_id: str, release_id: str | None = None) -> Notice | None:
+        """A stored notice: the given release, or its current one."""
+        if release_id is None:
+            row = self.db.execute(
+                "SELECT release_id FROM notices WHERE source = ? AND id = ?", (source, notice_id)
+            ).fetchone()
+            if row is None:
+                return None
+            release_id = str(row["release_id"])
+        row = self.db.execute(
+            "SELECT data FROM notice_versions WHERE source = ? AND id = ? AND release_id = ?",
+            (source, notice_id, release_id),
+        ).fetchone()
+        return None if row is None else notice_from_dict(json.loads(row["data"]))
+
+    def current_notices(self, since: datetime | None = None) -> Iterator[Notice]:
+        """Every stored notice at its current release, newest first, optionally since a date."""
+        rows = self.db.execute(
+            "SELECT v.data FROM notices n JOIN notice_versions v "
+            "ON v.source = n.source AND v.id = n.id AND v.release_id = n.release_id "
+            "WHERE n.release_date >= ? ORDER BY n.release_date DESC",
+            (to_text(since) or "",),
+        ).fetchall()
+        for row in rows:
+            yield notice_from_dict(json.loads(row["data"]))
+
+    def count_notices(self, source: str | None = None) -> int:
+        """How many distinct notices are stored (for one source, or all)."""
+        if source is None:
+            row = self.db.execute("SELECT COUNT(*) FROM notices").fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT COUNT(*) FROM notices WHERE source = ?", (source,)
+            ).fetchone()
+        return int(row[0])
+
+    def count_versions(self, source: str, notice_id: str) -> int:
+        """How many distinct releases of one notice are stored."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM notice_versions WHERE source = ? AND id = ?",
+            (source, notice_id),
+        ).fetchone()
+        return int(row[0])
+
+    def source_state(self, source: str) -> SourceState:
+        """What is remembered about `source` (defaults for a source never polled)."""
+        row = self.db.execute("SELECT * FROM source_state WHERE source = ?", (source,)).fetchone()
+        if row is None:
+            return SourceState(source=source)
+        return SourceState(
+            source=source,
+            watermark=from_text(row["watermark"]),
+            last_attempt=from_text(row["last_attempt"]),
+            last_success=from_text(row["last_success"]),
+            last_error=row["last_error"],
+            last_error_at=from_text(row["last_error_at"]),
+            consecutive_failures=int(row["consecutive_failures"]),
+            throttled_until=from_text(row["throttled_until"]),
+            notices_last_pass=int(row["notices_last_pass"]),
+        )
+
+    def _upsert_state(self, source: str, **fields: object) -> None:
+        self.db.execute("INSERT OR IGNORE INTO source_state (source) VALUES (?)", (source,))
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.db.execute(
+            f"UPDATE source_state SET {assignments} WHERE source = ?",
+            (*fields.values(), source),
+        )
+
+    def record_attempt(self, source: str, now: datetime) -> None:
+        """Note that a pass over `source` started (call inside `transaction`)."""
+        self._upsert_state(source, last_attempt=to_text(now))
+
+    def record_success(
+        self, source: str, *, watermark: datetime, now: datetime, notices: int
+    ) -> None:
+        """Move the watermark after a complete pass (call inside `transaction`)."""
+        self._upsert_state(
+            source,
+            watermark=to_text(watermark),
+            last_success=to_text(now),
+            consecutive_failures=0,
+            throttled_until=None,
+            notices_last_pass=notices,
+        )
+
+    def record_failure(
+        self, source: str, error: str, *, now: datetime, throttled_until: datetime | None = None
+    ) -> None:
+        """Record a failed pass; the watermark stays where it was (call inside `transaction`)."""
+        self.db.execute("INSERT OR IGNORE INTO source_state (source) VALUES (?)", (source,))
+        self.db.execute(
+            "UPDATE source_state SET last_error = ?, last_error_at = ?, throttled_until = ?, "
+            "consecutive_failures = consecutive_failures + 1 WHERE source = ?",
+            (error, to_text(now), to_text(throttled_until), source),
+        )

@@ -1,0 +1,57 @@
+"""What every source adapter shares: its settings, the page it yields, and its interface."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sources.errors import Problem
+from sources.notice import Notice
+
+DEFAULT_USER_AGENT = "tenderbot/0.1 (+https://github.com/tenderbot/tenderbot)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceSettings:
+    """How to reach one configured source.
+
+    `options` holds the kind-specific keys from the config, already validated by the kind.
+    """
+
+    name: str
+    kind: str
+    url: str
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 2.0
+    backoff_cap: float = 60.0
+    max_bytes: int = 20 * 1024 * 1024
+    page_size: int = 100
+    max_pages: int = 500
+    user_agent: str = DEFAULT_USER_AGENT
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One fetched page: the notices it held and the records that had to be skipped."""
+
+    url: str
+    notices: tuple[Notice, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+class Source(Protocol):
+    """A configured source: yields pages of notices published since a given time."""
+
+    settings: SourceSettings
+
+    def pages(self, since: datetime) -> AsyncIterator[Page]:
+        """Fetch every page of notices published at or after `since`, one request at a time.
+
+        Raises:
+            sources.errors.SourceError: the pass cannot go on (throttled, unreachable, bad data).
+        """
+        ...

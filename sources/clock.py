@@ -1,0 +1,31 @@
+"""Time as a dependency: the real clock, and the seam tests use to drive time without sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Tells the time and waits; everything time-dependent takes one of these."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait for `seconds`."""
+        ...
+
+
+class SystemClock:
+    """The wall clock and real `asyncio.sleep`."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait for `seconds` of real time."""
+        await asyncio.sleep(max(0.0, seconds))

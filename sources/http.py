@@ -1,0 +1,165 @@
+"""The one HTTP seam for sources: GET with timeouts, a size cap, throttling and retries."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from sources.base import SourceSettings
+from sources.clock import Clock
+from sources.errors import FetchError, PayloadError, ThrottledError
+
+log = logging.getLogger("tenderbot.sources")
+
+THROTTLE_STATUSES = frozenset({403, 429})
+DEFAULT_THROTTLE_SECONDS = 300.0
+"""Contracts Finder asks clients it throttles to wait five minutes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response:
+    """A completed response whose body is within the size cap."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+def retry_after_seconds(value: str | None, clock: Clock) -> float | None:
+    """Read a `Retry-After` header: delta-seconds or an HTTP date; None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - clock.now()).total_seconds())
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect ({exc or type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc or 'connection failed'}"
+
+
+class HttpFetcher:
+    """Fetches URLs for one source with its timeout, size cap and retry policy.
+
+    Throttling (HTTP 403 or 429) is never retried here: it raises `ThrottledError` so the
+    pass ends and the caller waits. Server errors, timeouts and dropped connections are
+    retried with capped exponential backoff and jitter; each failed attempt is logged as
+    one line.
+    """
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._settings = settings
+        self._client = client
+        self._clock = clock
+        self._rng = rng or random.Random()
+
+    def backoff_delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number `attempt` (1-based), jittered by up to 25%."""
+        base = min(self._settings.backoff_cap, self._settings.backoff * 2 ** (attempt - 1))
+        return base * (1 + self._rng.uniform(0, 0.25))
+
+    async def get(self, url: str, *, params: dict[str, str] | None = None) -> Response:
+        """GET `url`, retrying transient failures.
+
+        Raises:
+            ThrottledError: the server answered 403 or 429.
+            FetchError: a network error or HTTP error persisted after every retry.
+            PayloadError: the body is larger than the configured cap.
+        """
+        name = self._settings.name
+        attempts = self._settings.retries + 1
+        for attempt in range(1, attempts + 1):
+            request = self._client.build_request("GET", url, params=params)
+            where = f"GET {request.url}"
+            try:
+                response = await self._send(request, where)
+            except httpx.HTTPError as exc:
+                problem = _describe(exc)
+            else:
+                if response.status in THROTTLE_STATUSES:
+                    wait = retry_after_seconds(response.headers.get("Retry-After"), self._clock)
+                    wait = DEFAULT_THROTTLE_SECONDS if wait is None else wait
+                    raise ThrottledError(
+                        name,
+                        where,
+                        f"throttled (HTTP {response.status}); waiting {wait:.0f}s before next try",
+                        retry_after=wait,
+                    )
+                if response.status < 400:
+                    return response
+                problem = f"HTTP {response.status}"
+                if response.status < 500:
+                    raise FetchError(name, where, problem)
+            if attempt == attempts:
+                raise FetchError(name, where, f"{problem} (gave up after {attempts} attempts)")
+            delay = self.backoff_delay(attempt)
+            log.warning(
+                "%s: %s: %s; retry %d of %d in %.0fs",
+                name,
+                where,
+                problem,
+                attempt,
+                attempts - 1,
+                delay,
+            )
+            await self._clock.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(self, request: httpx.Request, where: str) -> Response:
+        cap = self._settings.max_bytes
+        response = await self._client.send(request, stream=True)
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise PayloadError(
+                    self._settings.name, where, f"response of {declared} bytes exceeds {cap}"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise PayloadError(
+                        self._settings.name, where, f"response exceeds the {cap}-byte cap"
+                    )
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return Response(
+            url=str(request.url),
+            status=response.status_code,
+            headers=response.headers,
+            body=b"".join(chunks),
+        )
+
+
+def make_client(settings: SourceSettings) -> httpx.AsyncClient:
+    """An HTTP client configured for `settings`: timeout, User-Agent, no cookies kept."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.timeout),
+        headers={"User-Agent": settings.user_agent},
+        follow_redirects=True,
+    )

@@ -1,0 +1,85 @@
+"""Turn publisher text (entities, stray markup, mojibake, ragged whitespace) into plain text."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_BLOCK_TAGS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5"})
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_SPACES = re.compile(r"[^\S\n]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of an HTML fragment, with line breaks at block boundaries."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _strip_markup(text: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(text)
+    extractor.close()
+    return "".join(extractor.parts)
+
+
+def _repair_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    try:
+        return run.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return run
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as Windows-1252 (``â€™`` back to ``’``).
+
+    Only runs of non-ASCII characters that decode cleanly are changed, so genuine accented
+    text such as ``café`` is left alone.
+    """
+    return _NON_ASCII_RUN.sub(_repair_run, text)
+
+
+def clean_text(text: str | None, *, multiline: bool = False) -> str:
+    """Return publisher text as clean plain text.
+
+    HTML entities are decoded (also double-encoded ones such as ``&amp;apos;``), markup is
+    dropped, mojibake is repaired, and whitespace is normalised: one line for titles, or
+    paragraphs separated by one blank line when `multiline` is true.
+
+    Args:
+        text: the raw text; None gives "".
+        multiline: keep line breaks (for descriptions) instead of folding to one line.
+    """
+    if not text:
+        return ""
+    if _TAG.search(text):
+        text = _strip_markup(text)
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    text = repair_mojibake(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
+    if not multiline:
+        return " ".join(text.split())
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
