@@ -88,7 +88,9 @@ class App:
         except Exception as exc:  # a job boundary: a bug in one source must not stop others
             log.exception("%s: pass failed unexpectedly", name)
             with self.store.transaction():
-                self.store.record_failure(name, f"{name}: internal error: {exc!r}", now=self.clock.now())
+                self.store.record_failure(
+                    name, f"{name}: internal error: {exc!r}", now=self.clock.now()
+                )
             return PollResult(source=name, error=f"internal error: {exc!r}")
 
     async def poll_many(self, names: Sequence[str]) -> list[PollResult]:
@@ -98,6 +100,4 @@ class App:
     async def deliver(self) -> DeliveryResult:
         """Send whatever is due in the outbox (one delivery round at a time)."""
         async with self._delivery_lock:
-            return await deliver_due(
-                self.config.channels, self.notifiers, self.outbox, self.clock
-            )
+            return await deliver_due(self.config.channels, self.notifiers, self.outbox, self.clock)

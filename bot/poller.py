@@ -60,9 +60,7 @@ async def poll_source(
         log.info("%s: throttled by the publisher; next try in %.0fs", name, wait)
         return PollResult(source=name, skipped=f"throttled for {wait:.0f}s more")
     since = (
-        state.watermark - config.overlap
-        if state.watermark is not None
-        else started - config.since
+        state.watermark - config.overlap if state.watermark is not None else started - config.since
     )
     with store.transaction():
         store.record_attempt(name, started)
@@ -103,7 +101,13 @@ async def poll_source(
         store.record_success(name, watermark=started, now=clock.now(), notices=notices)
     log.info(
         "%s: %d page(s), %d notice(s): %d new, %d updated, %d alert(s) queued, %d skipped",
-        name, pages, notices, new, updated, queued, problems,
+        name,
+        pages,
+        notices,
+        new,
+        updated,
+        queued,
+        problems,
     )
     return PollResult(
         source=name,

@@ -40,7 +40,7 @@ class Router:
             if subscription.mode != "instant":
                 raise ConfigError(
                     f"{config.path}: subscriptions[{index}].mode: {subscription.mode!r} digests "
-                    "are not available in this version yet; use mode = \"instant\""
+                    'are not available in this version yet; use mode = "instant"'
                 )
         self._subscriptions: Sequence[SubscriptionConfig] = config.subscriptions
 

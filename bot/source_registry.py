@@ -1,5 +1,7 @@
-"""Which source kinds exist and how to build each from its settings: the one registry entry
-that adding a source kind touches in `bot/`."""
+"""Which source kinds exist and how to build each one from its settings.
+
+Adding a source kind touches nothing else in `bot/`.
+"""
 
 from __future__ import annotations
 

@@ -77,8 +77,11 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
             failures = source["consecutive_failures"]
             lines.append(f"    last error:    {_when(source['last_error_at'], zone, now)}")
             lines.append(f"                   {source['last_error']}")
-            lines.append(f"    failing:       {failures} pass(es) in a row" if failures else
-                         "    failing:       no (recovered since)")
+            lines.append(
+                f"    failing:       {failures} pass(es) in a row"
+                if failures
+                else "    failing:       no (recovered since)"
+            )
         else:
             lines.append("    last error:    none")
         if source["throttled_until"]:

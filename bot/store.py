@@ -202,8 +202,14 @@ class Store:
             if current is None:
                 self.db.execute(
                     "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
-                    (*key, notice.release_id, to_text(notice.release_date), notice.stage,
-                     stamp, stamp),
+                    (
+                        *key,
+                        notice.release_id,
+                        to_text(notice.release_date),
+                        notice.stage,
+                        stamp,
+                        stamp,
+                    ),
                 )
                 first_seen.add(key)
                 changed[key] = notice

@@ -78,7 +78,7 @@ class HttpFetcher:
 
     def backoff_delay(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (1-based), jittered by up to 25%."""
-        base = min(self._settings.backoff_cap, self._settings.backoff * 2 ** (attempt - 1))
+        base: float = min(self._settings.backoff_cap, self._settings.backoff * 2.0 ** (attempt - 1))
         return base * (1 + self._rng.uniform(0, 0.25))
 
     async def get(self, url: str, *, params: dict[str, str] | None = None) -> Response:
