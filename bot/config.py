@@ -145,7 +145,7 @@ class _Table:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(key, f"expected {kind.__name__}, got {_type_name(value)}")
+            raise self.error(key, f"expected {_TYPE_NAMES[kind]}, got {_type_name(value)}")
         return value
 
     def require(self, key: str, kind: type[T]) -> T:
@@ -180,15 +180,18 @@ class _Table:
             raise self.error(unknown[0], "unknown key")
 
 
+_TYPE_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true/false",
+    list: "an array",
+    dict: "a table",
+}
+
+
 def _type_name(value: object) -> str:
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "true/false",
-        list: "an array",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def _array(file: Path, root: Mapping[str, Any], key: str) -> list[object]:

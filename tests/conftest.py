@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.contracts_finder import FakeContractsFinder
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CF_2025 = DATA / "contracts_finder" / "search_2025-01-20_100.json"
+CF_2022 = DATA / "contracts_finder" / "search_2022-10-19_5.json"
+PCS_RELEASE = DATA / "ocds_regional" / "pcs_release_glasgow_recovery.json"
+S2W_RELEASE = DATA / "ocds_regional" / "s2w_release_lgbtq_evaluation.json"
+
+
+def releases(path: Path = CF_2025) -> list[dict[str, Any]]:
+    return list(json.loads(path.read_text())["releases"])
+
+
+class FakeClock:
+    """A controllable clock: `sleep` advances time instantly and records the wait."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.current += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Shortly after the 2025 fixture was published, so its tenders are still open.
+    return FakeClock(datetime(2025, 1, 24, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def fake_cf() -> Iterator[FakeContractsFinder]:
+    with FakeContractsFinder() as fake:
+        yield fake
+
+
+def write_config(
+    directory: Path,
+    url: str,
+    *,
+    source_extra: str = "",
+    extra: str = "",
+    subscriptions: str = '[[subscriptions]]\nchannel = "console"\nrules = []\n',
+) -> Path:
+    path = directory / "tenderbot.toml"
+    path.write_text(
+        f"""
+[bot]
+database = "bot.db"
+timezone = "Europe/London"
+
+[[sources]]
+name = "cf"
+kind = "contracts_finder"
+url = "{url}"
+every = "10m"
+since = "1000d"
+retries = 2
+backoff = "1s"
+timeout = "5s"
+{source_extra}
+
+[[channels]]
+name = "console"
+kind = "console"
+
+{subscriptions}
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path

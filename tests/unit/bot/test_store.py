@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.store import MIGRATIONS, Store, StoreError
+from sources.ocds import map_releases
+from tests.conftest import releases
+
+NOW = datetime(2025, 1, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "t.db")
+    yield s
+    s.close()
+
+
+def notices():
+    return map_releases(releases(), source="cf").notices
+
+
+def save(store, batch, now=NOW):
+    with store.transaction():
+        return store.save_notices(batch, now)
+
+
+def test_a_page_is_stored_once_per_distinct_notice(store):
+    batch = notices()
+    events = save(store, batch)
+    distinct = {n.id for n in batch}
+    assert store.count_notices() == len(distinct) == 94
+    assert len(events) == 94 and {e.kind for e in events} == {"new"}
+    # The same page again (next poll, or the overlap window) stores and announces nothing.
+    assert save(store, batch) == []
+    assert store.count_notices() == 94
+
+
+def test_the_same_notice_twice_in_one_page_is_one_new_event_at_its_latest_release(store):
+    batch = [n for n in notices() if n.id == "ocds-b5fd17-75afe551-b5e4-4538-a546-0547477d0f9f"]
+    assert len(batch) == 2
+    events = save(store, batch)
+    assert [e.kind for e in events] == ["new"]
+    latest = max(batch, key=lambda n: n.release_date)
+    assert events[0].notice == latest
+    assert store.notice("cf", latest.id) == latest
+    assert store.count_versions("cf", latest.id) == 2
+
+
+def test_a_changed_release_becomes_a_version_and_an_updated_event(store):
+    original = notices()[5]
+    save(store, [original])
+    amended = dataclasses.replace(
+        original,
+        release_id=original.release_id + "-amended",
+        stage="tenderAmendment",
+        release_date=original.release_date + timedelta(days=2),
+        deadline=original.deadline + timedelta(days=7),
+    )
+    events = save(store, [amended])
+    assert [(e.kind, e.previous_release_id) for e in events] == [("updated", original.release_id)]
+    assert store.count_notices() == 1
+    assert store.count_versions("cf", original.id) == 2
+    assert store.notice("cf", original.id) == amended
+    assert store.notice("cf", original.id, original.release_id) == original
+    # An older release arriving late is history, not news.
+    older = dataclasses.replace(
+        original, release_id="older", release_date=original.release_date - timedelta(days=1)
+    )
+    assert save(store, [older]) == []
+    assert store.notice("cf", original.id) == amended
+
+
+def test_a_failed_transaction_leaves_nothing(store):
+    with pytest.raises(RuntimeError), store.transaction():
+        store.save_notices(notices()[:10], NOW)
+        raise RuntimeError("boom")
+    assert store.count_notices() == 0
+
+
+def test_source_state_and_watermark(store):
+    assert store.source_state("cf").watermark is None
+    with store.transaction():
+        store.record_attempt("cf", NOW)
+        store.record_failure("cf", "cf: GET x: HTTP 500", now=NOW)
+        store.record_failure("cf", "cf: GET x: HTTP 500", now=NOW)
+    state = store.source_state("cf")
+    assert state.consecutive_failures == 2 and state.watermark is None
+    with store.transaction():
+        store.record_success("cf", watermark=NOW, now=NOW, notices=3)
+    state = store.source_state("cf")
+    assert state.watermark == NOW and state.consecutive_failures == 0
+    assert state.last_error == "cf: GET x: HTTP 500"
+
+
+def test_schema_is_migrated_by_user_version_and_wal_is_on(tmp_path):
+    path = tmp_path / "t.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer than this tenderbot"):
+        Store(path)
+
+
+def test_reopening_keeps_everything(tmp_path):
+    path = tmp_path / "t.db"
+    first = Store(path)
+    save(first, notices())
+    first.close()
+    again = Store(path)
+    assert again.count_notices() == 94
+    assert save(again, notices()) == []
+    again.close()
