@@ -71,9 +71,10 @@ def _parser() -> argparse.ArgumentParser:
 def _setup_logging(config: Config | None, verbose: bool) -> None:
     level = "debug" if verbose else (config.bot.log_level if config else "info")
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in [h for h in root.handlers if getattr(h, "tenderbot", False)]:
+        root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
+    handler.tenderbot = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
     root.addHandler(handler)
     root.setLevel(level.upper())

@@ -26,12 +26,12 @@ class ParsedPage:
 
 
 def parse(payload: bytes, *, source: str, url: str = "") -> ParsedPage:
-    """Parse one search response body.
+    """Parse one search response body fetched from `url`.
 
     Raises:
         PayloadError: the body is not a JSON release package (HTML error page, truncated...).
     """
-    where = url or "response"
+    where = f"GET {url}" if url else "response"
     try:
         document: Any = load_json(payload)
     except UnicodeDecodeError:

@@ -54,14 +54,29 @@ def fake_cf() -> Iterator[FakeContractsFinder]:
         yield fake
 
 
+SOURCE_DEFAULTS = {
+    "name": '"cf"',
+    "kind": '"contracts_finder"',
+    "every": '"10m"',
+    "since": '"1000d"',
+    "retries": "2",
+    "backoff": '"1s"',
+    "timeout": '"5s"',
+}
+
+
 def write_config(
     directory: Path,
     url: str,
     *,
-    source_extra: str = "",
+    source: dict[str, str] | None = None,
     extra: str = "",
     subscriptions: str = '[[subscriptions]]\nchannel = "console"\nrules = []\n',
 ) -> Path:
+    """Write a config for one Contracts Finder source at `url`; `source` overrides keys
+    (values are TOML literals)."""
+    keys = {**SOURCE_DEFAULTS, "url": f'"{url}"', **(source or {})}
+    source_toml = "\n".join(f"{k} = {v}" for k, v in keys.items())
     path = directory / "tenderbot.toml"
     path.write_text(
         f"""
@@ -70,15 +85,7 @@ database = "bot.db"
 timezone = "Europe/London"
 
 [[sources]]
-name = "cf"
-kind = "contracts_finder"
-url = "{url}"
-every = "10m"
-since = "1000d"
-retries = 2
-backoff = "1s"
-timeout = "5s"
-{source_extra}
+{source_toml}
 
 [[channels]]
 name = "console"
