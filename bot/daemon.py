@@ -41,6 +41,9 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         try:
             await app.poll(name)
             await app.deliver()
+        except asyncio.CancelledError:
+            # Only a shutdown cancels a job; the interrupted pass starts over next run.
+            log.info("%s: pass interrupted by shutdown; the next run fetches it again", name)
         finally:
             running.discard(task)
 

@@ -49,5 +49,5 @@ class Router:
         notice = event.notice
         if not notice.is_open_stage:
             return []
-        reason = f"open notice ({format_stage(notice).lower()})"
+        reason = f"open notice: {format_stage(notice).lower()}"
         return [Route(subscription=s, reasons=(reason,)) for s in self._subscriptions]

@@ -17,14 +17,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 SEARCH_PATH = "/Published/Notices/OCDS/Search"
-THROTTLE_PAGE = b"<html><head><title>403 Forbidden</title></head><body>Too many requests</body></html>"
+THROTTLE_PAGE = (
+    b"<html><head><title>403 Forbidden</title></head><body>Too many requests</body></html>"
+)
 ERROR_PAGE = b"<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>"
 
 
 class FakeContractsFinder:
     """Serve pages of releases; `faults[page]` is a queue of misbehaviours, one per request."""
 
-    def __init__(self, pages: Iterable[list[dict[str, Any]]] = (), meta: dict[str, Any] | None = None):
+    def __init__(
+        self, pages: Iterable[list[dict[str, Any]]] = (), meta: dict[str, Any] | None = None
+    ):
         self.pages: list[list[dict[str, Any]]] = [list(p) for p in pages]
         self.meta = dict(meta or {})
         self.faults: dict[int, list[str]] = {}
@@ -89,8 +93,12 @@ class FakeContractsFinder:
                 page = int(query.get("cursor", "0"))
                 with fake._lock:
                     fake.requests.append(
-                        {"path": parts.path, "query": query, "page": page,
-                         "user_agent": self.headers.get("User-Agent", "")}
+                        {
+                            "path": parts.path,
+                            "query": query,
+                            "page": page,
+                            "user_agent": self.headers.get("User-Agent", ""),
+                        }
                     )
                 if parts.path != SEARCH_PATH:
                     self._send(404, b"not found", "text/plain")
@@ -121,8 +129,9 @@ class FakeContractsFinder:
                 else:
                     self._send(200, body, "application/json")
 
-            def _send(self, status: int, body: bytes, ctype: str,
-                      headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -51,7 +51,9 @@ def test_poll_stores_each_notice_once_and_prints_each_open_one_once(tmp_path, fa
     assert fake_cf.page_requests() == [0, 1, 2]
     first = fake_cf.requests[0]["query"]
     assert first["limit"] == "100"
-    assert first["publishedFrom"] == (clock.now() - timedelta(days=1000)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert first["publishedFrom"] == (clock.now() - timedelta(days=1000)).strftime(
+        "%Y-%m-%dT%H:%M:%S"
+    )
     assert fake_cf.requests[0]["user_agent"].startswith("tenderbot/")
     store = open_store(config)
     assert store.count_notices() == DISTINCT
@@ -72,7 +74,9 @@ def test_poll_stores_each_notice_once_and_prints_each_open_one_once(tmp_path, fa
 
 
 def test_console_block_reads_well(tmp_path, fake_cf, clock):
-    dudley = [r for r in ALL if r["tender"]["title"] == "Domestic Abuse Support Services - Children"]
+    dudley = [
+        r for r in ALL if r["tender"]["title"] == "Domestic Abuse Support Services - Children"
+    ]
     fake_cf.pages = [dudley]
     code, out = poll(write_config(tmp_path, fake_cf.url), clock)
     assert code == 0
@@ -109,8 +113,12 @@ def test_amendment_becomes_a_version_and_an_updated_alert(tmp_path, fake_cf, clo
     store.close()
 
 
-@pytest.mark.parametrize(("fault", "times"), [("500", 3), ("reset", 3), ("truncated", 1), ("html", 1)])
-def test_a_failed_page_keeps_the_watermark_and_the_next_poll_recovers(tmp_path, fake_cf, clock, fault, times):
+@pytest.mark.parametrize(
+    ("fault", "times"), [("500", 3), ("reset", 3), ("truncated", 1), ("html", 1)]
+)
+def test_a_failed_page_keeps_the_watermark_and_the_next_poll_recovers(
+    tmp_path, fake_cf, clock, fault, times
+):
     fake_cf.pages = [ALL[:50], ALL[50:]]
     # Server errors and resets are retried (2 retries), bad bodies are not: either way the
     # pass fails on page 1 after page 0 was stored.
@@ -156,8 +164,12 @@ def test_a_slow_response_times_out_and_is_retried(tmp_path, fake_cf, clock):
     assert len(clock.sleeps) == 1
 
 
-@pytest.mark.parametrize(("fault", "retry_after", "wait"), [("throttle", None, 300), ("429", "120", 120)])
-def test_throttling_ends_the_pass_and_is_honoured(tmp_path, fake_cf, clock, caplog, fault, retry_after, wait):
+@pytest.mark.parametrize(
+    ("fault", "retry_after", "wait"), [("throttle", None, 300), ("429", "120", 120)]
+)
+def test_throttling_ends_the_pass_and_is_honoured(
+    tmp_path, fake_cf, clock, caplog, fault, retry_after, wait
+):
     fake_cf.pages = [ALL[:10]]
     fake_cf.retry_after = retry_after
     fake_cf.fail(0, fault)
@@ -183,14 +195,19 @@ def test_throttling_ends_the_pass_and_is_honoured(tmp_path, fake_cf, clock, capl
     assert printed_ids(out)
 
 
-def test_an_unmappable_release_is_reported_and_the_rest_of_the_page_kept(tmp_path, fake_cf, clock, caplog):
+def test_an_unmappable_release_is_reported_and_the_rest_of_the_page_kept(
+    tmp_path, fake_cf, clock, caplog
+):
     page = copy.deepcopy(ALL[:20])
     page[3]["date"] = "not a date"
     fake_cf.pages = [page]
     config = write_config(tmp_path, fake_cf.url)
     code, _ = poll(config, clock)
     assert code == 0
-    assert f"cf: release {page[3]['id']}: date: 'not a date' is not an ISO 8601 date-time" in caplog.text
+    assert (
+        f"cf: release {page[3]['id']}: date: 'not a date' is not an ISO 8601 date-time"
+        in caplog.text
+    )
     store = open_store(config)
     assert store.count_notices() == len({r["ocid"] for i, r in enumerate(page) if i != 3})
     store.close()
@@ -211,7 +228,11 @@ def test_an_unreachable_source_is_one_clear_line_per_attempt(tmp_path, clock, ca
     config = write_config(tmp_path, "http://127.0.0.1:9", source={"retries": "1"})
     code, out = poll(config, clock)
     assert code == 1 and out == ""
-    lines = [r.getMessage() for r in caplog.records if r.name == "tenderbot.sources" or r.name == "tenderbot.poll"]
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "tenderbot.sources" or r.name == "tenderbot.poll"
+    ]
     assert len(lines) == 2
     assert all("cf: GET http://127.0.0.1:9/" in line and "cannot connect" in line for line in lines)
     assert "Traceback" not in caplog.text
@@ -239,7 +260,7 @@ def test_status_shows_sources_notices_and_outbox(tmp_path, fake_cf, clock):
     assert "Paused channels: none" in text
     out = io.StringIO()
     main(["status", "--config", str(config), "--format", "json"], clock=clock, stdout=out)
-    assert '"notices_stored": %d' % DISTINCT in out.getvalue()
+    assert f'"notices_stored": {DISTINCT}' in out.getvalue()
 
 
 def test_bad_config_is_exit_2_with_file_and_key(tmp_path, capsys, clock):
@@ -251,7 +272,13 @@ def test_bad_config_is_exit_2_with_file_and_key(tmp_path, capsys, clock):
 
 def test_missing_secret_is_exit_2_naming_channel_and_variable(tmp_path, capsys, clock, monkeypatch):
     monkeypatch.delenv("TB_TEST_TOKEN", raising=False)
-    extra = '[[channels]]\nname = "tg"\nkind = "telegram"\ntoken_env = "TB_TEST_TOKEN"\nchat_id = "-100"\n'
+    extra = (
+        '[[channels]]\nname = "tg"\nkind = "telegram"\n'
+        'token_env = "TB_TEST_TOKEN"\nchat_id = "-100"\n'
+    )
     config = write_config(tmp_path, "http://127.0.0.1:9", extra=extra)
     assert main(["poll", "--config", str(config)], clock=clock) == 2
-    assert "channels (tg).token_env: environment variable TB_TEST_TOKEN is not set" in capsys.readouterr().err
+    assert (
+        "channels (tg).token_env: environment variable TB_TEST_TOKEN is not set"
+        in capsys.readouterr().err
+    )

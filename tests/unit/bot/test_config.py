@@ -56,18 +56,42 @@ def test_defaults_and_paths_relative_to_the_file(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace('every = "5m"', 'every = "5x"'), "x.toml: sources[0] (cf).every: '5x' is not a duration"),
-        (GOOD.replace('every = "5m"', "every = 5"), "sources[0] (cf).every: expected a string, got an integer"),
-        (GOOD.replace('kind = "contracts_finder"', 'kind = "carrier_pigeon"'), "sources[0] (cf).kind: unknown source kind 'carrier_pigeon'"),
+        (
+            GOOD.replace('every = "5m"', 'every = "5x"'),
+            "x.toml: sources[0] (cf).every: '5x' is not a duration",
+        ),
+        (
+            GOOD.replace('every = "5m"', "every = 5"),
+            "sources[0] (cf).every: expected a string, got an integer",
+        ),
+        (
+            GOOD.replace('kind = "contracts_finder"', 'kind = "carrier_pigeon"'),
+            "sources[0] (cf).kind: unknown source kind 'carrier_pigeon'",
+        ),
         (GOOD.replace('every = "5m"', 'colour = "red"'), "sources[0] (cf).colour: unknown key"),
-        (GOOD.replace('channel = "console"\nrules', 'channel = "nope"\nrules'), "subscriptions[0].channel: no channel named 'nope'"),
-        (GOOD.replace('token_env = "SLACK_BOT_TOKEN"\n', ""), "channels[1] (slack).token_env: is required for a slack channel"),
-        (GOOD.replace('[bot]', '[bot]\ntimezone = "Mars/Olympus"'), "bot.timezone: unknown timezone 'Mars/Olympus'"),
-        (GOOD + "\n[[sources]]\nname = \"cf\"\nkind = \"contracts_finder\"\n", "sources[1].name: 'cf' is used twice"),
+        (
+            GOOD.replace('channel = "console"\nrules', 'channel = "nope"\nrules'),
+            "subscriptions[0].channel: no channel named 'nope'",
+        ),
+        (
+            GOOD.replace('token_env = "SLACK_BOT_TOKEN"\n', ""),
+            "channels[1] (slack).token_env: is required for a slack channel",
+        ),
+        (
+            GOOD.replace("[bot]", '[bot]\ntimezone = "Mars/Olympus"'),
+            "bot.timezone: unknown timezone 'Mars/Olympus'",
+        ),
+        (
+            GOOD + '\n[[sources]]\nname = "cf"\nkind = "contracts_finder"\n',
+            "sources[1].name: 'cf' is used twice",
+        ),
         ("[bot\n", "x.toml: not valid TOML"),
         (GOOD + "\n[extra]\n", "x.toml: extra: unknown key"),
         (GOOD.replace("rules = []", "rules = [1]"), "subscriptions[0].rules: expected an array"),
-        (GOOD.replace("rules = []", 'rules = []\nmode = "hourly"'), "subscriptions[0].mode: must be one of instant, daily, weekly"),
+        (
+            GOOD.replace("rules = []", 'rules = []\nmode = "hourly"'),
+            "subscriptions[0].mode: must be one of instant, daily, weekly",
+        ),
     ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path, text, message):
@@ -84,7 +108,10 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 def test_secrets_come_from_the_environment_and_are_named_not_shown(tmp_path):
     config = parse_config(GOOD, tmp_path / "x.toml")
-    with pytest.raises(ConfigError, match="channels \\(slack\\).token_env: environment variable SLACK_BOT_TOKEN is not set"):
+    with pytest.raises(
+        ConfigError,
+        match=r"channels \(slack\).token_env: environment variable SLACK_BOT_TOKEN is not set",
+    ):
         check_secrets(config, environ={})
     check_secrets(config, environ={"SLACK_BOT_TOKEN": "xoxb-secret"})
 

@@ -70,7 +70,10 @@ def test_the_big_fields_of_a_tender():
     assert notice.cpv_main == "85300000"
     assert notice.suitable_sme is True and notice.suitable_vcse is True
     assert notice.procedure == "Open procedure (above threshold)"
-    assert notice.url == "https://www.contractsfinder.service.gov.uk/Notice/06c7e0ea-fd0b-431c-93b4-d1fcf3801ce5"
+    assert (
+        notice.url
+        == "https://www.contractsfinder.service.gov.uk/Notice/06c7e0ea-fd0b-431c-93b4-d1fcf3801ce5"
+    )
     assert notice.portal_url.startswith("https://procontract.due-north.com/")
 
 
@@ -99,7 +102,7 @@ def test_planning_notice_takes_its_engagement_deadline_and_additional_cpv():
 
 
 def test_amendment_stage():
-    raw = [r for r in releases() if r["tag"] == ["tenderAmendment"]][0]
+    raw = next(r for r in releases() if r["tag"] == ["tenderAmendment"])
     assert release_to_notice(raw, source="cf").stage == "tenderAmendment"
 
 
@@ -122,7 +125,9 @@ def test_wales_release():
 
 
 def test_absurd_numbers_do_not_break_parsing():
-    payload = json.dumps(by_title("Linking Levisham")).replace('"amount": 22000', '"amount": 1e9999')
+    payload = json.dumps(by_title("Linking Levisham")).replace(
+        '"amount": 22000', '"amount": 1e9999'
+    )
     notice = release_to_notice(load_json(payload.encode()), source="cf")
     assert notice.value_high == Decimal("5000")  # the placeholder is ignored, the minimum kept
 

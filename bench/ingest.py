@@ -1,0 +1,87 @@
+"""Ingest benchmark: N notices through map -> store -> events -> routing -> outbox.
+
+Releases are resampled from the real recorded Contracts Finder pages (each copy gets a fresh
+ocid and release id), written in pages of 100 as the poller does, into a fresh SQLite file.
+
+    python bench/ingest.py [N]        # default 20,000
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config import parse_config  # noqa: E402
+from bot.outbox import Outbox  # noqa: E402
+from bot.routing import Router  # noqa: E402
+from bot.store import Store  # noqa: E402
+from sources.ocds import map_releases  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "contracts_finder"
+PAGE = 100
+
+
+def resampled_releases(n: int, rng: random.Random) -> list[dict[str, object]]:
+    pool = []
+    for path in sorted(DATA.glob("*.json")):
+        pool.extend(json.loads(path.read_text())["releases"])
+    out = []
+    for i in range(n):
+        release = copy.deepcopy(rng.choice(pool))
+        release["ocid"] = f"{release['ocid']}-b{i}"
+        release["id"] = f"{release['id']}-b{i}"
+        out.append(release)
+    return out
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    rng = random.Random(42)
+    raw = resampled_releases(n, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = parse_config(
+            '[[channels]]\nname = "console"\nkind = "console"\n'
+            '[[subscriptions]]\nchannel = "console"\nrules = []\n',
+            Path(tmp) / "bench.toml",
+        )
+        store = Store(Path(tmp) / "bench.db")
+        outbox = Outbox(store)
+        router = Router(config)
+        now = datetime.now(UTC)
+        events = queued = 0
+        started = time.perf_counter()
+        for start in range(0, n, PAGE):
+            mapped = map_releases(raw[start : start + PAGE], source="cf")
+            with store.transaction():
+                for event in store.save_notices(mapped.notices, now):
+                    events += 1
+                    for route in router.route(event):
+                        queued += outbox.enqueue(
+                            event,
+                            subscription=route.subscription.name,
+                            channel=route.subscription.channel,
+                            reasons=route.reasons,
+                            now=now,
+                        )
+        elapsed = time.perf_counter() - started
+        stored = store.count_notices()
+        store.close()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"notices:          {n:,} ({stored:,} stored, {events:,} events, {queued:,} queued)")
+    print(f"time:             {elapsed:.2f} s")
+    print(f"notices/second:   {n / elapsed:,.0f}")
+    print(f"peak memory:      {peak_mib:.0f} MiB (max RSS, includes the resampled input)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""`tenderbot run` as a real process: SIGTERM mid-poll, restart, nothing lost or repeated."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT, releases, write_config
+
+ALL = releases()
+
+
+def open_ids():
+    latest = {}
+    for r in sorted(ALL, key=lambda r: r["date"]):
+        latest[r["ocid"]] = r
+    return {
+        o for o, r in latest.items() if r["tag"][0] in ("planning", "tender", "tenderAmendment")
+    }
+
+
+def start(config: Path, tmp: Path, run: int) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    out, err = tmp / f"out{run}.txt", tmp / f"err{run}.txt"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--config", str(config)],
+            cwd=ROOT,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return proc, out, err
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=20)
+
+
+def ids_in(path: Path) -> list[str]:
+    return re.findall(r"Id:\s+cf (\S+)", path.read_text())
+
+
+def test_sigterm_mid_poll_then_restart_loses_nothing_and_repeats_nothing(tmp_path, fake_cf):
+    fake_cf.pages = [ALL[:50], ALL[50:]]
+    fake_cf.delays[1] = 8.0  # the second page hangs: the daemon is stopped while it waits
+    config = write_config(tmp_path, fake_cf.url)
+
+    proc, out1, err1 = start(config, tmp_path, 1)
+    wait_for(lambda: 1 in fake_cf.page_requests())
+    time.sleep(0.3)
+    assert stop(proc) == 0
+    assert "Traceback" not in err1.read_text()
+
+    fake_cf.delays.clear()
+    proc, out2, err2 = start(config, tmp_path, 2)
+    wait_for(lambda: "cf: 2 page(s)" in err2.read_text())
+    wait_for(lambda: len(ids_in(out1)) + len(ids_in(out2)) >= len(open_ids()))
+    time.sleep(0.3)
+    assert stop(proc) == 0
+
+    proc, out3, err3 = start(config, tmp_path, 3)
+    wait_for(lambda: "cf: 2 page(s)" in err3.read_text())
+    assert stop(proc) == 0
+
+    printed = ids_in(out1) + ids_in(out2) + ids_in(out3)
+    assert len(printed) == len(set(printed)), "an alert was printed twice"
+    assert set(printed) == open_ids(), "an alert was lost"
+    assert ids_in(out3) == []
+    assert "Traceback" not in err2.read_text() + err3.read_text()
