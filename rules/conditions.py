@@ -1,0 +1,383 @@
+"""Conditions: small immutable tests on one field of a notice, and `all`/`any`/`not`.
+
+`test(ctx)` returns None when the condition does not hold, or the list of human-readable
+reasons why it does (possibly empty). `describe()` says what the condition asks for, used to
+explain why a notice did not match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from rules.context import Context
+from rules.cpv import cpv_label
+from rules.places import WIDE_NAMES, area_regions, describe, itl_code, postcode_area, region_codes
+from rules.text import Keyword
+from sources.notice import Notice
+
+Reasons = list[str] | None
+
+
+class Condition(Protocol):
+    """A test on a notice."""
+
+    def test(self, ctx: Context) -> Reasons:
+        """None if the condition fails, else the reasons it holds."""
+        ...
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        ...
+
+
+def _quoted(keywords: Sequence[Keyword]) -> str:
+    return ", ".join(f'"{k}"' for k in keywords)
+
+
+def _field_names(fields: Sequence[str]) -> str:
+    return "/".join(fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Keywords:
+    """Keywords on text fields: any of, all of, none of."""
+
+    fields: tuple[str, ...]
+    any_of: tuple[Keyword, ...] = ()
+    all_of: tuple[Keyword, ...] = ()
+    none_of: tuple[Keyword, ...] = ()
+    label: str = "keywords"
+
+    def _found(self, ctx: Context, keyword: Keyword) -> bool:
+        key = (self.fields, keyword)
+        hit = ctx.memo.get(key)
+        if hit is None:
+            hit = ctx.memo[key] = any(ctx.index(f).contains(keyword) for f in self.fields)
+        return bool(hit)
+
+    def test(self, ctx: Context) -> Reasons:
+        """None unless every `all_of`, at least one `any_of` and no `none_of` keyword is found."""
+        if any(self._found(ctx, k) for k in self.none_of):
+            return None
+        found_all = [k for k in self.all_of if self._found(ctx, k)]
+        if len(found_all) < len(self.all_of):
+            return None
+        found_any = [k for k in self.any_of if self._found(ctx, k)]
+        if self.any_of and not found_any:
+            return None
+        found = found_all + found_any
+        return [f"{self.label}: {_quoted(found)}"] if found else []
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        parts = []
+        if self.any_of:
+            parts.append(f"any of {_quoted(self.any_of)}")
+        if self.all_of:
+            parts.append(f"all of {_quoted(self.all_of)}")
+        if self.none_of:
+            parts.append(f"none of {_quoted(self.none_of)}")
+        return f"{self.label} in {_field_names(self.fields)}: " + "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A regular expression (run by RE2, in linear time) on text fields."""
+
+    fields: tuple[str, ...]
+    source: str
+    regex: Any
+
+    def test(self, ctx: Context) -> Reasons:
+        """The pattern's first match, if any field has one."""
+        for field in self.fields:
+            found = self.regex.search(ctx.text(field))
+            if found is not None:
+                return [f'pattern /{self.source}/ found "{found.group(0)[:60]}" in {field}']
+        return None
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        return f"pattern /{self.source}/ in {_field_names(self.fields)}"
+
+
+def _money(amount: Decimal) -> str:
+    return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
+
+
+def _value_text(notice: Notice) -> str:
+    low, high = notice.value_low, notice.value_high
+    if low is not None and high is not None and low != high:
+        return f"{_money(low)}–{_money(high)}"
+    amount = high if high is not None else low
+    return _money(amount) if amount is not None else "not stated"
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """The notice's value (its top figure) at most / at least an amount."""
+
+    at_most: Decimal | None
+    at_least: Decimal | None
+    missing_passes: bool
+
+    def test(self, ctx: Context) -> Reasons:
+        """Compare the notice's highest stated value with the bounds."""
+        notice = ctx.notice
+        value = notice.value_high if notice.value_high is not None else notice.value_low
+        if value is None:
+            return ["value not stated"] if self.missing_passes else None
+        if self.at_most is not None and value > self.at_most:
+            return None
+        if self.at_least is not None and value < self.at_least:
+            return None
+        bounds = []
+        if self.at_least is not None:
+            bounds.append(f"≥ {_money(self.at_least)}")
+        if self.at_most is not None:
+            bounds.append(f"≤ {_money(self.at_most)}")
+        return [f"value {_value_text(notice)} {' and '.join(bounds)}".strip()]
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        parts = []
+        if self.at_least is not None:
+            parts.append(f"at least {_money(self.at_least)}")
+        if self.at_most is not None:
+            parts.append(f"at most {_money(self.at_most)}")
+        return f"value {' and '.join(parts)}"
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePlace:
+    """Where a notice is, as ITL codes (with the wide name it came from) and postcode areas."""
+
+    codes: tuple[tuple[str, str | None], ...]
+    areas: tuple[str, ...]
+    from_buyer: bool
+
+
+def notice_place(notice: Notice, *, use_buyer: bool) -> NoticePlace:
+    """Reduce a notice's published places to comparable codes and postcode areas."""
+    codes: list[tuple[str, str | None]] = []
+    areas: list[str] = []
+    for region in notice.regions:
+        code = itl_code(region)
+        if code is not None:
+            codes.append((code, "the UK" if code == "UK" else None))
+            continue
+        named = region_codes(region)
+        if named:
+            wide = WIDE_NAMES.get(" ".join(region.lower().split()))
+            codes.extend((c, wide) for c in named)
+            continue
+        area = postcode_area(region)
+        if area:
+            areas.append(area)
+    for postcode in notice.postcodes:
+        area = postcode_area(postcode)
+        if area:
+            areas.append(area)
+    from_buyer = False
+    if not codes and not areas and use_buyer and notice.buyer_postcode:
+        area = postcode_area(notice.buyer_postcode)
+        if area:
+            areas.append(area)
+            from_buyer = True
+    return NoticePlace(codes=tuple(codes), areas=tuple(areas), from_buyer=from_buyer)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Regions (ITL codes) and postcode areas; wide notices (England, UK) optionally count."""
+
+    codes: tuple[str, ...]
+    areas: tuple[str, ...]
+    wide: bool
+    missing_passes: bool
+    use_buyer: bool
+    names: tuple[str, ...]
+
+    def test(self, ctx: Context) -> Reasons:
+        """Whether the notice is delivered in (or, if `wide`, across) one of the places."""
+        key = ("place", self.use_buyer)
+        place = ctx.memo.get(key)
+        if place is None:
+            place = ctx.memo[key] = notice_place(ctx.notice, use_buyer=self.use_buyer)
+        if not place.codes and not place.areas:
+            return ["place not stated"] if self.missing_passes else None
+        where = "buyer's postcode area" if place.from_buyer else "postcode area"
+        for area in place.areas:
+            if area in self.areas:
+                return [f"{where} {area}"]
+            for region in area_regions(area):
+                for code in self.codes:
+                    if region.startswith(code):
+                        return [f"{where} {area} in {describe(code)}"]
+        for notice_code, wide_name in place.codes:
+            for code in self.codes:
+                if notice_code.startswith(code) and wide_name is None:
+                    return [f"region {describe(notice_code)}"]
+            if not self.wide:
+                continue
+            for code in self.codes:
+                if code.startswith(notice_code):
+                    return [f"covers all of {wide_name or describe(notice_code)}"]
+            for area in self.areas:
+                if any(r.startswith(notice_code) for r in area_regions(area)):
+                    return [f"covers all of {wide_name or describe(notice_code)}"]
+        return None
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        return "place in " + ", ".join(self.names)
+
+
+@dataclass(frozen=True, slots=True)
+class Cpv:
+    """CPV code prefixes, on the main code only or on all codes."""
+
+    prefixes: tuple[str, ...]
+    main_only: bool
+
+    def test(self, ctx: Context) -> Reasons:
+        """The first of the notice's codes that starts with one of the prefixes."""
+        notice = ctx.notice
+        codes = notice.cpv_codes
+        if self.main_only:
+            codes = (notice.cpv_main,) if notice.cpv_main else ()
+        for code in codes:
+            for prefix in self.prefixes:
+                if code.startswith(prefix):
+                    label = cpv_label(code)
+                    return [f"CPV {code} {label}" if label else f"CPV {code}"]
+        return None
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        which = "main CPV code" if self.main_only else "CPV code"
+        return f"{which} starting {', '.join(self.prefixes)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """At least N days left before the deadline, at the time of evaluation."""
+
+    days: float
+    missing_passes: bool
+
+    def test(self, ctx: Context) -> Reasons:
+        """Whether enough time is left to respond."""
+        deadline = ctx.notice.deadline
+        if deadline is None:
+            return ["no deadline stated"] if self.missing_passes else None
+        left = (deadline - ctx.now).total_seconds() / 86400
+        if left < self.days:
+            return None
+        return [f"{int(left)} days left to respond"]
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        return f"at least {self.days:g} days before the deadline"
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """The notice's stage is one of these."""
+
+    stages: tuple[str, ...]
+
+    def test(self, ctx: Context) -> Reasons:
+        """Whether the stage is listed."""
+        return [] if ctx.notice.stage in self.stages else None
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        return f"stage {' or '.join(self.stages)}"
+
+
+_FLAG_LABELS = {"suitable_vcse": "VCSE", "suitable_sme": "SMEs"}
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A suitability flag (VCSE or SME) has this value; unstated counts as not marked."""
+
+    field: str
+    expected: bool
+
+    def test(self, ctx: Context) -> Reasons:
+        """Whether the flag is as expected."""
+        value = bool(getattr(ctx.notice, self.field))
+        if value != self.expected:
+            return None
+        who = _FLAG_LABELS[self.field]
+        return [f"marked suitable for {who}"] if value else [f"not marked suitable for {who}"]
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        who = _FLAG_LABELS[self.field]
+        return f"{'' if self.expected else 'not '}marked suitable for {who}"
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    """Every child holds."""
+
+    children: tuple[Condition, ...]
+
+    def test(self, ctx: Context) -> Reasons:
+        """The children's reasons, or None at the first that fails."""
+        reasons: list[str] = []
+        for child in self.children:
+            found = child.test(ctx)
+            if found is None:
+                return None
+            reasons.extend(found)
+        return reasons
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        return " and ".join(c.describe() for c in self.children)
+
+    def first_failure(self, ctx: Context) -> Condition | None:
+        """The first child that does not hold."""
+        return next((c for c in self.children if c.test(ctx) is None), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """At least one child holds; the reasons of every child that holds are kept."""
+
+    children: tuple[Condition, ...]
+
+    def test(self, ctx: Context) -> Reasons:
+        """The reasons of the children that hold, or None if none does."""
+        reasons: list[str] | None = None
+        for child in self.children:
+            found = child.test(ctx)
+            if found is not None:
+                reasons = (reasons or []) + found
+        return reasons
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        return "(" + " or ".join(c.describe() for c in self.children) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """The child does not hold."""
+
+    child: Condition
+
+    def test(self, ctx: Context) -> Reasons:
+        """Empty reasons when the child fails, None when it holds."""
+        return [] if self.child.test(ctx) is None else None
+
+    def describe(self) -> str:
+        """What the condition asks for, in words."""
+        return f"not {self.child.describe()}"

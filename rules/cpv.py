@@ -1,0 +1,87 @@
+"""Labels for CPV codes at the levels rule sets use (divisions and common groups)."""
+
+from __future__ import annotations
+
+_LABELS = {
+    "03": "Agricultural, farming, fishing and forestry products",
+    "09": "Petroleum products, fuel and energy",
+    "14": "Mining and basic metals",
+    "15": "Food, beverages and tobacco",
+    "16": "Agricultural machinery",
+    "18": "Clothing, footwear and accessories",
+    "19": "Leather, textiles, plastic and rubber",
+    "22": "Printed matter",
+    "24": "Chemical products",
+    "30": "Office and computing equipment",
+    "31": "Electrical machinery and lighting",
+    "32": "Radio, television and telecommunication equipment",
+    "33": "Medical equipment, pharmaceuticals and personal care",
+    "34": "Transport equipment",
+    "35": "Security, fire-fighting, police and defence equipment",
+    "37": "Musical instruments, sport goods, games, toys and art materials",
+    "38": "Laboratory, optical and precision equipment",
+    "39": "Furniture, furnishings, domestic appliances and cleaning products",
+    "41": "Collected and purified water",
+    "42": "Industrial machinery",
+    "43": "Mining and construction machinery",
+    "44": "Construction structures and materials",
+    "45": "Construction work",
+    "48": "Software packages and information systems",
+    "50": "Repair and maintenance services",
+    "51": "Installation services",
+    "55": "Hotel, restaurant and retail services",
+    "60": "Transport services",
+    "63": "Supporting transport services and travel agencies",
+    "64": "Postal and telecommunications services",
+    "65": "Public utilities",
+    "66": "Financial and insurance services",
+    "70": "Real estate services",
+    "71": "Architectural, construction, engineering and inspection services",
+    "72": "IT services",
+    "73": "Research and development services",
+    "75": "Administration, defence and social security services",
+    "76": "Services related to the oil and gas industry",
+    "77": "Agricultural, forestry and horticultural services",
+    "79": "Business services",
+    "80": "Education and training services",
+    "85": "Health and social work services",
+    "90": "Sewage, refuse, cleaning and environmental services",
+    "92": "Recreational, cultural and sporting services",
+    "98": "Other community, social and personal services",
+    "551": "Hotel services",
+    "553": "Restaurant and food-serving services",
+    "555": "Canteen and catering services",
+    "731": "Research and experimental development services",
+    "732": "Research and development consultancy services",
+    "794": "Business and management consultancy services",
+    "799": "Miscellaneous business services",
+    "803": "Higher education services",
+    "804": "Adult and other education services",
+    "805": "Training services",
+    "851": "Health services",
+    "8512": "Medical practice services",
+    "8514": "Miscellaneous health services",
+    "853": "Social work and related services",
+    "8531": "Social work services",
+    "85311": "Social work services with accommodation",
+    "85312": "Social work services without accommodation",
+    "8532": "Social services",
+    "905": "Refuse and waste related services",
+    "907": "Environmental services",
+    "923": "Entertainment services",
+    "925": "Library, archives, museums and other cultural services",
+    "926": "Sporting services",
+    "981": "Membership organisation services",
+    "982": "Equal opportunities consulting services",
+    "983": "Miscellaneous services",
+}
+
+
+def cpv_label(code: str) -> str | None:
+    """The label of the most specific known level of `code` (a full code or a prefix)."""
+    digits = code.rstrip("0") or code
+    for length in range(len(digits), 1, -1):
+        label = _LABELS.get(digits[:length])
+        if label:
+            return label
+    return _LABELS.get(code[:2])
