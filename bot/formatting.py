@@ -63,18 +63,6 @@ def format_place(notice: Notice) -> str:
     return "not stated"
 
 
-STAGE_LABELS = {
-    "planning": "Early engagement",
-    "planningUpdate": "Early engagement (updated)",
-    "tender": "Open for bids",
-    "tenderAmendment": "Open for bids (amended)",
-    "tenderUpdate": "Open for bids (updated)",
-    "tenderCancellation": "Cancelled",
-    "award": "Awarded",
-    "awardUpdate": "Awarded (updated)",
-}
-
-
 def format_stage(notice: Notice) -> str:
     """A plain-English label for the notice's stage."""
-    return STAGE_LABELS.get(notice.stage, notice.stage)
+    return notice.stage_label

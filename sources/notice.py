@@ -8,6 +8,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+STAGE_LABELS = {
+    "planning": "Early engagement",
+    "planningUpdate": "Early engagement (updated)",
+    "tender": "Open for bids",
+    "tenderAmendment": "Open for bids (amended)",
+    "tenderUpdate": "Open for bids (updated)",
+    "tenderCancellation": "Cancelled",
+    "award": "Awarded",
+    "awardUpdate": "Awarded (updated)",
+    "awardCancellation": "Award cancelled",
+    "contract": "Contract signed",
+}
+"""Plain-English names of OCDS stages."""
+
 STAGES_OPEN = frozenset({"planning", "tender", "tenderAmendment"})
 """Stages in which a notice is still open to suppliers (alerts go out for these)."""
 
@@ -50,6 +64,11 @@ class Notice:
         """The main CPV code (if any) followed by the additional ones."""
         main = (self.cpv_main,) if self.cpv_main else ()
         return main + tuple(c for c in self.cpv_additional if c != self.cpv_main)
+
+    @property
+    def stage_label(self) -> str:
+        """A plain-English name for the stage, e.g. "Open for bids"."""
+        return STAGE_LABELS.get(self.stage, self.stage)
 
     @property
     def is_open_stage(self) -> bool:
