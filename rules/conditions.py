@@ -69,7 +69,10 @@ class Keywords:
         if self.any_of and not found_any:
             return None
         found = found_all + found_any
-        return [f"{self.label}: {_quoted(found)}"] if found else []
+        if not found:
+            return []
+        scope = "" if self.label != "keywords" or len(self.fields) > 1 else f" in {self.fields[0]}"
+        return [f"{self.label}{scope}: {_quoted(found)}"]
 
     def describe(self) -> str:
         """What the condition asks for, in words."""

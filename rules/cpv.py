@@ -54,6 +54,7 @@ _LABELS = {
     "731": "Research and experimental development services",
     "732": "Research and development consultancy services",
     "794": "Business and management consultancy services",
+    "797": "Investigation and security services",
     "799": "Miscellaneous business services",
     "803": "Higher education services",
     "804": "Adult and other education services",
@@ -74,6 +75,7 @@ _LABELS = {
     "981": "Membership organisation services",
     "982": "Equal opportunities consulting services",
     "983": "Miscellaneous services",
+    "98351": "Car park management services",
 }
 
 
