@@ -65,7 +65,7 @@ def main() -> None:
             with store.transaction():
                 for event in store.save_notices(mapped.notices, now):
                     events += 1
-                    for route in router.route(event):
+                    for route in router.route(event, now):
                         queued += outbox.enqueue(
                             event,
                             subscription=route.subscription.name,

@@ -17,8 +17,10 @@ from bot import __version__
 from bot.app import App
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
 from bot.daemon import run_daemon
+from bot.rules_cli import add_rules_parser, run_rules_command
 from bot.status import collect_status, render_status, status_json
 from bot.store import Store, StoreError
+from rules.errors import RuleFileError
 from sources.clock import Clock, SystemClock
 
 EXIT_OK = 0
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="sources, watermarks, notices stored, outbox depth"
     )
     status.add_argument("--format", choices=("text", "json"), default="text")
+    add_rules_parser(commands, common)
     return parser
 
 
@@ -114,6 +117,9 @@ def main(
     clock = clock or SystemClock()
     verbose = bool(getattr(args, "verbose", False))
     try:
+        if args.command == "rules":
+            _setup_logging(None, verbose)
+            return run_rules_command(args, out, clock)
         config = load_config(find_config_path(getattr(args, "config", None)))
         _setup_logging(config, verbose)
         if args.command == "status":
@@ -131,7 +137,7 @@ def main(
                     ) from None
             return asyncio.run(_poll(config, names, clock, stdout))
         return asyncio.run(_run(config, clock, stdout))
-    except (ConfigError, StoreError) as exc:
+    except (ConfigError, StoreError, RuleFileError) as exc:
         print(f"tenderbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

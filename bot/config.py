@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -81,12 +82,20 @@ class ChannelConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SubscriptionConfig:
-    """One `[[subscriptions]]` entry; `name` is its stable key in the outbox."""
+    """One `[[subscriptions]]` entry; `name` is its stable key in the outbox.
+
+    `regions`, `max_value`, `keywords` and `exclude_keywords` narrow the rule sets further.
+    """
 
     name: str
     channel: str
     rules: tuple[str, ...] = ()
     mode: str = "instant"
+    regions: tuple[str, ...] = ()
+    max_value: Decimal | None = None
+    keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    index: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -306,8 +315,30 @@ def _load_subscription(
         raise table.error("mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
     default_name = f"{channel}:{','.join(rules) or '*'}:{mode}"
     name = table.text("name", default_name) or default_name
+    max_value = table.get("max_value", float)
+    if max_value is not None and max_value < 0:
+        raise table.error("max_value", f"must not be negative, got {max_value}")
+    narrowing = {
+        key: _string_list(table, key) for key in ("regions", "keywords", "exclude_keywords")
+    }
     table.finish()
-    return SubscriptionConfig(name=name, channel=channel, rules=tuple(rules), mode=mode)
+    return SubscriptionConfig(
+        name=name,
+        channel=channel,
+        rules=tuple(rules),
+        mode=mode,
+        max_value=None if max_value is None else Decimal(str(max_value)),
+        index=index,
+        **narrowing,
+    )
+
+
+def _string_list(table: _Table, key: str) -> tuple[str, ...]:
+    values = table.get(key, list, [])
+    assert values is not None
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise table.error(key, "expected an array of non-empty strings")
+    return tuple(v.strip() for v in values)
 
 
 def _unique(file: Path, what: str, names: list[str]) -> None:

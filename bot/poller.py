@@ -62,6 +62,7 @@ async def poll_source(
     since = (
         state.watermark - config.overlap if state.watermark is not None else started - config.since
     )
+    router.refresh()
     with store.transaction():
         store.record_attempt(name, started)
     pages = notices = new = updated = queued = problems = 0
@@ -73,7 +74,7 @@ async def poll_source(
             with store.transaction():
                 events = store.save_notices(page.notices, now)
                 for event in events:
-                    for route in router.route(event):
+                    for route in router.route(event, now):
                         queued += outbox.enqueue(
                             event,
                             subscription=route.subscription.name,

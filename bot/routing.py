@@ -1,16 +1,26 @@
-"""Routing: which subscriptions an event goes to, and why (the rules step of the flow)."""
+"""Routing: which subscriptions an event goes to, and why (the rules step of the flow).
+
+Rule sets are loaded once at start-up from the shipped sets or the files named in the
+config; `refresh()` picks up edited files, and a file with errors is refused (and logged)
+while the version already in force keeps working.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config import Config, ConfigError, SubscriptionConfig
 from bot.events import Event
-from bot.formatting import format_stage
+from rules.context import Context
+from rules.library import RuleLibrary
+from rules.matcher import Cache, Narrowing, SubscriptionMatcher
+
+log = logging.getLogger("tenderbot.rules")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class Route:
     """One subscription an event should reach, with the reasons it matched."""
 
@@ -18,36 +28,63 @@ class Route:
     reasons: tuple[str, ...]
 
 
-class Router:
-    """Matches events against the configured subscriptions.
+def _narrowing(subscription: SubscriptionConfig) -> Narrowing:
+    return Narrowing(
+        regions=subscription.regions,
+        max_value=subscription.max_value,
+        keywords=subscription.keywords,
+        exclude_keywords=subscription.exclude_keywords,
+    )
 
-    A subscription without rules receives every new or updated notice that is still open
-    (planning, tender, tender amendment).
-    """
+
+class Router:
+    """Matches events against the configured subscriptions."""
 
     def __init__(self, config: Config) -> None:
-        """Prepare routing for `config`.
+        """Load every rule set the subscriptions name and prepare their matchers.
 
         Raises:
-            ConfigError: a subscription names rule sets, which this version cannot evaluate.
+            ConfigError: a subscription asks for something this version cannot do, or has
+                an invalid narrowing value.
+            RuleFileError: a named rule set cannot be found or is invalid.
         """
-        for index, subscription in enumerate(config.subscriptions):
-            if subscription.rules:
-                raise ConfigError(
-                    f"{config.path}: subscriptions[{index}].rules: rule sets are not available "
-                    "in this version yet; use rules = [] to receive every open notice"
-                )
+        refs = [ref for s in config.subscriptions for ref in s.rules]
+        self.library = RuleLibrary(refs, config.path.parent)
+        self._matchers: list[tuple[SubscriptionConfig, SubscriptionMatcher]] = []
+        for subscription in config.subscriptions:
+            where = f"{config.path}: subscriptions[{subscription.index}]"
             if subscription.mode != "instant":
                 raise ConfigError(
-                    f"{config.path}: subscriptions[{index}].mode: {subscription.mode!r} digests "
-                    'are not available in this version yet; use mode = "instant"'
+                    f"{where}.mode: {subscription.mode!r} digests are not available in this "
+                    'version yet; use mode = "instant"'
                 )
-        self._subscriptions: Sequence[SubscriptionConfig] = config.subscriptions
+            try:
+                matcher = SubscriptionMatcher(
+                    subscription.rules, self.library.get, _narrowing(subscription)
+                )
+            except ValueError as exc:
+                raise ConfigError(f"{where}.{exc}") from None
+            self._matchers.append((subscription, matcher))
 
-    def route(self, event: Event) -> list[Route]:
-        """The subscriptions `event` should reach."""
-        notice = event.notice
-        if not notice.is_open_stage:
-            return []
-        reason = f"open notice: {format_stage(notice).lower()}"
-        return [Route(subscription=s, reasons=(reason,)) for s in self._subscriptions]
+    def refresh(self) -> None:
+        """Reload edited rule files; log each reload, and each refusal."""
+        for reload in self.library.refresh():
+            if reload.error:
+                log.error(
+                    "rule set %s refused, previous version stays in force: %s",
+                    reload.ref,
+                    reload.error,
+                )
+            else:
+                log.info("rule set %s reloaded", reload.ref)
+
+    def route(self, event: Event, now: datetime) -> list[Route]:
+        """The subscriptions `event` should reach, judged at `now`."""
+        ctx = Context(event.notice, now)
+        cache: Cache = {}
+        routes = []
+        for subscription, matcher in self._matchers:
+            match = matcher.match(ctx, cache)
+            if match is not None:
+                routes.append(Route(subscription=subscription, reasons=match.reasons))
+        return routes

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sources.ocds import load_json, map_releases, releases_of  # noqa: E402
+from sources.ocds import load_json, map_releases, releases_of
 
 
 def toml_string(text: str) -> str:

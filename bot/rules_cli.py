@@ -1,0 +1,321 @@
+"""`tenderbot rules ...`: list, check, test and preview rule sets."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import Config, ConfigError, find_config_path, load_config
+from bot.durations import parse_duration
+from bot.formatting import format_value
+from bot.notifiers.console import plain
+from bot.store import Store
+from rules.context import Context
+from rules.errors import RuleFileError
+from rules.examples import run_examples
+from rules.library import resolve, shipped_paths
+from rules.loader import load_rule_set
+from rules.matcher import SubscriptionMatcher
+from rules.ruleset import Match, RuleSet
+from sources.clock import Clock
+from sources.notice import Notice
+from sources.ocds import MappingError, load_json, map_releases, releases_of
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_rules_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add the `rules` command and its subcommands to the CLI parser."""
+    rules = commands.add_parser(
+        "rules", parents=[common], help="list, check, test, preview rule sets"
+    )
+    sub = rules.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+    listing = sub.add_parser("list", parents=[common], help="rule sets available, with titles")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    check = sub.add_parser("check", parents=[common], help="validate rule-set files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    test = sub.add_parser("test", parents=[common], help="run the examples embedded in rule sets")
+    test.add_argument("refs", nargs="*", metavar="NAME|FILE")
+    preview = sub.add_parser(
+        "preview", parents=[common], help="which notices a rule set matches, and why"
+    )
+    preview.add_argument("refs", nargs="+", metavar="NAME|FILE")
+    preview.add_argument(
+        "--from",
+        dest="source_file",
+        metavar="FILE",
+        help="an OCDS release package, or JSON lines of OCDS releases",
+    )
+    preview.add_argument(
+        "--since", metavar="DATE", help="only notices released since DATE (2025-01-20, or 30d ago)"
+    )
+    preview.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="judge deadlines as of DATE instead of each notice's release date",
+    )
+    preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+
+def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
+    """Dispatch `tenderbot rules SUBCOMMAND`; returns the exit code."""
+    command = args.subcommand
+    if command == "list":
+        return _list(args, out)
+    if command == "check":
+        return _check(args.files, out)
+    if command == "test":
+        return _test(args, out)
+    return _preview(args, out, clock)
+
+
+def _optional_config(args: argparse.Namespace) -> Config | None:
+    explicit = getattr(args, "config", None)
+    path = find_config_path(explicit)
+    if not explicit and not path.is_file():
+        return None
+    return load_config(path)
+
+
+def _base_dir(config: Config | None) -> Path:
+    return config.path.parent if config else Path.cwd()
+
+
+def _list(args: argparse.Namespace, out: TextIO) -> int:
+    config = _optional_config(args)
+    rows: list[dict[str, str]] = []
+    refs: dict[str, str] = {name: "shipped" for name in shipped_paths()}
+    if config:
+        for subscription in config.subscriptions:
+            for ref in subscription.rules:
+                refs.setdefault(ref, "configured")
+    status = EXIT_OK
+    for ref, origin in refs.items():
+        try:
+            rule_set = load_rule_set(resolve(ref, _base_dir(config)))
+        except RuleFileError as exc:
+            rows.append({"name": ref, "role": "?", "origin": origin, "title": f"ERROR: {exc}"})
+            status = EXIT_USAGE
+            continue
+        rows.append(
+            {
+                "name": ref if origin == "configured" else rule_set.name,
+                "role": rule_set.role,
+                "origin": origin,
+                "title": rule_set.title,
+                "version": rule_set.version,
+            }
+        )
+    if args.format == "json":
+        print(json.dumps(rows, indent=2), file=out)
+        return status
+    width = max(len(r["name"]) for r in rows) if rows else 4
+    print(f"{'NAME':<{width}}  {'ROLE':<6}  {'ORIGIN':<10}  TITLE", file=out)
+    for row in rows:
+        print(
+            f"{row['name']:<{width}}  {row['role']:<6}  {row['origin']:<10}  {row['title']}",
+            file=out,
+        )
+    return status
+
+
+def _check(files: Sequence[str], out: TextIO) -> int:
+    status = EXIT_OK
+    for file in files:
+        try:
+            rule_set = load_rule_set(resolve(file, Path.cwd()))
+        except RuleFileError as exc:
+            print(str(exc), file=out)
+            status = EXIT_USAGE
+            continue
+        print(
+            f"{file}: ok: {rule_set.name} ({rule_set.role}), {len(rule_set.score)} scoring "
+            f"condition(s), {len(rule_set.examples)} example(s)",
+            file=out,
+        )
+    return status
+
+
+def _test(args: argparse.Namespace, out: TextIO) -> int:
+    config = _optional_config(args)
+    refs = list(args.refs) or list(shipped_paths())
+    if not args.refs and config:
+        refs += [r for s in config.subscriptions for r in s.rules if r not in refs]
+    passed = failed = 0
+    invalid = False
+    for ref in refs:
+        try:
+            rule_set = load_rule_set(resolve(ref, _base_dir(config)))
+        except RuleFileError as exc:
+            print(str(exc), file=out)
+            invalid = True
+            continue
+        results = run_examples(rule_set)
+        if not results:
+            print(f"{rule_set.name}: no examples", file=out)
+        for result in results:
+            example = result.example
+            expected = "match" if example.expect_match else "no match"
+            if result.passed:
+                passed += 1
+                continue
+            failed += 1
+            where = f"{rule_set.path}:{example.line}" if example.line else str(rule_set.path)
+            print(
+                f"FAIL {where}: example {example.index} ({plain(result.title)[:70]}): expected "
+                f"{expected}; {result.detail}",
+                file=out,
+            )
+        good = sum(r.passed for r in results)
+        print(f"{rule_set.name}: {good} of {len(results)} example(s) passed", file=out)
+    print(f"{passed} passed, {failed} failed", file=out)
+    if invalid:
+        return EXIT_USAGE
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _load_ref(ref: str, config: Config | None) -> RuleSet:
+    """Load a rule set by shipped name or path: relative to the config's folder, else here."""
+    try:
+        return load_rule_set(resolve(ref, _base_dir(config)))
+    except RuleFileError:
+        if config is None or Path(ref).is_absolute():
+            raise
+        return load_rule_set(resolve(ref, Path.cwd()))
+
+
+def _parse_when(text: str, now: datetime, option: str) -> datetime:
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"{option}: {text!r} is not a date (2025-01-20, 2025-01-20T09:00) or a duration (30d)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def read_notices_file(path: Path, source: str) -> tuple[list[Notice], list[str]]:
+    """Notices from an OCDS release package, or JSON lines of releases; and what was skipped.
+
+    Raises:
+        ConfigError: the file cannot be read or holds neither form.
+    """
+    try:
+        payload = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        releases: list[object] = releases_of(load_json(payload))
+    except (ValueError, MappingError):
+        releases = []
+        for number, line in enumerate(payload.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                releases.extend(releases_of(load_json(line)))
+            except (ValueError, MappingError) as exc:
+                raise ConfigError(
+                    f"{path}:{number}: not an OCDS release package or JSON lines of releases "
+                    f"({exc})"
+                ) from None
+    mapped = map_releases(releases, source=source)
+    return list(mapped.notices), [str(p) for p in mapped.problems]
+
+
+def latest_by_notice(notices: Iterable[Notice]) -> list[Notice]:
+    """One notice per (source, id): its newest release."""
+    latest: dict[tuple[str, str], Notice] = {}
+    for notice in sorted(notices, key=lambda n: (n.release_date, n.release_id)):
+        latest[(notice.source, notice.id)] = notice
+    return sorted(latest.values(), key=lambda n: n.release_date, reverse=True)
+
+
+def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
+    now = clock.now()
+    config = (
+        None if args.source_file else load_config(find_config_path(getattr(args, "config", None)))
+    )
+    rule_sets = {ref: _load_ref(ref, config) for ref in args.refs}
+    since = _parse_when(args.since, now, "--since") if args.since else None
+    as_of = _parse_when(args.as_of, now, "--as-of") if args.as_of else None
+    if args.source_file:
+        path = Path(args.source_file)
+        notices, problems = read_notices_file(path, source=path.stem)
+        for problem in problems:
+            print(f"skipped: {problem}", file=sys.stderr)
+    else:
+        assert config is not None
+        store = Store(config.bot.database)
+        try:
+            notices = list(store.current_notices(since))
+        finally:
+            store.close()
+    matcher = SubscriptionMatcher(list(args.refs), rule_sets.__getitem__)
+    matches: list[tuple[Notice, Match]] = []
+    for notice in latest_by_notice(notices):
+        if since is not None and notice.release_date < since:
+            continue
+        found = matcher.match(Context(notice, as_of or notice.release_date))
+        if found is not None:
+            matches.append((notice, found))
+    _print_preview(matches, args.format, out)
+    return EXIT_OK
+
+
+def _row(notice: Notice, match: Match) -> dict[str, Any]:
+    return {
+        "source": notice.source,
+        "id": notice.id,
+        "title": notice.title,
+        "buyer": notice.buyer,
+        "value": format_value(notice),
+        "deadline": notice.deadline.isoformat() if notice.deadline else None,
+        "stage": notice.stage,
+        "release_date": notice.release_date.isoformat(),
+        "url": notice.url,
+        "score": match.score,
+        "reasons": list(match.reasons),
+    }
+
+
+def _print_preview(matches: list[tuple[Notice, Match]], fmt: str, out: TextIO) -> None:
+    rows = [_row(n, m) for n, m in matches]
+    if fmt == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["source", "id", "title", "buyer", "value", "deadline", "score", "reasons"])
+        for row in rows:
+            writer.writerow(
+                [
+                    row["source"],
+                    row["id"],
+                    row["title"],
+                    row["buyer"],
+                    row["value"],
+                    row["deadline"] or "",
+                    f"{row['score']:g}",
+                    " | ".join(row["reasons"]),
+                ]
+            )
+        out.write(buffer.getvalue())
+        return
+    for row in rows:
+        deadline = (row["deadline"] or "no deadline")[:10]
+        print(f"{row['score']:>5g}  {deadline}  {plain(row['title'])[:80]}", file=out)
+        print(f"       {plain(row['buyer'])} · {row['value']}", file=out)
+        print(f"       why: {plain('; '.join(row['reasons']))}", file=out)
+    print(f"{len(rows)} matching notice(s)", file=out)
