@@ -71,13 +71,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.Handler):
+    """Writes log lines to whatever `sys.stderr` is at the time (tests replace it)."""
+
+    tenderbot = True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            self.handleError(record)
+
+
 def _setup_logging(config: Config | None, verbose: bool) -> None:
     level = "debug" if verbose else (config.bot.log_level if config else "info")
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "tenderbot", False)]:
         root.removeHandler(old)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.tenderbot = True  # type: ignore[attr-defined]
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
     root.addHandler(handler)
     root.setLevel(level.upper())

@@ -15,7 +15,7 @@ from bot.config import Config, ConfigError, SubscriptionConfig
 from bot.events import Event
 from rules.context import Context
 from rules.library import RuleLibrary
-from rules.matcher import Cache, Narrowing, SubscriptionMatcher
+from rules.matcher import MatchPlan, Narrowing, NarrowingError
 
 log = logging.getLogger("tenderbot.rules")
 
@@ -41,7 +41,7 @@ class Router:
     """Matches events against the configured subscriptions."""
 
     def __init__(self, config: Config) -> None:
-        """Load every rule set the subscriptions name and prepare their matchers.
+        """Load every rule set the subscriptions name and prepare matching.
 
         Raises:
             ConfigError: a subscription asks for something this version cannot do, or has
@@ -50,21 +50,21 @@ class Router:
         """
         refs = [ref for s in config.subscriptions for ref in s.rules]
         self.library = RuleLibrary(refs, config.path.parent)
-        self._matchers: list[tuple[SubscriptionConfig, SubscriptionMatcher]] = []
+        self._subscriptions = config.subscriptions
         for subscription in config.subscriptions:
-            where = f"{config.path}: subscriptions[{subscription.index}]"
             if subscription.mode != "instant":
                 raise ConfigError(
-                    f"{where}.mode: {subscription.mode!r} digests are not available in this "
-                    'version yet; use mode = "instant"'
+                    f"{config.path}: subscriptions[{subscription.index}].mode: "
+                    f"{subscription.mode!r} digests are not available in this version yet; "
+                    'use mode = "instant"'
                 )
-            try:
-                matcher = SubscriptionMatcher(
-                    subscription.rules, self.library.get, _narrowing(subscription)
-                )
-            except ValueError as exc:
-                raise ConfigError(f"{where}.{exc}") from None
-            self._matchers.append((subscription, matcher))
+        try:
+            self._plan = MatchPlan(
+                [(s.rules, _narrowing(s)) for s in config.subscriptions], self.library.get
+            )
+        except NarrowingError as exc:
+            index = config.subscriptions[exc.index].index
+            raise ConfigError(f"{config.path}: subscriptions[{index}].{exc}") from None
 
     def refresh(self) -> None:
         """Reload edited rule files; log each reload, and each refusal."""
@@ -80,11 +80,7 @@ class Router:
 
     def route(self, event: Event, now: datetime) -> list[Route]:
         """The subscriptions `event` should reach, judged at `now`."""
-        ctx = Context(event.notice, now)
-        cache: Cache = {}
-        routes = []
-        for subscription, matcher in self._matchers:
-            match = matcher.match(ctx, cache)
-            if match is not None:
-                routes.append(Route(subscription=subscription, reasons=match.reasons))
-        return routes
+        return [
+            Route(subscription=self._subscriptions[index], reasons=match.reasons)
+            for index, match in self._plan.match(Context(event.notice, now))
+        ]

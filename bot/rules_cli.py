@@ -22,7 +22,7 @@ from rules.errors import RuleFileError
 from rules.examples import run_examples
 from rules.library import resolve, shipped_paths
 from rules.loader import load_rule_set
-from rules.matcher import SubscriptionMatcher
+from rules.matcher import MatchPlan, Narrowing
 from rules.ruleset import Match, RuleSet
 from sources.clock import Clock
 from sources.notice import Notice
@@ -261,13 +261,12 @@ def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
             notices = list(store.current_notices(since))
         finally:
             store.close()
-    matcher = SubscriptionMatcher(list(args.refs), rule_sets.__getitem__)
+    plan = MatchPlan([(list(args.refs), Narrowing())], rule_sets.__getitem__)
     matches: list[tuple[Notice, Match]] = []
     for notice in latest_by_notice(notices):
         if since is not None and notice.release_date < since:
             continue
-        found = matcher.match(Context(notice, as_of or notice.release_date))
-        if found is not None:
+        for _, found in plan.match(Context(notice, as_of or notice.release_date)):
             matches.append((notice, found))
     _print_preview(matches, args.format, out)
     return EXIT_OK

@@ -212,6 +212,10 @@ class Place:
             place = ctx.memo[key] = notice_place(ctx.notice, use_buyer=self.use_buyer)
         if not place.codes and not place.areas:
             return ["place not stated"] if self.missing_passes else None
+        for notice_code, wide_name in place.codes:
+            for code in self.codes:
+                if notice_code.startswith(code) and wide_name is None:
+                    return [f"region {describe(notice_code)}"]
         where = "buyer's postcode area" if place.from_buyer else "postcode area"
         for area in place.areas:
             if area in self.areas:
@@ -220,18 +224,14 @@ class Place:
                 for code in self.codes:
                     if region.startswith(code):
                         return [f"{where} {area} in {describe(code)}"]
+        if not self.wide:
+            return None
         for notice_code, wide_name in place.codes:
-            for code in self.codes:
-                if notice_code.startswith(code) and wide_name is None:
-                    return [f"region {describe(notice_code)}"]
-            if not self.wide:
-                continue
-            for code in self.codes:
-                if code.startswith(notice_code):
-                    return [f"covers all of {wide_name or describe(notice_code)}"]
-            for area in self.areas:
-                if any(r.startswith(notice_code) for r in area_regions(area)):
-                    return [f"covers all of {wide_name or describe(notice_code)}"]
+            covered = any(code.startswith(notice_code) for code in self.codes) or any(
+                r.startswith(notice_code) for area in self.areas for r in area_regions(area)
+            )
+            if covered:
+                return [f"covers all of {wide_name or describe(notice_code)}"]
         return None
 
     def describe(self) -> str:

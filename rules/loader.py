@@ -466,9 +466,8 @@ def parse_rule_set(text: str, file: str, base_dir: Path, *, path: Path | None = 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))
-        raise RuleFileError(
-            file, int(found.group(1)) if found else None, f"not valid TOML: {exc}"
-        ) from None
+        line = int(found.group(1)) if found else len(text.splitlines()) or None
+        raise RuleFileError(file, line, f"not valid TOML: {exc}") from None
     lines = LineFinder(text)
     try:
         return _build(data, base_dir, lines, path)

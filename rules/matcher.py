@@ -16,8 +16,6 @@ from rules.context import Context
 from rules.loader import parse_condition_key
 from rules.ruleset import FILTER, Match, RuleSet
 
-Cache = dict[int, Match | None]
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Narrowing:
@@ -50,71 +48,127 @@ def compile_narrowing(narrowing: Narrowing) -> tuple[tuple[Condition, ...], tupl
     return tuple(required), tuple(excluding)
 
 
-class SubscriptionMatcher:
-    """Decides whether a notice reaches one subscription, and why."""
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    refs: tuple[str, ...]
+    required: All | None
+    excluding: tuple[Condition, ...]
+
+
+class MatchPlan:
+    """Matches notices against many subscriptions at once.
+
+    Each rule set is evaluated at most once per notice, and only subscriptions whose topic
+    sets matched (or that have none) are looked at further, so the cost grows with the
+    number of distinct rule sets, not with the number of subscriptions.
+    """
 
     def __init__(
         self,
-        refs: Sequence[str],
+        subscriptions: Sequence[tuple[Sequence[str], Narrowing]],
         lookup: Callable[[str], RuleSet],
-        narrowing: Narrowing = Narrowing(),
     ) -> None:
-        """Match against rule-set `refs`, looked up at each match so reloads apply at once."""
-        self.refs = tuple(refs)
-        self._lookup = lookup
-        required, excluding = compile_narrowing(narrowing)
-        self._required = All(required) if required else None
-        self._excluding = excluding
+        """Prepare matching; rule sets are looked up at each match, so reloads apply at once.
 
-    def match(self, notice_ctx: Context, cache: Cache | None = None) -> Match | None:
-        """The combined match for the notice in `notice_ctx`, or None."""
-        cache = {} if cache is None else cache
-        ctx = notice_ctx
-        for exclusion in self._excluding:
+        Raises:
+            ValueError: a narrowing value is invalid; the message starts with its key and
+                the subscription's position is in `index`.
+        """
+        self._lookup = lookup
+        self._subs: list[_Subscription] = []
+        self._by_ref: dict[str, list[int]] = {}
+        for index, (refs, narrowing) in enumerate(subscriptions):
+            try:
+                required, excluding = compile_narrowing(narrowing)
+            except ValueError as exc:
+                raise NarrowingError(index, str(exc)) from None
+            self._subs.append(
+                _Subscription(tuple(refs), All(required) if required else None, excluding)
+            )
+            for ref in dict.fromkeys(refs):
+                self._by_ref.setdefault(ref, []).append(index)
+        self._without_topics: tuple[tuple[str, ...] | None, list[int]] = (None, [])
+
+    def _subscriptions_without_topics(self, roles: dict[str, str]) -> list[int]:
+        key = tuple(roles.values())
+        if self._without_topics[0] != key:
+            self._without_topics = (
+                key,
+                [
+                    i
+                    for i, sub in enumerate(self._subs)
+                    if all(roles[ref] == FILTER for ref in sub.refs)
+                ],
+            )
+        return self._without_topics[1]
+
+    def match(self, ctx: Context) -> list[tuple[int, Match]]:
+        """The subscriptions (by position) the notice in `ctx` matches, with their matches."""
+        rule_sets = {ref: self._lookup(ref) for ref in self._by_ref}
+        roles = {ref: rule_set.role for ref, rule_set in rule_sets.items()}
+        results: dict[str, Match | None] = {}
+
+        def result(ref: str) -> Match | None:
+            if ref not in results:
+                results[ref] = rule_sets[ref].evaluate(ctx.notice, ctx.now, ctx)
+            return results[ref]
+
+        candidates: set[int] = set()
+        for ref, subs in self._by_ref.items():
+            if roles[ref] != FILTER and result(ref) is not None:
+                candidates.update(subs)
+        if ctx.notice.is_open_stage:
+            candidates.update(self._subscriptions_without_topics(roles))
+        found = []
+        for index in sorted(candidates):
+            match = self._finish(self._subs[index], ctx, roles, result)
+            if match is not None:
+                found.append((index, match))
+        return found
+
+    def _finish(
+        self,
+        sub: _Subscription,
+        ctx: Context,
+        roles: dict[str, str],
+        result: Callable[[str], Match | None],
+    ) -> Match | None:
+        for exclusion in sub.excluding:
             if exclusion.test(ctx) is not None:
                 return None
         topics: list[Match] = []
         filters: list[Match] = []
-        has_topics = False
-        for ref in self.refs:
-            rule_set = self._lookup(ref)
-            key = id(rule_set)
-            if key not in cache:
-                cache[key] = rule_set.evaluate(ctx.notice, ctx.now, ctx)
-            found = cache[key]
-            if rule_set.role == FILTER:
+        for ref in sub.refs:
+            found = result(ref)
+            if roles[ref] == FILTER:
                 if found is None:
                     return None
                 filters.append(found)
-            else:
-                has_topics = True
-                if found is not None:
-                    topics.append(found)
-        if has_topics and not topics:
-            return None
+            elif found is not None:
+                topics.append(found)
         reasons: list[str] = []
-        if not has_topics:
-            if not ctx.notice.is_open_stage:
-                return None
+        if len(topics) == 0:
             reasons.append(f"open notice: {ctx.notice.stage_label.lower()}")
-        if self._required is not None:
-            narrowed = self._required.test(ctx)
-            if narrowed is None:
+        narrowed: list[str] = []
+        if sub.required is not None:
+            tested = sub.required.test(ctx)
+            if tested is None:
                 return None
+            narrowed = tested
         best = max(topics, key=lambda m: m.score, default=None)
-        for found in ([best] if best else []) + filters:
-            reasons.extend(found.reasons)
-        if self._required is not None and narrowed:
-            reasons.extend(narrowed)
-        name = "+".join(self.refs) or "open-notices"
+        for match in ([best] if best else []) + filters:
+            reasons.extend(match.reasons)
+        reasons.extend(narrowed)
         return Match(
-            rule_set=name, score=best.score if best else 0.0, reasons=tuple(dict.fromkeys(reasons))
+            rule_set="+".join(sub.refs) or "open-notices",
+            score=best.score if best else 0.0,
+            reasons=tuple(dict.fromkeys(reasons)),
         )
 
 
-def evaluate_for(
-    notice_ctx: Context, matchers: Sequence[SubscriptionMatcher]
-) -> list[Match | None]:
-    """Match one notice against many subscriptions, evaluating each rule set once."""
-    cache: Cache = {}
-    return [m.match(notice_ctx, cache) for m in matchers]
+class NarrowingError(ValueError):
+    """A subscription's narrowing is invalid (raised by `MatchPlan`); `index` says which."""
+
+    def __init__(self, index: int, what: str) -> None:
+        super().__init__(what)
+        self.index = index
