@@ -11,6 +11,9 @@ from bot.config import Config
 from bot.durations import format_duration
 from bot.outbox import Outbox
 from bot.store import Store
+from rules.errors import RuleFileError
+from rules.library import resolve
+from rules.loader import load_rule_set
 
 
 def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any]:
@@ -37,6 +40,7 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
     outbox = Outbox(store)
     depth = outbox.depth()
     return {
+        "rule_sets": rule_set_status(config),
         "database": str(config.bot.database),
         "sources": sources,
         "notices_stored": store.count_notices(),
@@ -45,6 +49,23 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "paused_channels": [],
         "as_of": now.isoformat(),
     }
+
+
+def rule_set_status(config: Config) -> list[dict[str, Any]]:
+    """Each rule set the subscriptions name, checked as it is on disk now.
+
+    A running daemon keeps the last good version of a file that has since been broken; this
+    shows the error so it can be fixed.
+    """
+    rows = []
+    for ref in dict.fromkeys(r for s in config.subscriptions for r in s.rules):
+        try:
+            rule_set = load_rule_set(resolve(ref, config.path.parent))
+        except RuleFileError as exc:
+            rows.append({"ref": ref, "ok": False, "error": str(exc)})
+            continue
+        rows.append({"ref": ref, "ok": True, "name": rule_set.name, "title": rule_set.title})
+    return rows
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -88,6 +109,14 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
             lines.append(f"    throttled:     until {_when(source['throttled_until'], zone, now)}")
         lines.append(f"    watermark:     {_when(source['watermark'], zone, now)}")
         lines.append(f"    notices:       {source['notices_stored']} stored")
+    lines.append("")
+    lines.append("Rule sets:" if status["rule_sets"] else "Rule sets: none (every open notice)")
+    for row in status["rule_sets"]:
+        if row["ok"]:
+            lines.append(f"  {row['ref']}: ok ({row['title']})")
+        else:
+            lines.append(f"  {row['ref']}: ERROR, refused (the daemon keeps the last good version)")
+            lines.append(f"    {row['error']}")
     lines.append("")
     lines.append(f"Notices stored: {status['notices_stored']}")
     by_channel = ", ".join(f"{k}: {v}" for k, v in sorted(status["outbox"]["by_channel"].items()))

@@ -50,8 +50,8 @@ def test_rules_test_reports_a_failing_example_with_its_line(tmp_path):
     code, out = run("rules", "test", str(path))
     assert code == 1
     assert (
-        f"FAIL {path}:6: example 1 (Parks): expected match; requirement not met: CPV code starting 85"
-        in out
+        f"FAIL {path}:6: example 1 (Parks): expected match; "
+        "requirement not met: CPV code starting 85" in out
     )
     assert out.rstrip().endswith("0 passed, 1 failed")
 
@@ -119,7 +119,9 @@ def test_rules_list_shows_shipped_and_configured_sets(tmp_path):
     config = write_config(
         tmp_path,
         "http://127.0.0.1:9",
-        subscriptions='[[subscriptions]]\nchannel = "console"\nrules = ["small-charities", "own.toml"]\n',
+        subscriptions=(
+            '[[subscriptions]]\nchannel = "console"\nrules = ["small-charities", "own.toml"]\n'
+        ),
     )
     code, out = run("rules", "list", "--config", str(config))
     assert code == 0
@@ -193,8 +195,8 @@ def test_edited_rule_file_is_reloaded_and_a_broken_edit_keeps_the_old_rules(
     router.refresh()
     assert router.route(parks, clock.now()), "the previous rules stay in force"
     assert (
-        f"rule set mine.toml refused, previous version stays in force: {rules_file}:4: not valid TOML"
-        in caplog.text
+        "rule set mine.toml refused, previous version stays in force: "
+        f"{rules_file}:4: not valid TOML" in caplog.text
     )
     assert router.library.errors["mine.toml"].startswith(str(rules_file))
 
@@ -205,3 +207,15 @@ def test_bad_subscription_narrowing_is_a_config_error(tmp_path, capsys, clock, b
     config = write_config(tmp_path, "http://127.0.0.1:9", subscriptions=subs)
     assert main(["poll", "--config", str(config)], clock=clock) == 2
     assert f"{config}: subscriptions[0]" in capsys.readouterr().err
+
+
+def test_status_shows_rule_sets_and_a_broken_file(tmp_path, clock):
+    own = tmp_path / "own.toml"
+    own.write_text('name = "own"\ntitle = "Own"\n[require]\nplace = ["Atlantis"]\n')
+    subs = '[[subscriptions]]\nchannel = "console"\nrules = ["small-charities", "own.toml"]\n'
+    config = write_config(tmp_path, "http://127.0.0.1:9", subscriptions=subs)
+    code, out = run("status", "--config", str(config), clock=clock)
+    assert code == 0
+    assert "small-charities: ok (Small charities" in out
+    assert "own.toml: ERROR, refused" in out
+    assert f"{own}:4: require.place[0]: unknown place 'Atlantis'" in out
