@@ -56,3 +56,23 @@ def test_every_public_module_has_a_docstring():
     for package in ALLOWED:
         for path in (ROOT / package).rglob("*.py"):
             assert ast.get_docstring(ast.parse(path.read_text())), f"{path} has no docstring"
+
+
+def test_the_readme_rule_set_example_loads_and_passes_its_examples():
+    from pathlib import Path
+
+    from rules.examples import run_examples
+    from rules.loader import parse_rule_set
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("To write your own", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    rule_set = parse_rule_set(block, "README.md", Path("."))
+    results = run_examples(rule_set)
+    assert len(results) == 2 and all(r.passed for r in results), [r.detail for r in results]
+
+
+def test_config_example_uses_only_shipped_rule_sets():
+    from bot.config import load_config
+    from bot.routing import Router
+
+    Router(load_config(ROOT / "config.example.toml"))
