@@ -1,7 +1,8 @@
-"""Ingest benchmark: N notices through map -> store -> events -> routing -> outbox.
+"""Ingest benchmark: N notices through map -> store -> events -> rules -> outbox.
 
 Releases are resampled from the real recorded Contracts Finder pages (each copy gets a fresh
-ocid and release id), written in pages of 100 as the poller does, into a fresh SQLite file.
+ocid and release id), written in pages of 100 as the poller does, into a fresh SQLite file,
+and matched against one subscription to the `small-charities` rule set.
 
     python bench/ingest.py [N]        # default 20,000
 """
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import parse_config  # noqa: E402
 from bot.outbox import Outbox  # noqa: E402
+from bot.poller import store_page  # noqa: E402
 from bot.routing import Router  # noqa: E402
 from bot.store import Store  # noqa: E402
 from sources.ocds import map_releases  # noqa: E402
@@ -51,28 +53,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = parse_config(
             '[[channels]]\nname = "console"\nkind = "console"\n'
-            '[[subscriptions]]\nchannel = "console"\nrules = []\n',
+            '[[subscriptions]]\nchannel = "console"\nrules = ["small-charities"]\n',
             Path(tmp) / "bench.toml",
         )
         store = Store(Path(tmp) / "bench.db")
         outbox = Outbox(store)
         router = Router(config)
-        now = datetime.now(UTC)
+        # Just after the recorded pages were published, so their tenders are still open.
+        now = datetime(2025, 1, 24, 9, 0, tzinfo=UTC)
         events = queued = 0
         started = time.perf_counter()
         for start in range(0, n, PAGE):
             mapped = map_releases(raw[start : start + PAGE], source="cf")
-            with store.transaction():
-                for event in store.save_notices(mapped.notices, now):
-                    events += 1
-                    for route in router.route(event, now):
-                        queued += outbox.enqueue(
-                            event,
-                            subscription=route.subscription.name,
-                            channel=route.subscription.channel,
-                            reasons=route.reasons,
-                            now=now,
-                        )
+            page_events, added = store_page(mapped.notices, store, outbox, router, now)
+            events += len(page_events)
+            queued += added
         elapsed = time.perf_counter() - started
         stored = store.count_notices()
         store.close()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import SourceConfig
+from bot.events import Event
 from bot.outbox import Outbox
 from bot.routing import Router
 from bot.store import Store
 from sources.base import Source
 from sources.clock import Clock
 from sources.errors import SourceError, ThrottledError
+from sources.notice import Notice
 
 log = logging.getLogger("tenderbot.poll")
 
@@ -35,6 +38,25 @@ class PollResult:
     def ok(self) -> bool:
         """Whether the pass completed (a skipped pass is not a failure)."""
         return self.error is None
+
+
+def store_page(
+    notices: Sequence[Notice], store: Store, outbox: Outbox, router: Router, now: datetime
+) -> tuple[list[Event], int]:
+    """Store one page and queue its alerts in one transaction; the events and rows queued."""
+    queued = 0
+    with store.transaction():
+        events = store.save_notices(notices, now)
+        for event in events:
+            for route in router.route(event, now):
+                queued += outbox.enqueue(
+                    event,
+                    subscription=route.subscription.name,
+                    channel=route.subscription.channel,
+                    reasons=route.reasons,
+                    now=now,
+                )
+    return events, queued
 
 
 async def poll_source(
@@ -70,18 +92,8 @@ async def poll_source(
         async for page in source.pages(since):
             for problem in page.problems:
                 log.warning("%s (skipped)", problem)
-            now = clock.now()
-            with store.transaction():
-                events = store.save_notices(page.notices, now)
-                for event in events:
-                    for route in router.route(event, now):
-                        queued += outbox.enqueue(
-                            event,
-                            subscription=route.subscription.name,
-                            channel=route.subscription.channel,
-                            reasons=route.reasons,
-                            now=now,
-                        )
+            events, added = store_page(page.notices, store, outbox, router, clock.now())
+            queued += added
             pages += 1
             notices += len(page.notices)
             problems += len(page.problems)
