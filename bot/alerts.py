@@ -1,4 +1,4 @@
-"""The `Alert` record: one notice to tell one subscription about, and why."""
+"""The records notifiers render: an `Alert` about one notice, or a `Digest` of several."""
 
 from __future__ import annotations
 
@@ -6,10 +6,18 @@ from dataclasses import dataclass
 
 from sources.notice import Notice
 
+NEW = "new"
+UPDATED = "updated"
+CLOSING = "closing"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Alert:
-    """What a notifier renders: the notice, what happened to it, and why it matched."""
+    """One notice to tell one subscription about: what happened and why it matched.
+
+    An update or reminder also carries the version it replaces (`previous`) and the
+    reference of the message it replies to (`reply_to`).
+    """
 
     outbox_id: int
     kind: str
@@ -17,3 +25,16 @@ class Alert:
     channel: str
     notice: Notice
     reasons: tuple[str, ...] = ()
+    previous: Notice | None = None
+    reply_to: str | None = None
+    mode: str = "instant"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Digest:
+    """Several alerts sent as one message: a daily/weekly digest, or a catch-up after a gap."""
+
+    title: str
+    alerts: tuple[Alert, ...]
+    part: int = 1
+    parts: int = 1

@@ -1,21 +1,27 @@
-"""The wired application: one store, the sources, routing and delivery, built from a config."""
+"""The wired application: one store, the sources, rules, outbox and notifiers, from a config."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TextIO
 
 import httpx
 
-from bot.config import Config
-from bot.delivery import DeliveryResult, Notifier, deliver_due
+from bot.config import ChannelConfig, Config
+from bot.notifiers import Notifier
 from bot.notifiers.console import ConsoleNotifier
+from bot.notifiers.slack import SlackNotifier
+from bot.notifiers.telegram import TelegramNotifier
 from bot.outbox import Outbox
+from bot.pacing import Pacer
 from bot.poller import PollResult, poll_source
+from bot.reminders import queue_reminders
 from bot.routing import Router
+from bot.sender import DeliveryResult, Sender
 from bot.source_registry import build_source
 from bot.store import Store
 from sources.clock import Clock, SystemClock
@@ -24,16 +30,47 @@ from sources.http import HttpFetcher, make_client
 log = logging.getLogger("tenderbot")
 
 
+def build_notifier(
+    channel: ChannelConfig, config: Config, outbox: Outbox, stdout: TextIO | None = None
+) -> Notifier:
+    """The notifier for one configured channel (its token read from the environment)."""
+    zone = config.bot.zone
+    token = os.environ.get(channel.token_env or "", "")
+    if channel.kind == "slack":
+        assert channel.channel is not None
+        return SlackNotifier(
+            token=token, channel=channel.channel, zone=zone, api_url=channel.api_url
+        )
+    if channel.kind == "telegram":
+        assert channel.chat_id is not None
+
+        def remember(new_chat_id: str) -> None:
+            log.warning(
+                "%s: the chat moved to %s (group upgraded); using it", channel.name, new_chat_id
+            )
+            outbox.set_chat_id(channel.name, new_chat_id)
+
+        return TelegramNotifier(
+            token=token,
+            chat_id=outbox.channel_state(channel.name).chat_id or channel.chat_id,
+            zone=zone,
+            api_url=channel.api_url,
+            on_migrate=remember,
+        )
+    return ConsoleNotifier(zone, stdout)
+
+
 class App:
     """Everything a poll or the daemon needs; use as ``async with App(config) as app``."""
 
     def __init__(
         self, config: Config, *, clock: Clock | None = None, stdout: TextIO | None = None
     ) -> None:
-        """Open the store and prepare routing and notifiers.
+        """Open the store, load the rule sets and prepare the notifiers.
 
         Raises:
-            bot.config.ConfigError: the config asks for something this version cannot do.
+            bot.config.ConfigError: a subscription's settings are invalid.
+            rules.errors.RuleFileError: a rule set cannot be loaded.
             bot.store.StoreError: the database cannot be opened.
         """
         self.config = config
@@ -42,10 +79,16 @@ class App:
         self.store = Store(config.bot.database)
         self.outbox = Outbox(self.store)
         self.notifiers: dict[str, Notifier] = {
-            c.name: ConsoleNotifier(config.bot.zone, stdout)
-            for c in config.channels
-            if c.kind == "console"
+            c.name: build_notifier(c, config, self.outbox, stdout) for c in config.channels
         }
+        self.sender = Sender(
+            config.channels,
+            self.notifiers,
+            self.outbox,
+            self.clock,
+            max_instant=config.bot.max_instant,
+            pacer=Pacer(self.clock),
+        )
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._delivery_lock = asyncio.Lock()
 
@@ -61,10 +104,12 @@ class App:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close HTTP clients and the database."""
+        """Close HTTP clients, notifiers and the database."""
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+        for notifier in self.notifiers.values():
+            await notifier.aclose()
         self.store.close()
 
     async def poll(self, name: str) -> PollResult:
@@ -84,6 +129,7 @@ class App:
                 outbox=self.outbox,
                 router=self.router,
                 clock=self.clock,
+                zone=self.config.bot.zone,
             )
         except Exception as exc:  # a job boundary: a bug in one source must not stop others
             log.exception("%s: pass failed unexpectedly", name)
@@ -98,6 +144,13 @@ class App:
         return list(await asyncio.gather(*(self.poll(name) for name in names)))
 
     async def deliver(self) -> DeliveryResult:
-        """Send whatever is due in the outbox (one delivery round at a time)."""
+        """Queue due reminders, then send whatever is due (one delivery round at a time)."""
         async with self._delivery_lock:
-            return await deliver_due(self.config.channels, self.notifiers, self.outbox, self.clock)
+            queue_reminders(
+                self.config.subscriptions,
+                self.store,
+                self.outbox,
+                self.clock.now(),
+                self.config.bot.zone,
+            )
+            return await self.sender.deliver()

@@ -102,7 +102,11 @@ async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: Text
         results = await app.poll_many(names)
         delivery = await app.deliver()
     failed = [r for r in results if not r.ok]
-    return EXIT_FAILED if failed or delivery.failed else EXIT_OK
+    if delivery.paused:
+        for name, reason in delivery.paused.items():
+            log.error("%s: paused: %s", name, reason)
+    problems = failed or delivery.failed or delivery.retrying or delivery.paused
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 async def _run(config: Config, clock: Clock, stdout: TextIO | None) -> int:

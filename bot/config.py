@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,6 +40,7 @@ class BotConfig:
     database: Path
     timezone: str = "Europe/London"
     log_level: str = "info"
+    max_instant: int = 20
 
     @property
     def zone(self) -> ZoneInfo:
@@ -95,6 +96,8 @@ class SubscriptionConfig:
     max_value: Decimal | None = None
     keywords: tuple[str, ...] = ()
     exclude_keywords: tuple[str, ...] = ()
+    digest_at: time = time(8, 0)
+    remind_days: int = 3
     index: int = 0
 
 
@@ -221,11 +224,12 @@ def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
     log_level = (table.text("log_level", "info") or "info").lower()
     if log_level not in LOG_LEVELS:
         raise table.error("log_level", f"must be one of {', '.join(LOG_LEVELS)}")
+    max_instant = table.positive_int("max_instant", 20)
     table.finish()
     path = Path(database).expanduser()
     if not path.is_absolute():
         path = file.resolve().parent / path
-    return BotConfig(database=path, timezone=timezone, log_level=log_level)
+    return BotConfig(database=path, timezone=timezone, log_level=log_level, max_instant=max_instant)
 
 
 def _load_source(file: Path, index: int, data: object, user_agent: str) -> SourceConfig:
@@ -321,6 +325,12 @@ def _load_subscription(
     narrowing = {
         key: _string_list(table, key) for key in ("regions", "keywords", "exclude_keywords")
     }
+    digest_text = table.text("digest_at", "08:00") or "08:00"
+    try:
+        digest_at = time.fromisoformat(digest_text)
+    except ValueError:
+        raise table.error("digest_at", f"{digest_text!r} is not a time of day (HH:MM)") from None
+    remind_days = table.positive_int("remind_days", 3, minimum=0)
     table.finish()
     return SubscriptionConfig(
         name=name,
@@ -329,6 +339,8 @@ def _load_subscription(
         mode=mode,
         max_value=None if max_value is None else Decimal(str(max_value)),
         index=index,
+        digest_at=digest_at,
+        remind_days=remind_days,
         **narrowing,
     )
 

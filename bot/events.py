@@ -7,9 +7,6 @@ from datetime import datetime
 
 from sources.notice import Notice
 
-NEW = "new"
-UPDATED = "updated"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:

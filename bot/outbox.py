@@ -3,33 +3,50 @@
 Rows are written in the same transaction as the notices that caused them, and a unique key
 makes queuing idempotent, so re-polling or restarting never queues an alert twice. Delivery
 marks each row sent right after its send: at-least-once, with at most one repeat if the
-process dies between a send and its record.
+process dies between a send and its record. Failed sends are rescheduled here; channels that
+can no longer be reached are paused here.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.alerts import Alert
-from bot.events import NEW, UPDATED, Event
-from bot.store import Store, to_text
+from bot.alerts import CLOSING, NEW, UPDATED, Alert
+from bot.events import Event
+from bot.store import Store, from_text, to_text
 
 PENDING = "pending"
 SENT = "sent"
+FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxDepth:
-    """How many rows wait in the outbox, per channel."""
+    """How many rows wait in the outbox, per channel, and how many of them are retries."""
 
     pending: dict[str, int]
+    retrying: int = 0
 
     @property
     def total(self) -> int:
         """All pending rows."""
         return sum(self.pending.values())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelState:
+    """A channel's delivery state: paused (and why), and a replacement chat id.
+
+    The chat id replaces the configured one after a Telegram group became a supergroup.
+    """
+
+    channel: str
+    paused_reason: str | None = None
+    paused_at: datetime | None = None
+    chat_id: str | None = None
 
 
 class Outbox:
@@ -47,6 +64,8 @@ class Outbox:
         channel: str,
         reasons: tuple[str, ...],
         now: datetime,
+        due_at: datetime | None = None,
+        mode: str = "instant",
     ) -> bool:
         """Queue `event` for a subscription (call inside the store's transaction).
 
@@ -61,8 +80,8 @@ class Outbox:
             kind = NEW
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO outbox (subscription, channel, event_id, source, notice_id, "
-            "kind, release_id, due_at, created_at, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?)",
+            "kind, release_id, due_at, created_at, reasons, mode) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 subscription,
                 channel,
@@ -71,25 +90,29 @@ class Outbox:
                 event.notice.id,
                 kind,
                 event.notice.release_id,
-                to_text(now),
+                to_text(due_at or now),
                 to_text(now),
                 json.dumps(list(reasons)),
+                mode,
             ),
         )
         return cursor.rowcount == 1
 
     def _was_queued(self, subscription: str, event: Event) -> bool:
         row = self._db.execute(
-            "SELECT 1 FROM outbox WHERE subscription = ? AND source = ? AND notice_id = ?",
-            (subscription, event.notice.source, event.notice.id),
+            "SELECT 1 FROM outbox WHERE subscription = ? AND source = ? AND notice_id = ? "
+            "AND kind != ?",
+            (subscription, event.notice.source, event.notice.id, CLOSING),
         ).fetchone()
         return row is not None
 
-    def due(self, channel: str, now: datetime, *, limit: int = 500) -> list[Alert]:
+    def due(self, channel: str, now: datetime, *, limit: int = 1000) -> list[Alert]:
         """Pending alerts for `channel` that are due at `now`, oldest first."""
         rows = self._db.execute(
-            "SELECT id, kind, subscription, channel, source, notice_id, release_id, reasons "
-            "FROM outbox WHERE channel = ? AND status = ? AND due_at <= ? ORDER BY id LIMIT ?",
+            "SELECT o.id, o.kind, o.subscription, o.channel, o.source, o.notice_id, "
+            "o.release_id, o.reasons, o.mode, e.previous_release_id FROM outbox o "
+            "JOIN events e ON e.id = o.event_id "
+            "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? ORDER BY o.id LIMIT ?",
             (channel, PENDING, to_text(now), limit),
         ).fetchall()
         alerts = []
@@ -97,6 +120,11 @@ class Outbox:
             notice = self._store.notice(row["source"], row["notice_id"], row["release_id"])
             if notice is None:
                 continue
+            previous = None
+            if row["previous_release_id"]:
+                previous = self._store.notice(
+                    row["source"], row["notice_id"], row["previous_release_id"]
+                )
             alerts.append(
                 Alert(
                     outbox_id=int(row["id"]),
@@ -105,25 +133,110 @@ class Outbox:
                     channel=str(row["channel"]),
                     notice=notice,
                     reasons=_reasons(row["reasons"]),
+                    previous=previous,
+                    reply_to=self._first_message(
+                        row["subscription"], row["source"], row["notice_id"]
+                    )
+                    if row["kind"] != NEW
+                    else None,
+                    mode=str(row["mode"]),
                 )
             )
         return alerts
 
-    def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        """Record that an alert was delivered (its own small transaction)."""
+    def _first_message(self, subscription: str, source: str, notice_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT message_ref FROM outbox WHERE subscription = ? AND source = ? AND "
+            "notice_id = ? AND kind = ? AND status = ? AND message_ref IS NOT NULL "
+            "ORDER BY id LIMIT 1",
+            (subscription, source, notice_id, NEW, SENT),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def mark_sent(self, outbox_ids: Sequence[int], now: datetime, ref: str | None = None) -> None:
+        """Record that alerts were delivered, with the message's reference for replies."""
         with self._store.transaction():
-            self._db.execute(
+            self._db.executemany(
                 "UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, "
-                "last_error = NULL WHERE id = ?",
-                (SENT, to_text(now), outbox_id),
+                "last_error = NULL, message_ref = ? WHERE id = ?",
+                [(SENT, to_text(now), ref, i) for i in outbox_ids],
             )
 
-    def depth(self) -> OutboxDepth:
-        """Pending rows per channel."""
+    def retry_later(self, outbox_ids: Sequence[int], error: str, due_at: datetime) -> None:
+        """Count a failed attempt and schedule the next one."""
+        with self._store.transaction():
+            self._db.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ? "
+                "WHERE id = ?",
+                [(error, to_text(due_at), i) for i in outbox_ids],
+            )
+
+    def mark_failed(self, outbox_ids: Sequence[int], error: str) -> None:
+        """Give up on alerts the service will never accept (the error says why)."""
+        with self._store.transaction():
+            self._db.executemany(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? "
+                "WHERE id = ?",
+                [(FAILED, error, i) for i in outbox_ids],
+            )
+
+    def attempts(self, outbox_id: int) -> int:
+        """How many times the row was tried."""
+        row = self._db.execute("SELECT attempts FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def channel_state(self, channel: str) -> ChannelState:
+        """The delivery state of `channel`."""
+        row = self._db.execute(
+            "SELECT paused_reason, paused_at, chat_id FROM channel_state WHERE channel = ?",
+            (channel,),
+        ).fetchone()
+        if row is None:
+            return ChannelState(channel=channel)
+        return ChannelState(
+            channel=channel,
+            paused_reason=row["paused_reason"],
+            paused_at=from_text(row["paused_at"]),
+            chat_id=row["chat_id"],
+        )
+
+    def _upsert_channel(self, channel: str, assignments: str, values: tuple[object, ...]) -> None:
+        with self._store.transaction():
+            self._db.execute("INSERT OR IGNORE INTO channel_state (channel) VALUES (?)", (channel,))
+            self._db.execute(
+                f"UPDATE channel_state SET {assignments} WHERE channel = ?", (*values, channel)
+            )
+
+    def pause(self, channel: str, reason: str, now: datetime) -> None:
+        """Stop sending to `channel`; its alerts stay queued."""
+        self._upsert_channel(channel, "paused_reason = ?, paused_at = ?", (reason, to_text(now)))
+
+    def resume(self, channel: str) -> None:
+        """Send to `channel` again."""
+        self._upsert_channel(channel, "paused_reason = NULL, paused_at = NULL", ())
+
+    def set_chat_id(self, channel: str, chat_id: str) -> None:
+        """Remember the chat id that replaced the configured one."""
+        self._upsert_channel(channel, "chat_id = ?", (chat_id,))
+
+    def paused(self) -> dict[str, str]:
+        """Paused channels and why."""
         rows = self._db.execute(
-            "SELECT channel, COUNT(*) FROM outbox WHERE status = ? GROUP BY channel", (PENDING,)
+            "SELECT channel, paused_reason FROM channel_state WHERE paused_reason IS NOT NULL"
         ).fetchall()
-        return OutboxDepth(pending={str(r[0]): int(r[1]) for r in rows})
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def depth(self) -> OutboxDepth:
+        """Pending rows per channel, and how many pending rows have failed before."""
+        rows = self._db.execute(
+            "SELECT channel, COUNT(*), SUM(attempts > 0) FROM outbox WHERE status = ? "
+            "GROUP BY channel",
+            (PENDING,),
+        ).fetchall()
+        return OutboxDepth(
+            pending={str(r[0]): int(r[1]) for r in rows},
+            retrying=sum(int(r[2] or 0) for r in rows),
+        )
 
     def count_sent(self, channel: str | None = None) -> int:
         """How many alerts were delivered (to one channel, or all)."""
@@ -133,6 +246,11 @@ class Outbox:
             row = self._db.execute(
                 "SELECT COUNT(*) FROM outbox WHERE status = ? AND channel = ?", (SENT, channel)
             )
+        return int(row.fetchone()[0])
+
+    def count_failed(self) -> int:
+        """How many alerts were given up on."""
+        row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE status = ?", (FAILED,))
         return int(row.fetchone()[0])
 
 

@@ -6,8 +6,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import SourceConfig
+from bot.digests import due_time
 from bot.events import Event
 from bot.outbox import Outbox
 from bot.routing import Router
@@ -18,6 +20,7 @@ from sources.errors import SourceError, ThrottledError
 from sources.notice import Notice
 
 log = logging.getLogger("tenderbot.poll")
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,20 +44,31 @@ class PollResult:
 
 
 def store_page(
-    notices: Sequence[Notice], store: Store, outbox: Outbox, router: Router, now: datetime
+    notices: Sequence[Notice],
+    store: Store,
+    outbox: Outbox,
+    router: Router,
+    now: datetime,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> tuple[list[Event], int]:
-    """Store one page and queue its alerts in one transaction; the events and rows queued."""
+    """Store one page and queue its alerts in one transaction; the events and rows queued.
+
+    Alerts for digest subscriptions are due at the next digest time in `zone`.
+    """
     queued = 0
     with store.transaction():
         events = store.save_notices(notices, now)
         for event in events:
             for route in router.route(event, now):
+                subscription = route.subscription
                 queued += outbox.enqueue(
                     event,
-                    subscription=route.subscription.name,
-                    channel=route.subscription.channel,
+                    subscription=subscription.name,
+                    channel=subscription.channel,
                     reasons=route.reasons,
                     now=now,
+                    due_at=due_time(subscription.mode, subscription.digest_at, zone, now),
+                    mode=subscription.mode,
                 )
     return events, queued
 
@@ -67,6 +81,7 @@ async def poll_source(
     outbox: Outbox,
     router: Router,
     clock: Clock,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> PollResult:
     """Run one pass over `source` and return what it did.
 
@@ -92,7 +107,7 @@ async def poll_source(
         async for page in source.pages(since):
             for problem in page.problems:
                 log.warning("%s (skipped)", problem)
-            events, added = store_page(page.notices, store, outbox, router, clock.now())
+            events, added = store_page(page.notices, store, outbox, router, clock.now(), zone)
             queued += added
             pages += 1
             notices += len(page.notices)

@@ -44,20 +44,12 @@ class Router:
         """Load every rule set the subscriptions name and prepare matching.
 
         Raises:
-            ConfigError: a subscription asks for something this version cannot do, or has
-                an invalid narrowing value.
+            ConfigError: a subscription has an invalid narrowing value.
             RuleFileError: a named rule set cannot be found or is invalid.
         """
         refs = [ref for s in config.subscriptions for ref in s.rules]
         self.library = RuleLibrary(refs, config.path.parent)
         self._subscriptions = config.subscriptions
-        for subscription in config.subscriptions:
-            if subscription.mode != "instant":
-                raise ConfigError(
-                    f"{config.path}: subscriptions[{subscription.index}].mode: "
-                    f"{subscription.mode!r} digests are not available in this version yet; "
-                    'use mode = "instant"'
-                )
         try:
             self._plan = MatchPlan(
                 [(s.rules, _narrowing(s)) for s in config.subscriptions], self.library.get

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.events import NEW, UPDATED, Event
+from bot.alerts import NEW, UPDATED
+from bot.events import Event
 from sources.notice import Notice, notice_from_dict, notice_to_dict
 
 MIGRATIONS: tuple[str, ...] = (
@@ -79,6 +80,17 @@ MIGRATIONS: tuple[str, ...] = (
         consecutive_failures INTEGER NOT NULL DEFAULT 0,
         throttled_until TEXT,
         notices_last_pass INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    """
+    ALTER TABLE outbox ADD COLUMN message_ref TEXT;
+    ALTER TABLE outbox ADD COLUMN mode TEXT NOT NULL DEFAULT 'instant';
+    CREATE INDEX outbox_notice ON outbox (subscription, source, notice_id);
+    CREATE TABLE channel_state (
+        channel TEXT PRIMARY KEY,
+        paused_reason TEXT,
+        paused_at TEXT,
+        chat_id TEXT
     );
     """,
 )

@@ -71,7 +71,7 @@ def write_config(
     *,
     source: dict[str, str] | None = None,
     extra: str = "",
-    subscriptions: str = '[[subscriptions]]\nchannel = "console"\nrules = []\n',
+    subscriptions: str = '[[subscriptions]]\nchannel = "console"\nrules = []\nremind_days = 0\n',
 ) -> Path:
     """Write a config for one Contracts Finder source at `url`; `source` overrides keys
     (values are TOML literals)."""

@@ -1,18 +1,85 @@
-"""Notifiers: one module per channel kind, each a pure `render` plus a `send`.
+"""Notifiers: one module per channel kind, each a pure `render` plus an async `send`.
 
 ::
 
-    SendError       a send failed; `retryable` says whether the outbox should try again,
-                    `retry_after` how long the service asked us to wait (seconds, or None)
+    SendError       a send failed. `retryable`: the outbox should try again later (after
+                    `retry_after` seconds when the service said so); `channel_gone`: the
+                    channel cannot be reached any more (bot removed, channel archived, token
+                    revoked), so sending to it pauses. Otherwise the message itself was refused.
+
+Only the outbox decides what happens next.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
+from bot.alerts import Alert, Digest
+
 
 class SendError(Exception):
-    """Raised by a notifier's `send`; only the outbox decides what happens next."""
+    """Raised by a notifier's `send`; the message says what the service answered."""
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        channel_gone: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.channel_gone = channel_gone
+
+
+class Notifier(Protocol):
+    """Sends alerts, digests and test messages to one channel.
+
+    `paced` says whether the service has rate limits the outbox must stay under; `is_group`
+    whether the chat is a group (Telegram limits groups to 20 messages a minute).
+    """
+
+    @property
+    def paced(self) -> bool:
+        """Whether sends must be paced to the service's rate limits."""
+        ...
+
+    @property
+    def is_group(self) -> bool:
+        """Whether the chat is a group (stricter rate limits)."""
+        ...
+
+    async def send(self, alert: Alert, *, now: datetime) -> str | None:
+        """Deliver one alert; returns the message's reference (for threaded replies).
+
+        Raises:
+            SendError: the send failed.
+        """
+        ...
+
+    def digest_parts(self, digest: Digest, *, now: datetime) -> list[Digest]:
+        """Split a digest into parts that each fit in one message."""
+        ...
+
+    async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
+        """Deliver one digest part.
+
+        Raises:
+            SendError: the send failed.
+        """
+        ...
+
+    async def send_test(self, *, now: datetime) -> str | None:
+        """Deliver a clearly marked test message.
+
+        Raises:
+            SendError: the send failed.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release network resources."""
+        ...

@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.alerts import Alert
-from bot.events import UPDATED
+from bot.alerts import CLOSING, UPDATED, Alert, Digest
 from bot.formatting import format_deadline, format_place, format_stage, format_value
 from bot.notifiers import SendError
 
@@ -26,7 +25,7 @@ def plain(text: str) -> str:
 def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     """The block printed for one alert."""
     notice = alert.notice
-    label = "UPDATED" if alert.kind == UPDATED else "NEW"
+    label = {UPDATED: "UPDATED", CLOSING: "CLOSING SOON"}.get(alert.kind, "NEW")
     lines = [
         f"== {label}: {plain(notice.title)}",
         f"   Buyer:    {plain(notice.buyer) or 'not stated'}",
@@ -47,19 +46,44 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
 class ConsoleNotifier:
     """Writes alerts to a text stream (standard output by default)."""
 
+    paced = False
+    is_group = False
+
     def __init__(self, zone: ZoneInfo, stream: TextIO | None = None) -> None:
         self._zone = zone
         self._stream = stream
 
-    async def send(self, alert: Alert, *, now: datetime) -> None:
+    def _write(self, text: str) -> None:
+        stream = self._stream or sys.stdout
+        try:
+            stream.write(text + "\n")
+            stream.flush()
+        except (OSError, ValueError) as exc:
+            raise SendError(f"console: cannot write: {exc}", retryable=False) from exc
+
+    async def send(self, alert: Alert, *, now: datetime) -> str | None:
         """Print one alert and flush, so a crash right after loses nothing already shown.
 
         Raises:
             SendError: the stream is closed or broken (not retryable).
         """
-        stream = self._stream or sys.stdout
-        try:
-            stream.write(render(alert, now=now, zone=self._zone) + "\n")
-            stream.flush()
-        except (OSError, ValueError) as exc:
-            raise SendError(f"console: cannot write: {exc}", retryable=False) from exc
+        self._write(render(alert, now=now, zone=self._zone))
+        return None
+
+    def digest_parts(self, digest: Digest, *, now: datetime) -> list[Digest]:
+        """A terminal has no length limit: one part."""
+        return [digest]
+
+    async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
+        """Print a digest heading, then each alert's block."""
+        blocks = [render(a, now=now, zone=self._zone) for a in digest.alerts]
+        self._write(f"#### {plain(digest.title)} ({len(blocks)} notices)\n\n" + "\n".join(blocks))
+        return None
+
+    async def send_test(self, *, now: datetime) -> str | None:
+        """Print a clearly marked test message."""
+        self._write(f"== TEST: tenderbot test message ({now:%Y-%m-%d %H:%M} UTC)")
+        return None
+
+    async def aclose(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,240 @@
+"""Slack: Block Kit messages through slack-sdk's `AsyncWebClient` (`chat.postMessage`).
+
+Every value from a feed is escaped (``&``, ``<``, ``>``) so a title such as ``<!channel>``
+shows as text and pings nobody; `link_names` is never set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts import Alert, Digest
+from bot.notifiers import SendError
+from bot.notifiers.content import content_of, cut, digest_line, safe_url
+
+DEFAULT_API_URL = "https://slack.com/api/"
+HEADER_LIMIT = 150
+TEXT_LIMIT = 3000
+FALLBACK_LIMIT = 3000
+DIGEST_ITEMS_PER_MESSAGE = 40
+CHANNEL_GONE = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "missing_scope",
+        "no_permission",
+        "team_access_not_granted",
+        "restricted_action",
+    }
+)
+RETRYABLE = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "service_unavailable",
+        "internal_error",
+        "fatal_error",
+        "request_timeout",
+    }
+)
+
+
+def escape(text: str) -> str:
+    """Escape text for Slack: ``&``, ``<`` and ``>`` become entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": False}
+
+
+def _description(text: str, url: str | None) -> str:
+    """The escaped description within the section limit; if cut, an ellipsis and a link."""
+    if len(escape(text)) <= TEXT_LIMIT:
+        return escape(text)
+    more = f"\n<{escape(url)}|Read the full notice>" if url else ""
+    raw = cut(text, TEXT_LIMIT - len(more))
+    while len(escape(raw)) + len(more) > TEXT_LIMIT:
+        raw = cut(raw, len(raw) - (len(escape(raw)) + len(more) - TEXT_LIMIT) - 1)
+    return escape(raw) + more
+
+
+def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """The `chat.postMessage` arguments (`text` fallback and `blocks`) for an alert."""
+    content = content_of(alert, now=now, zone=zone)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(cut(escape(content.title), HEADER_LIMIT))},
+        {"type": "context", "elements": [_mrkdwn(f"*{content.label}* notice · tenderbot")]},
+        {
+            "type": "section",
+            "fields": [
+                _mrkdwn(cut(f"*{label}*\n{escape(value)}", 2000)) for label, value in content.fields
+            ],
+        },
+    ]
+    if content.changes:
+        changes = "\n".join(f"• {escape(c)}" for c in content.changes)
+        blocks.append(
+            {"type": "section", "text": _mrkdwn(cut(f"*What changed*\n{changes}", TEXT_LIMIT))}
+        )
+    if content.description:
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(_description(content.description, content.notice_url)),
+            }
+        )
+    if content.reasons:
+        why = "Why it matched: " + "; ".join(escape(r) for r in content.reasons)
+        blocks.append({"type": "context", "elements": [_mrkdwn(cut(why, TEXT_LIMIT))]})
+    buttons = []
+    if content.notice_url:
+        buttons.append(("View notice", content.notice_url, "view_notice"))
+    if content.portal_url:
+        buttons.append(("Bid on portal", content.portal_url, "bid_on_portal"))
+    if buttons:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {"type": "button", "text": _plain(label), "url": url, "action_id": action}
+                    for label, url, action in buttons
+                ],
+            }
+        )
+    details = " · ".join(f"{label}: {value}" for label, value in content.fields[:3])
+    text = cut(escape(f"{content.label}: {content.title} ({details})"), FALLBACK_LIMIT)
+    return {"text": text, "blocks": blocks}
+
+
+def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """The `chat.postMessage` arguments for one digest part."""
+    part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
+    heading = cut(escape(f"{digest.title}{part}"), HEADER_LIMIT)
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(heading)}]
+    for alert in digest.alerts:
+        title, details = digest_line(alert, now=now, zone=zone)
+        url = safe_url(alert.notice.url)
+        name = f"<{escape(url)}|{escape(cut(title, 300))}>" if url else escape(cut(title, 300))
+        blocks.append(
+            {"type": "section", "text": _mrkdwn(cut(f"*{name}*\n{escape(details)}", TEXT_LIMIT))}
+        )
+    count = len(digest.alerts)
+    return {"text": cut(f"{heading}: {count} notice(s)", FALLBACK_LIMIT), "blocks": blocks}
+
+
+def split_digest(digest: Digest) -> list[Digest]:
+    """Cut a digest into parts of at most `DIGEST_ITEMS_PER_MESSAGE` notices; nothing is lost.
+
+    Slack allows 50 blocks in a message.
+    """
+    size = DIGEST_ITEMS_PER_MESSAGE
+    chunks = [digest.alerts[i : i + size] for i in range(0, len(digest.alerts), size)] or [()]
+    return [
+        Digest(title=digest.title, alerts=chunk, part=n, parts=len(chunks))
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def classify(exc: Exception) -> SendError:
+    """Turn a slack-sdk or network failure into a `SendError`."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        status = getattr(response, "status_code", 200)
+        error = ""
+        try:
+            error = str(response.get("error", "")) if response is not None else ""
+        except (AttributeError, TypeError):
+            error = ""
+        if status == 429 or error in ("ratelimited", "rate_limited"):
+            headers = getattr(response, "headers", {}) or {}
+            retry_after = _seconds(headers.get("Retry-After") or headers.get("retry-after"))
+            return SendError(
+                f"slack: rate limited (HTTP {status})", retryable=True, retry_after=retry_after
+            )
+        if error in CHANNEL_GONE:
+            return SendError(f"slack: {error}", retryable=False, channel_gone=True)
+        if status >= 500 or error in RETRYABLE:
+            return SendError(f"slack: {error or f'HTTP {status}'}", retryable=True)
+        return SendError(f"slack: {error or f'HTTP {status}'}", retryable=False)
+    return SendError(f"slack: {type(exc).__name__}: {exc}", retryable=True)
+
+
+def _seconds(value: object) -> float | None:
+    try:
+        return max(0.0, float(str(value)))
+    except (TypeError, ValueError):
+        return None
+
+
+class SlackNotifier:
+    """Posts to one Slack channel with a bot token."""
+
+    paced = True
+    is_group = False
+
+    def __init__(
+        self, *, token: str, channel: str, zone: ZoneInfo, api_url: str | None = None
+    ) -> None:
+        base = api_url or DEFAULT_API_URL
+        self._client = AsyncWebClient(
+            token=token,
+            base_url=base if base.endswith("/") else base + "/",
+            timeout=30,
+            retry_handlers=[],
+        )
+        self._channel = channel
+        self._zone = zone
+
+    async def _post(self, payload: dict[str, Any], thread_ts: str | None = None) -> str | None:
+        try:
+            response = await self._client.chat_postMessage(
+                channel=self._channel,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise classify(exc) from exc
+        ts = response.get("ts")
+        return str(ts) if ts else None
+
+    async def send(self, alert: Alert, *, now: datetime) -> str | None:
+        """Post one alert (an update or reminder as a threaded reply); returns its `ts`."""
+        return await self._post(render(alert, now=now, zone=self._zone), alert.reply_to)
+
+    def digest_parts(self, digest: Digest, *, now: datetime) -> list[Digest]:
+        """Split a digest into message-sized parts."""
+        return split_digest(digest)
+
+    async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
+        """Post one digest part."""
+        return await self._post(render_digest(digest, now=now, zone=self._zone))
+
+    async def send_test(self, *, now: datetime) -> str | None:
+        """Post a clearly marked test message."""
+        text = f"tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): this channel receives alerts."
+        return await self._post(
+            {"text": text, "blocks": [{"type": "section", "text": _mrkdwn(f"*Test* · {text}")}]}
+        )
+
+    async def aclose(self) -> None:
+        """Nothing to release: slack-sdk opens a session per request."""

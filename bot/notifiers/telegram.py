@@ -1,0 +1,239 @@
+"""Telegram: HTML messages through python-telegram-bot's `Bot` (`sendMessage`).
+
+Every value from a feed goes through `html.escape`, so ``<b>`` in a title shows as text.
+Messages stay within 4096 characters after entity parsing: long descriptions are cut with
+an ellipsis and the buttons still link to the full notice.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# Opt in to python-telegram-bot's timedelta time periods (its deprecated int form warns).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+
+from bot.alerts import Alert, Digest
+from bot.notifiers import SendError
+from bot.notifiers.content import content_of, cut, digest_line, safe_url
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+MESSAGE_LIMIT = 4096
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TelegramMessage:
+    """HTML text and inline buttons (label, URL)."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+def visible_length(text: str) -> int:
+    """Length after entity parsing, in the UTF-16 units Telegram counts."""
+    shown = html.unescape(_TAG.sub("", text))
+    return len(shown.encode("utf-16-le")) // 2
+
+
+def e(text: str) -> str:
+    """Escape feed text for Telegram HTML."""
+    return html.escape(text, quote=True)
+
+
+def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> TelegramMessage:
+    """The message for an alert."""
+    content = content_of(alert, now=now, zone=zone)
+    lines = [f"<b>{e(content.label)}</b> · <b>{e(content.title)}</b>", ""]
+    lines += [f"<b>{e(label)}:</b> {e(value)}" for label, value in content.fields]
+    if content.changes:
+        lines += ["", "<b>What changed</b>"] + [f"• {e(c)}" for c in content.changes]
+    tail = [""]
+    if content.reasons:
+        tail.append("<i>Why it matched: " + e("; ".join(content.reasons)) + "</i>")
+    head = "\n".join(lines)
+    end = "\n".join(tail) if content.reasons else ""
+    budget = MESSAGE_LIMIT - visible_length(head) - visible_length(end) - 4
+    if budget < 0:  # absurdly long title or reasons: cut the whole text
+        text = cut(html.unescape(_TAG.sub("", head + end)), MESSAGE_LIMIT)
+        return TelegramMessage(
+            text=e(text), buttons=_buttons(content.notice_url, content.portal_url)
+        )
+    description = cut(content.description, budget) if content.description else ""
+    body = head + (f"\n\n{e(description)}" if description else "") + ("\n" + end if end else "")
+    return TelegramMessage(text=body, buttons=_buttons(content.notice_url, content.portal_url))
+
+
+def _buttons(notice_url: str | None, portal_url: str | None) -> tuple[tuple[str, str], ...]:
+    buttons = []
+    if notice_url:
+        buttons.append(("View notice", notice_url))
+    if portal_url:
+        buttons.append(("Bid on portal", portal_url))
+    return tuple(buttons)
+
+
+def _digest_entry(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
+    title, details = digest_line(alert, now=now, zone=zone)
+    url = safe_url(alert.notice.url)
+    name = f'<a href="{e(url)}">{e(cut(title, 300))}</a>' if url else f"<b>{e(cut(title, 300))}</b>"
+    return f"• {name}\n  {e(details)}"
+
+
+def split_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> list[Digest]:
+    """Cut a digest into parts that each fit in one message; nothing is dropped."""
+    heading_room = 120
+    chunks: list[list[Alert]] = [[]]
+    size = 0
+    for alert in digest.alerts:
+        entry = visible_length(_digest_entry(alert, now=now, zone=zone)) + 2
+        if chunks[-1] and size + entry > MESSAGE_LIMIT - heading_room:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(alert)
+        size += entry
+    return [
+        Digest(title=digest.title, alerts=tuple(chunk), part=n, parts=len(chunks))
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> TelegramMessage:
+    """The message for one digest part."""
+    part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
+    lines = [f"<b>{e(digest.title)}{e(part)}</b>", ""]
+    lines += [_digest_entry(a, now=now, zone=zone) for a in digest.alerts]
+    text = "\n".join(lines)
+    if visible_length(text) > MESSAGE_LIMIT:  # one entry alone too long: plain and cut
+        text = e(cut(html.unescape(_TAG.sub("", text)), MESSAGE_LIMIT))
+    return TelegramMessage(text=text)
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def classify(exc: TelegramError) -> SendError:
+    """Turn a python-telegram-bot error into a `SendError`."""
+    if isinstance(exc, RetryAfter):
+        return SendError(
+            f"telegram: {exc.message}", retryable=True, retry_after=_seconds(exc.retry_after)
+        )
+    if isinstance(exc, Forbidden | InvalidToken):
+        return SendError(f"telegram: {exc.message}", retryable=False, channel_gone=True)
+    if isinstance(exc, BadRequest):
+        gone = "chat not found" in exc.message.lower()
+        return SendError(f"telegram: {exc.message}", retryable=False, channel_gone=gone)
+    return SendError(f"telegram: {type(exc).__name__}: {exc.message}", retryable=True)
+
+
+class TelegramNotifier:
+    """Sends to one Telegram chat with a bot token."""
+
+    paced = True
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        chat_id: str,
+        zone: ZoneInfo,
+        api_url: str | None = None,
+        on_migrate: Callable[[str], None] | None = None,
+    ) -> None:
+        self._bot = Bot(
+            token=token,
+            base_url=api_url or DEFAULT_API_URL,
+            request=HTTPXRequest(connect_timeout=10, read_timeout=30, write_timeout=30),
+        )
+        self.chat_id = chat_id
+        self._zone = zone
+        self._on_migrate = on_migrate
+        self._ready = False
+
+    @property
+    def is_group(self) -> bool:
+        """Groups and channels have negative chat ids (and stricter rate limits)."""
+        return self.chat_id.startswith("-")
+
+    async def _send(self, message: TelegramMessage, reply_to: str | None = None) -> str:
+        markup = None
+        if message.buttons:
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(label, url=url) for label, url in message.buttons]]
+            )
+        reply = None
+        if reply_to and reply_to.isdigit():
+            reply = ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+        for _ in range(2):
+            try:
+                if not self._ready:
+                    await self._bot.initialize()
+                    self._ready = True
+                sent = await self._bot.send_message(
+                    chat_id=self.chat_id,
+                    text=message.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    reply_parameters=reply,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except ChatMigrated as exc:
+                self.chat_id = str(exc.new_chat_id)
+                if self._on_migrate is not None:
+                    self._on_migrate(self.chat_id)
+                continue
+            except TelegramError as exc:
+                raise classify(exc) from exc
+            return str(sent.message_id)
+        raise SendError("telegram: the chat migrated twice in a row", retryable=True)
+
+    async def send(self, alert: Alert, *, now: datetime) -> str | None:
+        """Send one alert (an update or reminder as a reply); returns its message id."""
+        return await self._send(render(alert, now=now, zone=self._zone), alert.reply_to)
+
+    def digest_parts(self, digest: Digest, *, now: datetime) -> list[Digest]:
+        """Split a digest into message-sized parts."""
+        return split_digest(digest, now=now, zone=self._zone)
+
+    async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
+        """Send one digest part."""
+        return await self._send(render_digest(digest, now=now, zone=self._zone))
+
+    async def send_test(self, *, now: datetime) -> str | None:
+        """Send a clearly marked test message."""
+        text = (
+            f"<b>Test</b> · tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): "
+            "this chat receives alerts."
+        )
+        return await self._send(TelegramMessage(text=text))
+
+    async def aclose(self) -> None:
+        """Close the bot's HTTP client."""
+        if self._ready:
+            await self._bot.shutdown()
+        else:
+            await self._bot.request.shutdown()

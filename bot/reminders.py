@@ -1,0 +1,69 @@
+"""Closing-soon reminders: a nudge N days before the deadline of notices already alerted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.alerts import CLOSING, NEW, UPDATED
+from bot.config import SubscriptionConfig
+from bot.digests import due_time
+from bot.events import Event
+from bot.outbox import SENT, Outbox
+from bot.store import Store, to_text
+
+
+def queue_reminders(
+    subscriptions: tuple[SubscriptionConfig, ...],
+    store: Store,
+    outbox: Outbox,
+    now: datetime,
+    zone: ZoneInfo,
+) -> int:
+    """Queue one reminder per alerted, still-open notice whose deadline is near.
+
+    Returns:
+        How many reminders were queued.
+    """
+    queued = 0
+    for subscription in subscriptions:
+        if subscription.remind_days <= 0:
+            continue
+        horizon = now + timedelta(days=subscription.remind_days)
+        rows = store.db.execute(
+            "SELECT DISTINCT o.source, o.notice_id FROM outbox o WHERE o.subscription = ? "
+            "AND o.status = ? AND o.kind IN (?, ?) AND NOT EXISTS (SELECT 1 FROM outbox r "
+            "WHERE r.subscription = o.subscription AND r.source = o.source "
+            "AND r.notice_id = o.notice_id AND r.kind = ?)",
+            (subscription.name, SENT, NEW, UPDATED, CLOSING),
+        ).fetchall()
+        for row in rows:
+            notice = store.notice(row["source"], row["notice_id"])
+            if notice is None or not notice.is_open_stage or notice.deadline is None:
+                continue
+            if not now < notice.deadline <= horizon:
+                continue
+            with store.transaction():
+                cursor = store.db.execute(
+                    "INSERT INTO events (kind, source, notice_id, release_id, "
+                    "previous_release_id, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
+                    (CLOSING, notice.source, notice.id, notice.release_id, to_text(now)),
+                )
+                assert cursor.lastrowid is not None
+                event = Event(
+                    id=cursor.lastrowid,
+                    kind=CLOSING,
+                    notice=notice,
+                    previous_release_id=None,
+                    created_at=now,
+                )
+                queued += outbox.enqueue(
+                    event,
+                    subscription=subscription.name,
+                    channel=subscription.channel,
+                    reasons=(f"deadline within {subscription.remind_days} days",),
+                    now=now,
+                    due_at=due_time(subscription.mode, subscription.digest_at, zone, now),
+                    mode=subscription.mode,
+                )
+    return queued

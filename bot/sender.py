@@ -1,0 +1,156 @@
+"""Delivery: take due alerts from the outbox, pace them, send them, and record what happened.
+
+Retryable failures are rescheduled with capped exponential backoff and jitter (or exactly
+when the service said to retry); a channel that can no longer be reached is paused instead
+of retried forever; a message the service refuses outright is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.alerts import Alert, Digest
+from bot.config import ChannelConfig
+from bot.digests import INSTANT
+from bot.notifiers import Notifier, SendError
+from bot.outbox import Outbox
+from bot.pacing import Pacer
+from sources.clock import Clock
+
+log = logging.getLogger("tenderbot.deliver")
+
+RETRY_BASE_SECONDS = 30.0
+RETRY_CAP_SECONDS = 3600.0
+
+
+@dataclass(slots=True, kw_only=True)
+class DeliveryResult:
+    """What one delivery round did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    paused: dict[str, str] = field(default_factory=dict)
+
+
+def retry_delay(attempts: int, rng: random.Random) -> float:
+    """Seconds before the next try after `attempts` failures: doubling, capped, jittered."""
+    base = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2.0 ** max(0, attempts - 1))
+    return base * (1 + rng.uniform(0, 0.25))
+
+
+class Sender:
+    """Delivers due alerts for every channel that has a notifier."""
+
+    def __init__(
+        self,
+        channels: Sequence[ChannelConfig],
+        notifiers: dict[str, Notifier],
+        outbox: Outbox,
+        clock: Clock,
+        *,
+        max_instant: int = 20,
+        pacer: Pacer | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._channels = channels
+        self._notifiers = notifiers
+        self._outbox = outbox
+        self._clock = clock
+        self._max_instant = max_instant
+        self._pacer = pacer or Pacer(clock)
+        self._rng = rng or random.Random()
+
+    async def deliver(self) -> DeliveryResult:
+        """Send everything that is due, channel by channel."""
+        result = DeliveryResult()
+        for channel in self._channels:
+            state = self._outbox.channel_state(channel.name)
+            if state.paused_reason:
+                result.paused[channel.name] = state.paused_reason
+                continue
+            notifier = self._notifiers.get(channel.name)
+            if notifier is not None:
+                await self._deliver_channel(channel, notifier, result)
+        return result
+
+    async def _deliver_channel(
+        self, channel: ChannelConfig, notifier: Notifier, result: DeliveryResult
+    ) -> None:
+        due = self._outbox.due(channel.name, self._clock.now())
+        instant = [a for a in due if a.mode == INSTANT]
+        digests: dict[str, list[Alert]] = {}
+        for alert in due:
+            if alert.mode != INSTANT:
+                digests.setdefault(f"{alert.mode.capitalize()} digest", []).append(alert)
+        if len(instant) > self._max_instant:
+            log.info(
+                "%s: %d alerts due at once; sending them as one catch-up digest",
+                channel.name,
+                len(instant),
+            )
+            digests[f"Catch-up: {len(instant)} notices since the last alerts"] = instant
+            instant = []
+        for alert in instant:
+            await self._pace(channel, notifier)
+            try:
+                ref = await notifier.send(alert, now=self._clock.now())
+            except SendError as exc:
+                if self._failed(channel, [alert.outbox_id], exc, result):
+                    return
+                continue
+            self._outbox.mark_sent([alert.outbox_id], self._clock.now(), ref)
+            result.sent += 1
+        for title, alerts in digests.items():
+            whole = Digest(title=title, alerts=tuple(alerts))
+            for part in notifier.digest_parts(whole, now=self._clock.now()):
+                ids = [a.outbox_id for a in part.alerts]
+                await self._pace(channel, notifier)
+                try:
+                    await notifier.send_digest(part, now=self._clock.now())
+                except SendError as exc:
+                    if self._failed(channel, ids, exc, result):
+                        return
+                    continue
+                self._outbox.mark_sent(ids, self._clock.now())
+                result.sent += len(ids)
+
+    async def _pace(self, channel: ChannelConfig, notifier: Notifier) -> None:
+        if notifier.paced:
+            await self._pacer.wait(channel.name, group=notifier.is_group)
+
+    def _failed(
+        self, channel: ChannelConfig, ids: list[int], exc: SendError, result: DeliveryResult
+    ) -> bool:
+        """Record a failed send; True when this channel should get no more sends this round."""
+        now = self._clock.now()
+        if exc.channel_gone:
+            self._outbox.pause(channel.name, str(exc), now)
+            result.paused[channel.name] = str(exc)
+            log.error(
+                "%s: channel paused, %s (alerts are kept; fix the channel, then run "
+                "`tenderbot send-test %s` to resume)",
+                channel.name,
+                exc,
+                channel.name,
+            )
+            return True
+        if exc.retryable:
+            attempts = self._outbox.attempts(ids[0]) + 1
+            wait = (
+                exc.retry_after if exc.retry_after is not None else retry_delay(attempts, self._rng)
+            )
+            self._outbox.retry_later(ids, str(exc), now + timedelta(seconds=wait))
+            result.retrying += len(ids)
+            log.warning(
+                "%s: send failed (%s); retry %d in %.0fs", channel.name, exc, attempts, wait
+            )
+            return True
+        self._outbox.mark_failed(ids, str(exc))
+        result.failed += len(ids)
+        log.error("%s: alert refused and dropped: %s", channel.name, exc)
+        return False
