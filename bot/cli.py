@@ -1,4 +1,4 @@
-"""The `tenderbot` command line: run, poll, status.
+"""The `tenderbot` command line: run, poll, status, send-test, rules.
 
 Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
 2 bad usage, a bad config, or a database that cannot be opened.
@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot import __version__
-from bot.app import App
+from bot.app import App, build_notifier
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
 from bot.daemon import run_daemon
+from bot.notifiers import SendError
+from bot.outbox import Outbox
 from bot.rules_cli import add_rules_parser, run_rules_command
 from bot.status import collect_status, render_status, status_json
 from bot.store import Store, StoreError
@@ -67,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="sources, watermarks, notices stored, outbox depth"
     )
     status.add_argument("--format", choices=("text", "json"), default="text")
+    send_test = commands.add_parser(
+        "send-test", parents=[common], help="send a test message to a configured channel"
+    )
+    send_test.add_argument("channel", metavar="CHANNEL")
     add_rules_parser(commands, common)
     return parser
 
@@ -109,6 +115,33 @@ async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: Text
     return EXIT_FAILED if problems else EXIT_OK
 
 
+async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> int:
+    try:
+        channel = config.channel(name)
+    except KeyError:
+        known = ", ".join(c.name for c in config.channels) or "none configured"
+        raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
+    store = Store(config.bot.database)
+    try:
+        outbox = Outbox(store)
+        notifier = build_notifier(channel, config, outbox, out)
+        try:
+            await notifier.send_test(now=clock.now())
+        except SendError as exc:
+            print(f"{name}: test message NOT sent: {exc}", file=out)
+            return EXIT_FAILED
+        finally:
+            await notifier.aclose()
+        was_paused = outbox.channel_state(name).paused_reason
+        if was_paused:
+            outbox.resume(name)
+    finally:
+        store.close()
+    resumed = f" (was paused: {was_paused}; resumed)" if was_paused else ""
+    print(f"{name}: test message sent{resumed}", file=out)
+    return EXIT_OK
+
+
 async def _run(config: Config, clock: Clock, stdout: TextIO | None) -> int:
     async with App(config, clock=clock, stdout=stdout) as app:
         await run_daemon(app)
@@ -141,6 +174,8 @@ def main(
         if args.command == "status":
             return _status(config, clock, out, args.format)
         check_secrets(config)
+        if args.command == "send-test":
+            return asyncio.run(_send_test(config, args.channel, clock, out))
         if args.command == "poll":
             names = args.source or [s.name for s in config.sources if s.enabled]
             for name in names:

@@ -47,6 +47,8 @@ class ChannelState:
     paused_reason: str | None = None
     paused_at: datetime | None = None
     chat_id: str | None = None
+    retry_at: datetime | None = None
+    failures: int = 0
 
 
 class Outbox:
@@ -188,7 +190,8 @@ class Outbox:
     def channel_state(self, channel: str) -> ChannelState:
         """The delivery state of `channel`."""
         row = self._db.execute(
-            "SELECT paused_reason, paused_at, chat_id FROM channel_state WHERE channel = ?",
+            "SELECT paused_reason, paused_at, chat_id, retry_at, failures FROM channel_state "
+            "WHERE channel = ?",
             (channel,),
         ).fetchone()
         if row is None:
@@ -198,6 +201,8 @@ class Outbox:
             paused_reason=row["paused_reason"],
             paused_at=from_text(row["paused_at"]),
             chat_id=row["chat_id"],
+            retry_at=from_text(row["retry_at"]),
+            failures=int(row["failures"]),
         )
 
     def _upsert_channel(self, channel: str, assignments: str, values: tuple[object, ...]) -> None:
@@ -213,7 +218,18 @@ class Outbox:
 
     def resume(self, channel: str) -> None:
         """Send to `channel` again."""
-        self._upsert_channel(channel, "paused_reason = NULL, paused_at = NULL", ())
+        self._upsert_channel(
+            channel, "paused_reason = NULL, paused_at = NULL, retry_at = NULL, failures = 0", ()
+        )
+
+    def back_off(self, channel: str, until: datetime) -> None:
+        """Send nothing to `channel` before `until`, and count one more failure in a row."""
+        self._upsert_channel(channel, "retry_at = ?, failures = failures + 1", (to_text(until),))
+
+    def channel_ok(self, channel: str) -> None:
+        """A send to `channel` worked: forget its failures."""
+        if self.channel_state(channel).failures:
+            self._upsert_channel(channel, "retry_at = NULL, failures = 0", ())
 
     def set_chat_id(self, channel: str, chat_id: str) -> None:
         """Remember the chat id that replaced the configured one."""

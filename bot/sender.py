@@ -1,7 +1,7 @@
 """Delivery: take due alerts from the outbox, pace them, send them, and record what happened.
 
-Retryable failures are rescheduled with capped exponential backoff and jitter (or exactly
-when the service said to retry); a channel that can no longer be reached is paused instead
+A retryable failure holds the whole channel back, with capped exponential backoff and jitter
+over its failures in a row (or exactly as long as the service said); a channel that can no longer be reached is paused instead
 of retried forever; a message the service refuses outright is recorded as failed.
 """
 
@@ -73,6 +73,8 @@ class Sender:
             if state.paused_reason:
                 result.paused[channel.name] = state.paused_reason
                 continue
+            if state.retry_at is not None and self._clock.now() < state.retry_at:
+                continue
             notifier = self._notifiers.get(channel.name)
             if notifier is not None:
                 await self._deliver_channel(channel, notifier, result)
@@ -104,6 +106,7 @@ class Sender:
                     return
                 continue
             self._outbox.mark_sent([alert.outbox_id], self._clock.now(), ref)
+            self._outbox.channel_ok(channel.name)
             result.sent += 1
         for title, alerts in digests.items():
             whole = Digest(title=title, alerts=tuple(alerts))
@@ -117,6 +120,7 @@ class Sender:
                         return
                     continue
                 self._outbox.mark_sent(ids, self._clock.now())
+                self._outbox.channel_ok(channel.name)
                 result.sent += len(ids)
 
     async def _pace(self, channel: ChannelConfig, notifier: Notifier) -> None:
@@ -140,14 +144,20 @@ class Sender:
             )
             return True
         if exc.retryable:
-            attempts = self._outbox.attempts(ids[0]) + 1
-            wait = (
-                exc.retry_after if exc.retry_after is not None else retry_delay(attempts, self._rng)
-            )
-            self._outbox.retry_later(ids, str(exc), now + timedelta(seconds=wait))
+            failures = self._outbox.channel_state(channel.name).failures + 1
+            wait = exc.retry_after
+            if wait is None:
+                wait = retry_delay(failures, self._rng)
+            until = now + timedelta(seconds=wait)
+            self._outbox.retry_later(ids, str(exc), until)
+            self._outbox.back_off(channel.name, until)
             result.retrying += len(ids)
             log.warning(
-                "%s: send failed (%s); retry %d in %.0fs", channel.name, exc, attempts, wait
+                "%s: send failed (%s); failure %d in a row, next try in %.0fs",
+                channel.name,
+                exc,
+                failures,
+                wait,
             )
             return True
         self._outbox.mark_failed(ids, str(exc))

@@ -44,9 +44,10 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "database": str(config.bot.database),
         "sources": sources,
         "notices_stored": store.count_notices(),
-        "outbox": {"pending": depth.total, "by_channel": depth.pending},
+        "outbox": {"pending": depth.total, "by_channel": depth.pending, "retrying": depth.retrying},
         "alerts_sent": outbox.count_sent(),
-        "paused_channels": [],
+        "alerts_failed": outbox.count_failed(),
+        "paused_channels": outbox.paused(),
         "as_of": now.isoformat(),
     }
 
@@ -122,9 +123,14 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
     by_channel = ", ".join(f"{k}: {v}" for k, v in sorted(status["outbox"]["by_channel"].items()))
     pending = status["outbox"]["pending"]
     lines.append(f"Outbox: {pending} pending" + (f" ({by_channel})" if by_channel else ""))
-    lines.append(f"Alerts sent: {status['alerts_sent']}")
+    lines.append(f"Retries pending: {status['outbox']['retrying']}")
+    lines.append(
+        f"Alerts sent: {status['alerts_sent']}; refused by the service: {status['alerts_failed']}"
+    )
     paused = status["paused_channels"]
-    lines.append("Paused channels: " + (", ".join(paused) if paused else "none"))
+    lines.append("Paused channels: " + ("" if paused else "none"))
+    for name, reason in sorted(paused.items()):
+        lines.append(f"  {name}: {reason} (fix it, then `tenderbot send-test {name}` resumes it)")
     return "\n".join(lines)
 
 

@@ -90,7 +90,9 @@ MIGRATIONS: tuple[str, ...] = (
         channel TEXT PRIMARY KEY,
         paused_reason TEXT,
         paused_at TEXT,
-        chat_id TEXT
+        chat_id TEXT,
+        retry_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
     );
     """,
 )

@@ -1,0 +1,76 @@
+"""A local imitation of the Slack Web API: `auth.test` and `chat.postMessage`.
+
+Errors come as Slack sends them: HTTP 200 with ``{"ok": false, "error": ...}``, HTTP 429 with
+``Retry-After``, or a 500. Queue them with `fail(...)`; every message received is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.fakes.http_base import FakeServer, Reply, json_reply
+
+
+class FakeSlack:
+    def __init__(self, token: str = "xoxb-test-token") -> None:
+        self.token = token
+        self.messages: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.faults: list[tuple[str, Any]] = []
+        self._ts = 0
+        self._server = FakeServer(self._handle)
+
+    @property
+    def api_url(self) -> str:
+        return f"{self._server.url}/api/"
+
+    def __enter__(self) -> FakeSlack:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.stop()
+
+    def fail(self, *faults: tuple[str, Any]) -> None:
+        """Queue misbehaviours for the next postMessage calls: ("error", "channel_not_found"),
+        ("429", seconds), ("500", None), ("down", None) (the last stays until cleared)."""
+        with self._server.lock:
+            self.faults.extend(faults)
+
+    def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        ctype = headers.get("Content-Type", "")
+        if "json" in ctype:
+            data = json.loads(body or b"{}")
+        else:
+            data = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        with self._server.lock:
+            self.requests.append({"path": path, "data": data, "auth": headers.get("Authorization")})
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return json_reply(200, {"ok": False, "error": "invalid_auth"})
+        if path.endswith("/auth.test"):
+            return json_reply(200, {"ok": True, "user_id": "UBOT", "team": "Test"})
+        if not path.endswith("/chat.postMessage"):
+            return json_reply(404, {"ok": False, "error": "unknown_method"})
+        with self._server.lock:
+            fault = self.faults[0] if self.faults else None
+            if fault and fault[0] != "down":
+                self.faults.pop(0)
+        if fault:
+            kind, arg = fault
+            if kind == "error":
+                return json_reply(200, {"ok": False, "error": arg})
+            if kind == "429":
+                return json_reply(
+                    429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(arg)}
+                )
+            return 500, {"Content-Type": "text/html"}, b"<html>Internal error</html>"
+        with self._server.lock:
+            self._ts += 1
+            ts = f"{int(time.time())}.{self._ts:06d}"
+            self.messages.append({**data, "ts": ts})
+        return json_reply(
+            200, {"ok": True, "channel": data.get("channel"), "ts": ts, "message": {}}
+        )
