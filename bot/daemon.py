@@ -15,6 +15,7 @@ from bot.app import App
 log = logging.getLogger("tenderbot")
 
 MAX_JITTER_SECONDS = 60.0
+DELIVERY_INTERVAL_SECONDS = 60.0
 
 
 def jitter_for(every_seconds: float) -> float:
@@ -47,7 +48,28 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         finally:
             running.discard(task)
 
+    async def delivery_job() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        running.add(task)
+        try:
+            await app.deliver()
+        except asyncio.CancelledError:
+            log.info("delivery interrupted by shutdown; unsent alerts stay queued")
+        finally:
+            running.discard(task)
+
     scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
+    # Retries, digests and closing-soon reminders fall due between polls.
+    scheduler.add_job(
+        delivery_job,
+        IntervalTrigger(seconds=DELIVERY_INTERVAL_SECONDS, timezone=UTC),
+        id="deliver",
+        name="deliver due alerts",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
     sources = [s for s in app.config.sources if s.enabled]
     for source in sources:
         every = source.every.total_seconds()

@@ -1,8 +1,9 @@
 """Delivery: take due alerts from the outbox, pace them, send them, and record what happened.
 
 A retryable failure holds the whole channel back, with capped exponential backoff and jitter
-over its failures in a row (or exactly as long as the service said); a channel that can no longer be reached is paused instead
-of retried forever; a message the service refuses outright is recorded as failed.
+over its failures in a row (or exactly as long as the service said); a channel that can no
+longer be reached is paused instead of retried forever; a message the service refuses
+outright is recorded as failed.
 """
 
 from __future__ import annotations

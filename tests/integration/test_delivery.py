@@ -7,7 +7,6 @@ import copy
 import html
 import io
 import re
-from datetime import timedelta
 
 import pytest
 
@@ -370,3 +369,38 @@ async def test_process_dying_between_send_and_record_repeats_at_most_one(
     assert sorted(set(titles)) == sorted(MATCHING)
     assert len(titles) - len(set(titles)) <= 1
     assert len(telegram.messages) == 4
+
+
+def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
+    tmp_path, fake_cf, slack, telegram, clock, monkeypatch
+):
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.token)
+    text = (ROOT / "config.example.toml").read_text()
+    text = re.sub(
+        r"(?m)^# (\[\[channels\]\]|name = \"team-|kind = \"(slack|telegram)\"|token_env"
+        r"|channel = \"C|chat_id|api_url)",
+        r"\1",
+        text,
+    )
+    text = text.replace("https://slack.com/api/", slack.api_url)
+    text = text.replace("https://api.telegram.org/bot", telegram.api_url)
+    text = text.replace("https://www.contractsfinder.service.gov.uk", fake_cf.url)
+    text = text.replace('since = "1d"', 'since = "1000d"')
+    text += (
+        '\n[[subscriptions]]\nchannel = "team-slack"\nrules = ["small-charities"]\n'
+        '\n[[subscriptions]]\nchannel = "team-telegram"\nrules = ["small-charities"]\n'
+    )
+    config = tmp_path / "tenderbot.toml"
+    config.write_text(text)
+    fake_cf.pages = [ALL]
+    out = io.StringIO()
+    assert main(["poll", "--config", str(config)], clock=clock, stdout=out) == 0
+    assert sorted(slack_titles(slack)) == sorted(MATCHING)
+    assert sorted(telegram_titles(telegram)) == sorted(MATCHING)
+    assert out.getvalue().count("== NEW: ") == 4
+    assert main(["poll", "--config", str(config)], clock=clock, stdout=io.StringIO()) == 0
+    assert len(slack.messages) == 4 and len(telegram.messages) == 4
+    assert [m["chat_id"] for m in telegram.messages] == ["-1001234567890"] * 4
