@@ -28,6 +28,7 @@ class Alert:
     previous: Notice | None = None
     reply_to: str | None = None
     mode: str = "instant"
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

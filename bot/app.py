@@ -26,6 +26,7 @@ from bot.source_registry import build_source
 from bot.store import Store
 from sources.clock import Clock, SystemClock
 from sources.http import HttpFetcher, make_client
+from sources.politeness import HostGate
 
 log = logging.getLogger("tenderbot")
 
@@ -90,6 +91,7 @@ class App:
             pacer=Pacer(self.clock),
         )
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self.gate = HostGate(self.clock)
         self._delivery_lock = asyncio.Lock()
 
     async def __aenter__(self) -> App:
@@ -118,11 +120,13 @@ class App:
         client = self._clients.get(name)
         if client is None:
             client = self._clients[name] = make_client(source_config.settings)
-        source = build_source(
-            source_config.settings, HttpFetcher(source_config.settings, client, self.clock)
+        validators = self.store.load_validators(name)
+        fetcher = HttpFetcher(
+            source_config.settings, client, self.clock, gate=self.gate, validators=validators
         )
+        source = build_source(source_config.settings, fetcher)
         try:
-            return await poll_source(
+            result = await poll_source(
                 source_config,
                 source,
                 store=self.store,
@@ -138,6 +142,9 @@ class App:
                     name, f"{name}: internal error: {exc!r}", now=self.clock.now()
                 )
             return PollResult(source=name, error=f"internal error: {exc!r}")
+        if result.ok and validators:
+            self.store.save_validators(name, validators)
+        return result
 
     async def poll_many(self, names: Sequence[str]) -> list[PollResult]:
         """Poll several sources concurrently; one failing never stops the others."""

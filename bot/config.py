@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import __version__
 from bot.durations import parse_duration
-from bot.source_registry import SOURCE_KINDS, default_url
-from sources.base import DEFAULT_USER_AGENT, SourceSettings
+from bot.source_registry import SOURCE_KINDS
+from sources.base import SourceSettings
+from sources.options import OptionError
 
 CHANNEL_KINDS = ("console", "slack", "telegram")
+DEFAULT_CONTACT = "https://github.com/tenderbot/tenderbot"
 MODES = ("instant", "daily", "weekly")
 DEFAULT_CONFIG_NAME = "tenderbot.toml"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -41,6 +44,12 @@ class BotConfig:
     timezone: str = "Europe/London"
     log_level: str = "info"
     max_instant: int = 20
+    contact: str | None = None
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent every request carries: tenderbot, its version and a contact."""
+        return f"tenderbot/{__version__} (+{self.contact or DEFAULT_CONTACT})"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -225,11 +234,18 @@ def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
     if log_level not in LOG_LEVELS:
         raise table.error("log_level", f"must be one of {', '.join(LOG_LEVELS)}")
     max_instant = table.positive_int("max_instant", 20)
+    contact = table.text("contact")
     table.finish()
     path = Path(database).expanduser()
     if not path.is_absolute():
         path = file.resolve().parent / path
-    return BotConfig(database=path, timezone=timezone, log_level=log_level, max_instant=max_instant)
+    return BotConfig(
+        database=path,
+        timezone=timezone,
+        log_level=log_level,
+        max_instant=max_instant,
+        contact=contact,
+    )
 
 
 def _load_source(file: Path, index: int, data: object, user_agent: str) -> SourceConfig:
@@ -242,31 +258,49 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     if kind not in SOURCE_KINDS:
         known = ", ".join(sorted(SOURCE_KINDS))
         raise table.error("kind", f"unknown source kind {kind!r} (available: {known})")
-    url = table.text("url", default_url(kind))
-    if not url or not url.startswith(("http://", "https://")):
+    entry = SOURCE_KINDS[kind]
+    url = table.text("url", entry.default_url)
+    if url is None:
+        raise table.error("url", f"is required for a {kind} source (the feed or page address)")
+    if not url.startswith(("http://", "https://")):
         raise table.error("url", f"must be an http(s) URL, got {url!r}")
     timeout = table.duration("timeout", "30s")
+    retries = table.positive_int("retries", 3, minimum=0)
+    backoff = table.duration("backoff", "2s").total_seconds()
+    max_bytes = table.positive_int("max_bytes", 20 * 1024 * 1024, minimum=1024)
+    page_size = table.positive_int("page_size", 100)
+    max_pages = table.positive_int("max_pages", 500)
+    min_gap = table.duration("min_gap", f"{entry.min_gap:g}s").total_seconds()
+    throttle_wait = table.duration("throttle_wait", f"{entry.throttle_wait:g}s").total_seconds()
+    every = table.duration("every", entry.every)
+    since = table.duration("since", "1d")
+    overlap = table.duration("overlap", "1h")
+    enabled = bool(table.get("enabled", bool, True))
+    own = {key: value for key, value in table.data.items() if key not in table.used}
+    try:
+        options = entry.read_options(own)
+    except OptionError as exc:
+        raise ConfigError(f"{file}: {table.where}.{exc}") from None
+    table.used.update(own)
     settings = SourceSettings(
         name=name,
         kind=kind,
         url=url,
         timeout=timeout.total_seconds(),
-        retries=table.positive_int("retries", 3, minimum=0),
-        backoff=table.duration("backoff", "2s").total_seconds(),
-        max_bytes=table.positive_int("max_bytes", 20 * 1024 * 1024, minimum=1024),
-        page_size=table.positive_int("page_size", 100),
-        max_pages=table.positive_int("max_pages", 500),
+        retries=retries,
+        backoff=backoff,
+        max_bytes=max_bytes,
+        page_size=page_size,
+        max_pages=max_pages,
+        min_gap=min_gap,
+        throttle_wait=throttle_wait,
         user_agent=user_agent,
-    )
-    source = SourceConfig(
-        settings=settings,
-        every=table.duration("every", "10m"),
-        since=table.duration("since", "1d"),
-        overlap=table.duration("overlap", "1h"),
-        enabled=bool(table.get("enabled", bool, True)),
+        options=options,
     )
     table.finish()
-    return source
+    return SourceConfig(
+        settings=settings, every=every, since=since, overlap=overlap, enabled=enabled
+    )
 
 
 def _load_channel(file: Path, index: int, data: object) -> ChannelConfig:
@@ -377,7 +411,7 @@ def parse_config(text: str, file: Path) -> Config:
             raise ConfigError(f"{file}: {key}: unknown key")
     bot = _load_bot(file, root)
     sources = tuple(
-        _load_source(file, i, data, DEFAULT_USER_AGENT)
+        _load_source(file, i, data, bot.user_agent)
         for i, data in enumerate(_array(file, root, "sources"))
     )
     channels = tuple(

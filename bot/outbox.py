@@ -16,7 +16,9 @@ from datetime import datetime
 
 from bot.alerts import CLOSING, NEW, UPDATED, Alert
 from bot.events import Event
+from bot.mirrors import Mirrors
 from bot.store import Store, from_text, to_text
+from sources.notice import Notice
 
 PENDING = "pending"
 SENT = "sent"
@@ -142,9 +144,22 @@ class Outbox:
                     if row["kind"] != NEW
                     else None,
                     mode=str(row["mode"]),
+                    also=self._copies(notice),
                 )
             )
         return alerts
+
+    def _copies(self, notice: Notice) -> tuple[str, ...]:
+        """Links to the same tender on other sources (see `bot.mirrors`)."""
+        links: list[str] = []
+        for source, notice_id in Mirrors(self._store).copies_of(notice.source, notice.id):
+            copy = self._store.notice(source, notice_id)
+            if copy is None:
+                continue
+            for url in (copy.url, copy.portal_url):
+                if url and url not in (notice.url, notice.portal_url) and url not in links:
+                    links.append(url)
+        return tuple(links)
 
     def _first_message(self, subscription: str, source: str, notice_id: str) -> str | None:
         row = self._db.execute(

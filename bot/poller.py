@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.config import SourceConfig
 from bot.digests import due_time
 from bot.events import Event
+from bot.mirrors import Mirrors
 from bot.outbox import Outbox
 from bot.routing import Router
 from bot.store import Store
@@ -56,9 +57,23 @@ def store_page(
     Alerts for digest subscriptions are due at the next digest time in `zone`.
     """
     queued = 0
+    mirrors = Mirrors(store)
     with store.transaction():
         events = store.save_notices(notices, now)
         for event in events:
+            primary = mirrors.primary_of(event.notice)
+            if primary is not None:
+                mirrors.link(event.notice, primary)
+                log.info(
+                    "%s: %s is the same tender as %s %s (same %s); not alerted again",
+                    event.notice.source,
+                    event.notice.id,
+                    primary.source,
+                    primary.notice_id,
+                    primary.matched_on,
+                )
+                continue
+            mirrors.remember(event.notice)
             for route in router.route(event, now):
                 subscription = route.subscription
                 queued += outbox.enqueue(
@@ -104,7 +119,9 @@ async def poll_source(
         store.record_attempt(name, started)
     pages = notices = new = updated = queued = problems = 0
     try:
-        async for page in source.pages(since):
+        async for page in source.pages(since, started):
+            if page.not_modified:
+                log.info("%s: %s not modified since the last poll", name, page.url)
             for problem in page.problems:
                 log.warning("%s (skipped)", problem)
             events, added = store_page(page.notices, store, outbox, router, clock.now(), zone)

@@ -5,25 +5,60 @@ Adding a source kind touches nothing else in `bot/`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sources import contracts_finder
+from sources import contracts_finder, feed, find_a_tender, html, ocds_notices
 from sources.base import Source, SourceSettings
 from sources.http import HttpFetcher
 
 
 @dataclass(frozen=True, slots=True)
 class SourceKind:
-    """A source kind: its default base URL and how to build a source from settings."""
+    """A source kind: defaults, how to read its own config keys, and how to build it."""
 
     default_url: str | None
     build: Callable[[SourceSettings, HttpFetcher], Source]
+    read_options: Callable[[Mapping[str, Any]], dict[str, Any]]
+    min_gap: float = 1.0
+    throttle_wait: float = 300.0
+    every: str = "10m"
 
 
 SOURCE_KINDS: dict[str, SourceKind] = {
     contracts_finder.KIND: SourceKind(
-        default_url=contracts_finder.DEFAULT_URL, build=contracts_finder.ContractsFinderSource
+        default_url=contracts_finder.DEFAULT_URL,
+        build=contracts_finder.ContractsFinderSource,
+        read_options=contracts_finder.read_options,
+    ),
+    find_a_tender.KIND: SourceKind(
+        default_url=find_a_tender.DEFAULT_URL,
+        build=find_a_tender.FindATenderSource,
+        read_options=find_a_tender.read_options,
+        min_gap=find_a_tender.MIN_GAP_SECONDS,
+        throttle_wait=find_a_tender.THROTTLE_SECONDS,
+    ),
+    ocds_notices.PCS_KIND: SourceKind(
+        default_url=ocds_notices.PCS_URL,
+        build=ocds_notices.MonthlyNoticesSource,
+        read_options=ocds_notices.read_options,
+        every="1h",
+    ),
+    ocds_notices.SELL2WALES_KIND: SourceKind(
+        default_url=ocds_notices.SELL2WALES_URL,
+        build=ocds_notices.MonthlyNoticesSource,
+        read_options=ocds_notices.read_options,
+        every="1h",
+    ),
+    feed.KIND: SourceKind(
+        default_url=None, build=feed.FeedSource, read_options=feed.read_options, every="30m"
+    ),
+    html.KIND: SourceKind(
+        default_url=None,
+        build=html.HtmlListingSource,
+        read_options=html.read_options,
+        every="1h",
     ),
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.alerts import NEW, UPDATED
 from bot.events import Event
+from sources.http import Validators
 from sources.notice import Notice, notice_from_dict, notice_to_dict
 
 MIGRATIONS: tuple[str, ...] = (
@@ -93,6 +94,29 @@ MIGRATIONS: tuple[str, ...] = (
         chat_id TEXT,
         retry_at TEXT,
         failures INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    """
+    CREATE TABLE http_validators (
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        PRIMARY KEY (source, url)
+    );
+    CREATE TABLE notice_keys (
+        key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        PRIMARY KEY (key, source, notice_id)
+    );
+    CREATE TABLE notice_links (
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        primary_source TEXT NOT NULL,
+        primary_id TEXT NOT NULL,
+        matched_on TEXT NOT NULL,
+        PRIMARY KEY (source, notice_id)
     );
     """,
 )
@@ -304,6 +328,24 @@ class Store:
             (source, notice_id),
         ).fetchone()
         return int(row[0])
+
+    def load_validators(self, source: str) -> dict[str, Validators]:
+        """The ETag / Last-Modified values last seen for each URL of `source`."""
+        rows = self.db.execute(
+            "SELECT url, etag, last_modified FROM http_validators WHERE source = ?", (source,)
+        ).fetchall()
+        return {
+            str(r["url"]): Validators(etag=r["etag"], last_modified=r["last_modified"])
+            for r in rows
+        }
+
+    def save_validators(self, source: str, validators: Mapping[str, Validators]) -> None:
+        """Remember validators for conditional GETs (its own transaction)."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO http_validators VALUES (?, ?, ?, ?)",
+                [(source, url, v.etag, v.last_modified) for url, v in validators.items()],
+            )
 
     def source_state(self, source: str) -> SourceState:
         """What is remembered about `source` (defaults for a source never polled)."""

@@ -30,6 +30,8 @@ class SourceSettings:
     max_bytes: int = 20 * 1024 * 1024
     page_size: int = 100
     max_pages: int = 500
+    min_gap: float = 1.0
+    throttle_wait: float = 300.0
     user_agent: str = DEFAULT_USER_AGENT
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -41,6 +43,7 @@ class Page:
     url: str
     notices: tuple[Notice, ...]
     problems: tuple[Problem, ...] = ()
+    not_modified: bool = False
 
 
 class Source(Protocol):
@@ -48,8 +51,10 @@ class Source(Protocol):
 
     settings: SourceSettings
 
-    def pages(self, since: datetime) -> AsyncIterator[Page]:
-        """Fetch every page of notices published at or after `since`, one request at a time.
+    def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+        """Fetch every page of notices published (or updated) from `since` up to `until`.
+
+        Requests go one at a time.
 
         Raises:
             sources.errors.SourceError: the pass cannot go on (throttled, unreachable, bad data).

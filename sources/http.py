@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -12,12 +13,19 @@ import httpx
 from sources.base import SourceSettings
 from sources.clock import Clock
 from sources.errors import FetchError, PayloadError, ThrottledError
+from sources.politeness import HostGate
 
 log = logging.getLogger("tenderbot.sources")
 
 THROTTLE_STATUSES = frozenset({403, 429})
-DEFAULT_THROTTLE_SECONDS = 300.0
-"""Contracts Finder asks clients it throttles to wait five minutes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Validators:
+    """What a server said to identify a response's version, for conditional GETs."""
+
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,19 +78,38 @@ class HttpFetcher:
         clock: Clock,
         *,
         rng: random.Random | None = None,
+        gate: HostGate | None = None,
+        validators: MutableMapping[str, Validators] | None = None,
     ) -> None:
+        """Prepare fetching for one source.
+
+        Args:
+            settings: the source's settings (timeouts, retries, size cap, politeness).
+            client: the shared HTTP client.
+            clock: time, for backoff and politeness waits.
+            rng: randomness for jitter.
+            gate: per-host politeness shared across sources (default: this fetcher's own).
+            validators: ETag / Last-Modified per URL from earlier passes; updated in place.
+        """
         self._settings = settings
         self._client = client
         self._clock = clock
         self._rng = rng or random.Random()
+        self._gate = gate or HostGate(clock)
+        self.validators: MutableMapping[str, Validators] = {} if validators is None else validators
 
     def backoff_delay(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (1-based), jittered by up to 25%."""
         base: float = min(self._settings.backoff_cap, self._settings.backoff * 2.0 ** (attempt - 1))
         return base * (1 + self._rng.uniform(0, 0.25))
 
-    async def get(self, url: str, *, params: dict[str, str] | None = None) -> Response:
+    async def get(
+        self, url: str, *, params: dict[str, str] | None = None, conditional: bool = False
+    ) -> Response:
         """GET `url`, retrying transient failures.
+
+        With `conditional`, the request carries the ETag / Last-Modified seen last time and a
+        304 Not Modified comes back as a `Response` with status 304 and no body.
 
         Raises:
             ThrottledError: the server answered 403 or 429.
@@ -93,15 +120,30 @@ class HttpFetcher:
         attempts = self._settings.retries + 1
         for attempt in range(1, attempts + 1):
             request = self._client.build_request("GET", url, params=params)
+            key = str(request.url)
+            known = self.validators.get(key) if conditional else None
+            if known is not None:
+                if known.etag:
+                    request.headers["If-None-Match"] = known.etag
+                if known.last_modified:
+                    request.headers["If-Modified-Since"] = known.last_modified
             where = f"GET {request.url}"
             try:
-                response = await self._send(request, where)
+                async with self._gate.slot(request.url.host, self._settings.min_gap):
+                    response = await self._send(request, where)
             except httpx.HTTPError as exc:
                 problem = _describe(exc)
             else:
+                if response.status == 304 and known is not None:
+                    return response
+                if conditional and response.status < 300:
+                    etag = response.headers.get("ETag")
+                    modified = response.headers.get("Last-Modified")
+                    if etag or modified:
+                        self.validators[key] = Validators(etag=etag, last_modified=modified)
                 if response.status in THROTTLE_STATUSES:
                     wait = retry_after_seconds(response.headers.get("Retry-After"), self._clock)
-                    wait = DEFAULT_THROTTLE_SECONDS if wait is None else wait
+                    wait = self._settings.throttle_wait if wait is None else wait
                     raise ThrottledError(
                         name,
                         where,

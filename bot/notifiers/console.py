@@ -37,6 +37,8 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     ]
     if notice.portal_url:
         lines.append(f"   Bid at:   {plain(notice.portal_url)}")
+    for url in alert.also:
+        lines.append(f"   Also at:  {plain(url)}")
     if alert.reasons:
         lines.append(f"   Why:      {plain('; '.join(alert.reasons))}")
     lines.append(f"   Id:       {plain(notice.source)} {plain(notice.id)}")

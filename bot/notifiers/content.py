@@ -25,6 +25,7 @@ class AlertContent:
     reasons: tuple[str, ...]
     notice_url: str | None
     portal_url: str | None
+    also: tuple[str, ...] = ()
 
 
 def safe_url(url: str | None) -> str | None:
@@ -63,6 +64,7 @@ def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
         reasons=alert.reasons,
         notice_url=safe_url(notice.url),
         portal_url=safe_url(notice.portal_url),
+        also=tuple(u for u in (safe_url(link) for link in alert.also) if u),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -64,6 +65,10 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": False}
 
 
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
 def _description(text: str, url: str | None) -> str:
     """The escaped description within the section limit; if cut, an ellipsis and a link."""
     if len(escape(text)) <= TEXT_LIMIT:
@@ -103,6 +108,14 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     if content.reasons:
         why = "Why it matched: " + "; ".join(escape(r) for r in content.reasons)
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(why, TEXT_LIMIT))]})
+    if content.also:
+        links = ", ".join(f"<{escape(u)}|{escape(_host(u))}>" for u in content.also)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn(cut(f"Also published at {links}", TEXT_LIMIT))],
+            }
+        )
     buttons = []
     if content.notice_url:
         buttons.append(("View notice", content.notice_url, "view_notice"))

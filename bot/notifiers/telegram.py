@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 # Opt in to python-telegram-bot's timedelta time periods (its deprecated int form warns).
@@ -72,10 +73,17 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> TelegramMessage:
     if content.changes:
         lines += ["", "<b>What changed</b>"] + [f"• {e(c)}" for c in content.changes]
     tail = [""]
+    if content.also:
+        tail.append(
+            "Also published at "
+            + ", ".join(
+                f'<a href="{e(u)}">{e(urlsplit(u).hostname or u)}</a>' for u in content.also
+            )
+        )
     if content.reasons:
         tail.append("<i>Why it matched: " + e("; ".join(content.reasons)) + "</i>")
     head = "\n".join(lines)
-    end = "\n".join(tail) if content.reasons else ""
+    end = "\n".join(tail) if len(tail) > 1 else ""
     budget = MESSAGE_LIMIT - visible_length(head) - visible_length(end) - 4
     if budget < 0:  # absurdly long title or reasons: cut the whole text
         text = cut(html.unescape(_TAG.sub("", head + end)), MESSAGE_LIMIT)

@@ -43,21 +43,23 @@ def test_poll_stores_each_notice_once_and_prints_each_open_one_once(tmp_path, fa
     fake_cf.pages = [ALL[:40], ALL[40:80], ALL[80:]]
     config = write_config(tmp_path, fake_cf.url)
 
+    started = clock.now()
     code, out = poll(config, clock)
     assert code == 0
     ids = printed_ids(out)
     assert len(ids) == len(set(ids))
     assert set(ids) == open_notices(ALL)
     assert fake_cf.page_requests() == [0, 1, 2]
+    assert clock.sleeps == [1.0, 1.0], "one request at a time, a second apart"
     first = fake_cf.requests[0]["query"]
     assert first["limit"] == "100"
-    assert first["publishedFrom"] == (clock.now() - timedelta(days=1000)).strftime(
+    assert first["publishedFrom"] == (started - timedelta(days=1000)).strftime(
         "%Y-%m-%dT%H:%M:%S"
     )
-    assert fake_cf.requests[0]["user_agent"].startswith("tenderbot/")
+    assert fake_cf.requests[0]["user_agent"].startswith("tenderbot/0.1.0 (+https://")
     store = open_store(config)
     assert store.count_notices() == DISTINCT
-    assert store.source_state("cf").watermark == clock.now()
+    assert store.source_state("cf").watermark == started
     store.close()
 
     # A second poll finds the same notices (overlap window) and neither stores nor prints any.
@@ -65,9 +67,7 @@ def test_poll_stores_each_notice_once_and_prints_each_open_one_once(tmp_path, fa
     code, out = poll(config, clock)
     assert code == 0 and printed_ids(out) == []
     second = fake_cf.requests[3]["query"]
-    assert second["publishedFrom"] == (clock.now() - timedelta(minutes=10, hours=1)).strftime(
-        "%Y-%m-%dT%H:%M:%S"
-    )
+    assert second["publishedFrom"] == (started - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     store = open_store(config)
     assert store.count_notices() == DISTINCT
     store.close()

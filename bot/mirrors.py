@@ -1,0 +1,128 @@
+"""The same tender on two sources: recognise it, link the copies, alert it once.
+
+Councils often advertise on their own feed or portal and mirror the notice on Contracts
+Finder, usually with a link back to the portal. Two notices from different sources are the
+same opportunity when they share a specific link (the portal advert), or the same buyer,
+title and deadline day. The first one stored is the primary and is alerted; a later copy
+is linked to it and never alerted on its own, and alerts about the primary show both links.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from bot.store import Store
+from sources.notice import Notice
+
+UK = ZoneInfo("Europe/London")
+_WORD = re.compile(r"[a-z0-9]+")
+_BUYER_NOISE = frozenset(
+    {
+        "the",
+        "of",
+        "and",
+        "council",
+        "borough",
+        "metropolitan",
+        "district",
+        "county",
+        "city",
+        "mbc",
+        "bc",
+        "cc",
+        "dc",
+        "ltd",
+        "limited",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    """A notice already stored that a new one duplicates, and why they match."""
+
+    source: str
+    notice_id: str
+    matched_on: str
+
+
+def _specific_link(url: str | None) -> str | None:
+    """A normalised link, if it points at one advert rather than a portal's home page."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if not parts.hostname:
+        return None
+    path = parts.path.rstrip("/")
+    if not parts.query and not re.search(r"\d{3,}|[0-9a-f]{8}-", path, re.IGNORECASE):
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.hostname.lower()}{path}{query}"
+
+
+def match_keys(notice: Notice) -> list[str]:
+    """The keys under which a notice can be recognised on another source."""
+    keys = []
+    for url in (notice.portal_url, notice.url):
+        link = _specific_link(url)
+        if link:
+            keys.append(f"link:{link}")
+    buyer = [w for w in _WORD.findall(notice.buyer.lower()) if w not in _BUYER_NOISE]
+    title = _WORD.findall(notice.title.lower())
+    if buyer and title and notice.deadline is not None:
+        day = notice.deadline.astimezone(UK).date().isoformat()
+        keys.append(f"same:{' '.join(buyer)}|{' '.join(title)}|{day}")
+    return list(dict.fromkeys(keys))
+
+
+class Mirrors:
+    """Keys and links between notices, in the store (call inside its transaction)."""
+
+    def __init__(self, store: Store) -> None:
+        self._db = store.db
+
+    def primary_of(self, notice: Notice) -> Mirror | None:
+        """The already-stored notice from another source that `notice` duplicates, if any."""
+        linked = self._db.execute(
+            "SELECT primary_source, primary_id, matched_on FROM notice_links "
+            "WHERE source = ? AND notice_id = ?",
+            (notice.source, notice.id),
+        ).fetchone()
+        if linked is not None:
+            return Mirror(str(linked[0]), str(linked[1]), str(linked[2]))
+        for key in match_keys(notice):
+            row = self._db.execute(
+                "SELECT source, notice_id FROM notice_keys WHERE key = ? AND source != ? "
+                "AND NOT EXISTS (SELECT 1 FROM notice_links l WHERE l.source = notice_keys.source "
+                "AND l.notice_id = notice_keys.notice_id) ORDER BY rowid LIMIT 1",
+                (key, notice.source),
+            ).fetchone()
+            if row is not None:
+                return Mirror(str(row[0]), str(row[1]), key.split(":", 1)[0])
+        return None
+
+    def remember(self, notice: Notice) -> None:
+        """Record the keys of a notice so later copies on other sources are recognised."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
+            [(key, notice.source, notice.id) for key in match_keys(notice)],
+        )
+
+    def link(self, notice: Notice, primary: Mirror) -> None:
+        """Record that `notice` is a copy of `primary`."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO notice_links VALUES (?, ?, ?, ?, ?)",
+            (notice.source, notice.id, primary.source, primary.notice_id, primary.matched_on),
+        )
+
+    def copies_of(self, source: str, notice_id: str) -> list[tuple[str, str]]:
+        """The (source, notice id) of every copy linked to a primary notice."""
+        rows = self._db.execute(
+            "SELECT source, notice_id FROM notice_links "
+            "WHERE primary_source = ? AND primary_id = ?",
+            (source, notice_id),
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]

@@ -1,0 +1,72 @@
+"""Public Contracts Scotland and Sell2Wales: their OCDS notice APIs, one month at a time.
+
+Both answer ``GET {url}/v1/Notices?dateFrom=MM-YYYY&noticeType=N&outputType=0`` with an OCDS
+release package of that month's notices of one type. A pass asks for every month from the
+watermark's to the current one, for each configured notice type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sources.base import Page, SourceSettings
+from sources.http import HttpFetcher
+from sources.ocds_package import follow_pages
+from sources.options import OptionError, string_list, unknown_keys
+
+PCS_KIND = "pcs"
+PCS_URL = "https://api.publiccontractsscotland.gov.uk"
+SELL2WALES_KIND = "sell2wales"
+SELL2WALES_URL = "https://api.sell2wales.gov.wales"
+NOTICES_PATH = "/v1/Notices"
+DEFAULT_NOTICE_TYPES = ["2"]
+"""Contract notices: the opportunities open for bids."""
+
+
+def read_options(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """`notice_types`: which notice types to ask for (default 2, contract notices).
+
+    Raises:
+        sources.options.OptionError: an unknown key, or a notice type that is not a number.
+    """
+    unknown_keys(raw, {"notice_types"})
+    types = string_list(raw, "notice_types", DEFAULT_NOTICE_TYPES)
+    if not types or not all(t.isdigit() for t in types):
+        raise OptionError("notice_types: expected notice type numbers, such as [1, 2]")
+    return {"notice_types": types}
+
+
+def months(since: datetime, until: datetime) -> list[str]:
+    """Every month from `since` to `until` (UTC) as ``MM-YYYY``, oldest first."""
+    start = since.astimezone(UTC)
+    end = until.astimezone(UTC)
+    year, month = start.year, start.month
+    found = []
+    while (year, month) <= (end.year, end.month):
+        found.append(f"{month:02d}-{year}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+class MonthlyNoticesSource:
+    """Fetches each month's notices of each configured type."""
+
+    def __init__(self, settings: SourceSettings, http: HttpFetcher) -> None:
+        self.settings = settings
+        self._http = http
+        self._types: list[str] = list(settings.options.get("notice_types", DEFAULT_NOTICE_TYPES))
+
+    async def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+        """Each page for each (month, notice type) from `since` to `until`.
+
+        Raises:
+            sources.errors.SourceError: throttling, a persistent fetch failure, or a bad page.
+        """
+        url = self.settings.url.rstrip("/") + NOTICES_PATH
+        for month in months(since, until):
+            for notice_type in self._types:
+                params = {"dateFrom": month, "noticeType": notice_type, "outputType": "0"}
+                async for page in follow_pages(self._http, self.settings, url, params):
+                    yield page
