@@ -53,7 +53,8 @@ def extract(found: Any, text_: str, group: str) -> str | None:
 
 def _when(entry: Any, *keys: str) -> datetime | None:
     for key in keys:
-        value = entry.get(key)
+        # dict.get: feedparser's own get() maps missing keys to others, with a warning.
+        value = dict.get(entry, key)
         if value:
             year, month, day, hour, minute, second = value[:6]
             return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
@@ -74,10 +75,11 @@ def parse(
     # A file-like object: feedparser never treats the payload as a path or URL to open.
     feed = feedparser.parse(io.BytesIO(payload))
     problems: list[Problem] = []
+    reason = f"{type(feed.get('bozo_exception')).__name__}: {feed.get('bozo_exception')}"
+    if not feed.entries and (feed.get("bozo") or not feed.get("version")):
+        why = reason if feed.get("bozo") else "no RSS or Atom structure found"
+        raise PayloadError(source, f"GET {url}", f"not a readable RSS or Atom feed ({why})")
     if feed.get("bozo"):
-        reason = f"{type(feed.get('bozo_exception')).__name__}: {feed.get('bozo_exception')}"
-        if not feed.entries:
-            raise PayloadError(source, f"GET {url}", f"not a readable RSS or Atom feed ({reason})")
         problems.append(
             Problem(
                 source=source,

@@ -1,7 +1,7 @@
 """Find a Tender: OCDS release packages updated in a time window, paged by `links.next`.
 
 Find a Tender allows 12 requests every 2 minutes and answers 429 without `Retry-After` past
-that, so its requests are spaced at least 10 seconds apart (`min_gap`).
+that, so its requests are spaced at least 10.5 seconds apart (`min_gap`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sources.options import unknown_keys
 KIND = "find_a_tender"
 DEFAULT_URL = "https://www.find-tender.service.gov.uk"
 PACKAGES_PATH = "/api/1.0/ocdsReleasePackages"
-MIN_GAP_SECONDS = 10.0
+MIN_GAP_SECONDS = 10.5
 THROTTLE_SECONDS = 120.0
 
 

@@ -129,7 +129,7 @@ class HttpFetcher:
                     request.headers["If-Modified-Since"] = known.last_modified
             where = f"GET {request.url}"
             try:
-                async with self._gate.slot(request.url.host, self._settings.min_gap):
+                async with self._gate.slot(request.url.netloc.decode(), self._settings.min_gap):
                     response = await self._send(request, where)
             except httpx.HTTPError as exc:
                 problem = _describe(exc)

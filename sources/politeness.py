@@ -1,4 +1,4 @@
-"""Politeness towards publishers: one request at a time per host, with a minimum gap."""
+"""Politeness towards publishers: one request at a time per host (and port), with a gap."""
 
 from __future__ import annotations
 

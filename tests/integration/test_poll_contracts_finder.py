@@ -53,9 +53,7 @@ def test_poll_stores_each_notice_once_and_prints_each_open_one_once(tmp_path, fa
     assert clock.sleeps == [1.0, 1.0], "one request at a time, a second apart"
     first = fake_cf.requests[0]["query"]
     assert first["limit"] == "100"
-    assert first["publishedFrom"] == (started - timedelta(days=1000)).strftime(
-        "%Y-%m-%dT%H:%M:%S"
-    )
+    assert first["publishedFrom"] == (started - timedelta(days=1000)).strftime("%Y-%m-%dT%H:%M:%S")
     assert fake_cf.requests[0]["user_agent"].startswith("tenderbot/0.1.0 (+https://")
     store = open_store(config)
     assert store.count_notices() == DISTINCT
