@@ -76,3 +76,22 @@ def test_config_example_uses_only_shipped_rule_sets():
     from bot.routing import Router
 
     Router(load_config(ROOT / "config.example.toml"))
+
+
+def test_every_commented_example_in_config_example_loads_when_uncommented(monkeypatch, tmp_path):
+    from bot.config import check_secrets, load_config
+    from bot.routing import Router
+
+    text = (ROOT / "config.example.toml").read_text()
+    keys = r"\[\[sources\]\]|\[\[channels\]\]|[a-z_]+ = "
+    uncommented = re.sub(rf"(?m)^# ({keys})", r"\1", text)
+    path = tmp_path / "all.toml"
+    path.write_text(uncommented)
+    config = load_config(path)
+    kinds = {s.kind for s in config.sources}
+    assert kinds == {"contracts_finder", "find_a_tender", "pcs", "sell2wales", "feed", "html"}
+    assert {c.kind for c in config.channels} == {"console", "slack", "telegram"}
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "x")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "y")
+    check_secrets(config)
+    Router(config)
