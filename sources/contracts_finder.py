@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 from sources.base import Page, SourceSettings
 from sources.http import HttpFetcher
 from sources.ocds_package import ParsedPage, follow_pages, parse_package
-from sources.options import unknown_keys
+from sources.options import no_options
 
 KIND = "contracts_finder"
 DEFAULT_URL = "https://www.contractsfinder.service.gov.uk"
@@ -25,14 +24,8 @@ def parse(payload: bytes, *, source: str, url: str = "") -> ParsedPage:
     return parse_package(payload, source=source, url=url)
 
 
-def read_options(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Contracts Finder takes no keys beyond the common ones.
-
-    Raises:
-        sources.options.OptionError: an unknown key is given.
-    """
-    unknown_keys(raw, set())
-    return {}
+read_options = no_options
+"""Contracts Finder takes no keys beyond the common ones."""
 
 
 def published_from(since: datetime) -> str:

@@ -6,14 +6,13 @@ that, so its requests are spaced at least 10.5 seconds apart (`min_gap`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 from sources.base import Page, SourceSettings
 from sources.http import HttpFetcher
 from sources.ocds_package import follow_pages
-from sources.options import unknown_keys
+from sources.options import no_options
 
 KIND = "find_a_tender"
 DEFAULT_URL = "https://www.find-tender.service.gov.uk"
@@ -27,14 +26,8 @@ def api_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def read_options(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Find a Tender takes no keys beyond the common ones.
-
-    Raises:
-        sources.options.OptionError: an unknown key is given.
-    """
-    unknown_keys(raw, set())
-    return {}
+read_options = no_options
+"""Find a Tender takes no keys beyond the common ones."""
 
 
 class FindATenderSource:

@@ -24,6 +24,16 @@ def unknown_keys(raw: Mapping[str, Any], allowed: set[str]) -> None:
             raise OptionError(f"{key}: unknown key{hint}")
 
 
+def no_options(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """For kinds that take no keys beyond the common ones.
+
+    Raises:
+        OptionError: any key is given.
+    """
+    unknown_keys(raw, set())
+    return {}
+
+
 def text(raw: Mapping[str, Any], key: str, default: str | None = None) -> str | None:
     """An optional non-empty string.
 

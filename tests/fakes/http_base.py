@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Reply = tuple[int, dict[str, str], bytes]
+DROP = 0
+"""A reply status meaning: hang up without answering (a connection reset)."""
 
 
 class FakeServer:
@@ -31,6 +33,10 @@ class FakeServer:
                 status, headers, payload = server._handle(
                     self.command, self.path, dict(self.headers.items()), body
                 )
+                if status == DROP:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 try:
                     self.send_response(status)
                     for key, value in headers.items():
@@ -68,3 +74,24 @@ def json_reply(status: int, data: Any, headers: dict[str, str] | None = None) ->
         {"Content-Type": "application/json", **(headers or {})},
         json.dumps(data).encode(),
     )
+
+
+class FakeService:
+    """Base of the imitations: owns a `FakeServer` and starts/stops it as a context manager."""
+
+    def __init__(self) -> None:
+        self._server = FakeServer(self._handle)
+
+    def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        return self._server.url
+
+    def __enter__(self):
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.stop()

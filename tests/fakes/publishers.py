@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.http_base import FakeServer, Reply, json_reply
+from tests.fakes.http_base import FakeService, Reply, json_reply
 
 ENTITY_BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -30,25 +30,18 @@ ENTITY_BOMB = b"""<?xml version="1.0"?>
 """
 
 
-class FakePublisher:
+class FakePublisher(FakeService):
     """Routes requests by path; records every request (with the test clock's time)."""
 
     def __init__(self, clock: Any = None) -> None:
         self.clock = clock
         self.routes: dict[str, Callable[[dict[str, str], dict[str, str]], Reply]] = {}
         self.requests: list[dict[str, Any]] = []
-        self._server = FakeServer(self._handle)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        return self._server.url
-
-    def __enter__(self) -> FakePublisher:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
+        return self.base_url
 
     def requests_to(self, path: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"] == path]

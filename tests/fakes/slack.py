@@ -11,28 +11,21 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fakes.http_base import FakeServer, Reply, json_reply
+from tests.fakes.http_base import FakeService, Reply, json_reply
 
 
-class FakeSlack:
+class FakeSlack(FakeService):
     def __init__(self, token: str = "xoxb-test-token") -> None:
         self.token = token
         self.messages: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.faults: list[tuple[str, Any]] = []
         self._ts = 0
-        self._server = FakeServer(self._handle)
+        super().__init__()
 
     @property
     def api_url(self) -> str:
-        return f"{self._server.url}/api/"
-
-    def __enter__(self) -> FakeSlack:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
+        return f"{self.base_url}/api/"
 
     def fail(self, *faults: tuple[str, Any]) -> None:
         """Queue misbehaviours for the next postMessage calls: ("error", "channel_not_found"),

@@ -12,10 +12,10 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fakes.http_base import FakeServer, Reply, json_reply
+from tests.fakes.http_base import FakeService, Reply, json_reply
 
 
-class FakeTelegram:
+class FakeTelegram(FakeService):
     def __init__(self, token: str = "123456:TEST-token") -> None:
         self.token = token
         self.messages: list[dict[str, Any]] = []
@@ -23,18 +23,11 @@ class FakeTelegram:
         self.faults: list[tuple[str, Any]] = []
         self.migrated: dict[str, str] = {}
         self._next_id = 100
-        self._server = FakeServer(self._handle)
+        super().__init__()
 
     @property
     def api_url(self) -> str:
-        return f"{self._server.url}/bot"
-
-    def __enter__(self) -> FakeTelegram:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
+        return f"{self.base_url}/bot"
 
     def fail(self, *faults: tuple[str, Any]) -> None:
         """Queue misbehaviours: ("429", seconds), ("403", None), ("chat_not_found", None),
