@@ -17,6 +17,7 @@ from bot import __version__
 from bot.app import App, build_notifier
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
 from bot.daemon import run_daemon
+from bot.logs import setup_logging
 from bot.notifiers import SendError
 from bot.outbox import Outbox
 from bot.rules_cli import add_rules_parser, run_rules_command
@@ -75,32 +76,6 @@ def _parser() -> argparse.ArgumentParser:
     send_test.add_argument("channel", metavar="CHANNEL")
     add_rules_parser(commands, common)
     return parser
-
-
-class _StderrHandler(logging.Handler):
-    """Writes log lines to whatever `sys.stderr` is at the time (tests replace it)."""
-
-    tenderbot = True
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            self.handleError(record)
-
-
-def _setup_logging(config: Config | None, verbose: bool) -> None:
-    level = "debug" if verbose else (config.bot.log_level if config else "info")
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "tenderbot", False)]:
-        root.removeHandler(old)
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.DEBUG)
 
 
 async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: TextIO | None) -> int:
@@ -167,10 +142,10 @@ def main(
     verbose = bool(getattr(args, "verbose", False))
     try:
         if args.command == "rules":
-            _setup_logging(None, verbose)
+            setup_logging(None, verbose)
             return run_rules_command(args, out, clock)
         config = load_config(find_config_path(getattr(args, "config", None)))
-        _setup_logging(config, verbose)
+        setup_logging(config, verbose)
         if args.command == "status":
             return _status(config, clock, out, args.format)
         check_secrets(config)

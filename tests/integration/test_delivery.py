@@ -404,3 +404,13 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
     assert main(["poll", "--config", str(config)], clock=clock, stdout=io.StringIO()) == 0
     assert len(slack.messages) == 4 and len(telegram.messages) == 4
     assert [m["chat_id"] for m in telegram.messages] == ["-1001234567890"] * 4
+
+
+def test_tokens_never_reach_the_logs_even_in_debug(tmp_path, fake_cf, slack, telegram, clock, capsys):
+    fake_cf.pages = [ALL]
+    telegram.fail(("500", None))
+    config = config_for(tmp_path, fake_cf, slack, telegram)
+    main(["poll", "-v", "--config", str(config.path)], clock=clock, stdout=io.StringIO())
+    err = capsys.readouterr().err
+    assert "send failed" in err  # the failure is logged...
+    assert telegram.token not in err and slack.token not in err  # ...without the secrets
