@@ -406,7 +406,9 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
     assert [m["chat_id"] for m in telegram.messages] == ["-1001234567890"] * 4
 
 
-def test_tokens_never_reach_the_logs_even_in_debug(tmp_path, fake_cf, slack, telegram, clock, capsys):
+def test_tokens_never_reach_the_logs_even_in_debug(
+    tmp_path, fake_cf, slack, telegram, clock, capsys
+):
     fake_cf.pages = [ALL]
     telegram.fail(("500", None))
     config = config_for(tmp_path, fake_cf, slack, telegram)
