@@ -31,11 +31,13 @@ def queue_reminders(
             continue
         horizon = now + timedelta(days=subscription.remind_days)
         rows = store.db.execute(
-            "SELECT DISTINCT o.source, o.notice_id FROM outbox o WHERE o.subscription = ? "
-            "AND o.status = ? AND o.kind IN (?, ?) AND NOT EXISTS (SELECT 1 FROM outbox r "
+            "SELECT DISTINCT o.source, o.notice_id FROM outbox o JOIN notices n "
+            "ON n.source = o.source AND n.id = o.notice_id "
+            "WHERE o.subscription = ? AND o.status = ? AND o.kind IN (?, ?) "
+            "AND n.deadline > ? AND n.deadline <= ? AND NOT EXISTS (SELECT 1 FROM outbox r "
             "WHERE r.subscription = o.subscription AND r.source = o.source "
             "AND r.notice_id = o.notice_id AND r.kind = ?)",
-            (subscription.name, SENT, NEW, UPDATED, CLOSING),
+            (subscription.name, SENT, NEW, UPDATED, to_text(now), to_text(horizon), CLOSING),
         ).fetchall()
         for row in rows:
             notice = store.notice(row["source"], row["notice_id"])

@@ -119,6 +119,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, notice_id)
     );
     """,
+    """
+    ALTER TABLE notices ADD COLUMN deadline TEXT;
+    UPDATE notices SET deadline = (
+        SELECT json_extract(v.data, '$.deadline') FROM notice_versions v
+        WHERE v.source = notices.source AND v.id = notices.id AND v.release_id = notices.release_id
+    );
+    CREATE INDEX notices_deadline ON notices (deadline);
+    """,
 )
 
 
@@ -239,7 +247,8 @@ class Store:
             ).fetchone()
             if current is None:
                 self.db.execute(
-                    "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                    "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
+                    "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
                     (
                         *key,
                         notice.release_id,
@@ -247,6 +256,7 @@ class Store:
                         notice.stage,
                         stamp,
                         stamp,
+                        to_text(notice.deadline),
                     ),
                 )
                 first_seen.add(key)
@@ -258,9 +268,16 @@ class Store:
             if notice.release_date < datetime.fromisoformat(current["release_date"]):
                 continue
             self.db.execute(
-                "UPDATE notices SET release_id = ?, release_date = ?, stage = ?, updated_at = ? "
-                "WHERE source = ? AND id = ?",
-                (notice.release_id, to_text(notice.release_date), notice.stage, stamp, *key),
+                "UPDATE notices SET release_id = ?, release_date = ?, stage = ?, updated_at = ?, "
+                "deadline = ? WHERE source = ? AND id = ?",
+                (
+                    notice.release_id,
+                    to_text(notice.release_date),
+                    notice.stage,
+                    stamp,
+                    to_text(notice.deadline),
+                    *key,
+                ),
             )
             previous.setdefault(key, current["release_id"])
             changed[key] = notice

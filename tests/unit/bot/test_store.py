@@ -119,3 +119,51 @@ def test_reopening_keeps_everything(tmp_path):
     assert again.count_notices() == 94
     assert save(again, notices()) == []
     again.close()
+
+
+def test_older_databases_are_migrated_in_place_keeping_their_notices(tmp_path):
+    import json
+
+    from sources.notice import notice_to_dict
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        for statement in script.split(";"):
+            if statement.strip():
+                old.execute(statement)
+    notice = next(n for n in notices() if n.deadline is not None)
+    stamp = NOW.isoformat()
+    old.execute(
+        "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+        (
+            notice.source,
+            notice.id,
+            notice.release_id,
+            notice.release_date.isoformat(),
+            notice.stage,
+            stamp,
+            stamp,
+        ),
+    )
+    old.execute(
+        "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            notice.source,
+            notice.id,
+            notice.release_id,
+            notice.release_date.isoformat(),
+            notice.stage,
+            stamp,
+            json.dumps(notice_to_dict(notice)),
+        ),
+    )
+    old.execute("PRAGMA user_version = 3")
+    old.commit()
+    old.close()
+    store = Store(path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert store.notice(notice.source, notice.id) == notice
+    row = store.db.execute("SELECT deadline FROM notices").fetchone()
+    assert row[0] == notice.deadline.isoformat()
+    store.close()
