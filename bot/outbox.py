@@ -197,11 +197,6 @@ class Outbox:
                 [(FAILED, error, i) for i in outbox_ids],
             )
 
-    def attempts(self, outbox_id: int) -> int:
-        """How many times the row was tried."""
-        row = self._db.execute("SELECT attempts FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
-        return 0 if row is None else int(row[0])
-
     def channel_state(self, channel: str) -> ChannelState:
         """The delivery state of `channel`."""
         row = self._db.execute(

@@ -8,8 +8,6 @@ from typing import Any
 from rules.text import TextIndex
 from sources.notice import Notice
 
-TEXT_FIELDS = ("title", "description", "buyer", "procedure")
-
 
 class Context:
     """What conditions look at; shared by every rule set evaluated for the same notice."""

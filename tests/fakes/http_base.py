@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 Reply = tuple[int, dict[str, str], bytes]
 DROP = 0
@@ -76,11 +77,26 @@ def json_reply(status: int, data: Any, headers: dict[str, str] | None = None) ->
     )
 
 
+def request_data(headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """A request's parameters, whether sent as JSON or form-encoded."""
+    if "json" in headers.get("Content-Type", ""):
+        return dict(json.loads(body or b"{}"))
+    return {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+
+
 class FakeService:
-    """Base of the imitations: owns a `FakeServer` and starts/stops it as a context manager."""
+    """Base of the imitations: owns a `FakeServer` and starts/stops it as a context manager.
+
+    `fail(...)` queues misbehaviours in `faults` for the subclass to act on.
+    """
 
     def __init__(self) -> None:
+        self.faults: list[tuple[str, Any]] = []
         self._server = FakeServer(self._handle)
+
+    def fail(self, *faults: tuple[str, Any]) -> None:
+        with self._server.lock:
+            self.faults.extend(faults)
 
     def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         raise NotImplementedError

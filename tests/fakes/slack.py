@@ -6,20 +6,20 @@ Errors come as Slack sends them: HTTP 200 with ``{"ok": false, "error": ...}``, 
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
-from urllib.parse import parse_qs
 
-from tests.fakes.http_base import FakeService, Reply, json_reply
+from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 
 
 class FakeSlack(FakeService):
+    """Faults for `fail`: ("error", "channel_not_found"), ("429", seconds), ("500", None),
+    ("down", None) (the last stays until `faults` is cleared)."""
+
     def __init__(self, token: str = "xoxb-test-token") -> None:
         self.token = token
         self.messages: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
-        self.faults: list[tuple[str, Any]] = []
         self._ts = 0
         super().__init__()
 
@@ -27,18 +27,8 @@ class FakeSlack(FakeService):
     def api_url(self) -> str:
         return f"{self.base_url}/api/"
 
-    def fail(self, *faults: tuple[str, Any]) -> None:
-        """Queue misbehaviours for the next postMessage calls: ("error", "channel_not_found"),
-        ("429", seconds), ("500", None), ("down", None) (the last stays until cleared)."""
-        with self._server.lock:
-            self.faults.extend(faults)
-
     def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
-        ctype = headers.get("Content-Type", "")
-        if "json" in ctype:
-            data = json.loads(body or b"{}")
-        else:
-            data = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        data = request_data(headers, body)
         with self._server.lock:
             self.requests.append({"path": path, "data": data, "auth": headers.get("Authorization")})
         if headers.get("Authorization") != f"Bearer {self.token}":

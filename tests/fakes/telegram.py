@@ -10,17 +10,18 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qs
 
-from tests.fakes.http_base import FakeService, Reply, json_reply
+from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 
 
 class FakeTelegram(FakeService):
+    """Faults for `fail`: ("429", seconds), ("403", None), ("chat_not_found", None),
+    ("500", None)."""
+
     def __init__(self, token: str = "123456:TEST-token") -> None:
         self.token = token
         self.messages: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
-        self.faults: list[tuple[str, Any]] = []
         self.migrated: dict[str, str] = {}
         self._next_id = 100
         super().__init__()
@@ -29,18 +30,9 @@ class FakeTelegram(FakeService):
     def api_url(self) -> str:
         return f"{self.base_url}/bot"
 
-    def fail(self, *faults: tuple[str, Any]) -> None:
-        """Queue misbehaviours: ("429", seconds), ("403", None), ("chat_not_found", None),
-        ("500", None)."""
-        with self._server.lock:
-            self.faults.extend(faults)
-
     def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         ctype = headers.get("Content-Type", "")
-        if "json" in ctype:
-            data = json.loads(body or b"{}")
-        else:
-            data = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+        data = request_data(headers, body)
         with self._server.lock:
             self.requests.append({"path": path, "data": data, "content_type": ctype})
         prefix = f"/bot{self.token}/"

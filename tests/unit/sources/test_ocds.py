@@ -166,3 +166,15 @@ def test_releases_of_accepts_packages_and_bare_releases():
 def test_notice_round_trips_through_its_dict_form():
     for notice in map_releases(releases(), source="cf").notices:
         assert notice_from_dict(json.loads(json.dumps(notice_to_dict(notice)))) == notice
+
+
+def test_contracts_finder_parse_reads_a_page_and_refuses_an_error_page():
+    from sources import contracts_finder
+    from sources.errors import PayloadError
+
+    parsed = contracts_finder.parse(CF_2025.read_bytes(), source="cf", url="https://cf.example/s")
+    assert len(parsed.page.notices) == 100 and parsed.next_url.startswith("https://")
+    with pytest.raises(
+        PayloadError, match=r"^cf: GET https://cf\.example/s: response is not valid JSON"
+    ):
+        contracts_finder.parse(b"<html>Error</html>", source="cf", url="https://cf.example/s")
