@@ -19,6 +19,7 @@ from bot.notifiers.telegram import TelegramNotifier
 from bot.outbox import Outbox
 from bot.pacing import Pacer
 from bot.poller import PollResult, poll_source
+from bot.redaction import redactor_for
 from bot.reminders import queue_reminders
 from bot.routing import Router
 from bot.sender import DeliveryResult, Sender
@@ -78,7 +79,8 @@ class App:
         self.clock: Clock = clock or SystemClock()
         self.router = Router(config)
         self.store = Store(config.bot.database)
-        self.outbox = Outbox(self.store)
+        self.redact = redactor_for(config)
+        self.outbox = Outbox(self.store, redact=self.redact)
         self.notifiers: dict[str, Notifier] = {
             c.name: build_notifier(c, config, self.outbox, stdout) for c in config.channels
         }

@@ -20,6 +20,7 @@ from bot.daemon import run_daemon
 from bot.logs import setup_logging
 from bot.notifiers import SendError
 from bot.outbox import Outbox
+from bot.redaction import redactor_for
 from bot.rules_cli import add_rules_parser, run_rules_command
 from bot.status import collect_status, render_status, status_json
 from bot.store import Store, StoreError
@@ -96,14 +97,15 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     except KeyError:
         known = ", ".join(c.name for c in config.channels) or "none configured"
         raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
+    redact = redactor_for(config)
     store = Store(config.bot.database)
     try:
-        outbox = Outbox(store)
+        outbox = Outbox(store, redact=redact)
         notifier = build_notifier(channel, config, outbox, out)
         try:
             await notifier.send_test(now=clock.now())
         except SendError as exc:
-            print(f"{name}: test message NOT sent: {exc}", file=out)
+            print(redact(f"{name}: test message NOT sent: {exc}"), file=out)
             return EXIT_FAILED
         finally:
             await notifier.aclose()
@@ -113,7 +115,7 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     finally:
         store.close()
     resumed = f" (was paused: {was_paused}; resumed)" if was_paused else ""
-    print(f"{name}: test message sent{resumed}", file=out)
+    print(redact(f"{name}: test message sent{resumed}"), file=out)
     return EXIT_OK
 
 
@@ -178,5 +180,6 @@ def _status(config: Config, clock: Clock, out: TextIO, fmt: str) -> int:
     finally:
         store.close()
     text = status_json(status) if fmt == "json" else render_status(status, config.bot.zone, now)
-    print(text, file=out)
+    # Rows written by an older tenderbot may hold a secret; never print one.
+    print(redactor_for(config)(text), file=out)
     return EXIT_OK

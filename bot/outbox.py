@@ -10,7 +10,7 @@ can no longer be reached are paused here.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,9 +56,11 @@ class ChannelState:
 class Outbox:
     """Queue and deliver alerts through the store's connection."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, redact: Callable[[str], str] = str) -> None:
+        """Deliver through `store`; `redact` masks secrets in every error text it records."""
         self._store = store
         self._db = store.db
+        self._redact = redact
 
     def enqueue(
         self,
@@ -185,7 +187,7 @@ class Outbox:
             self._db.executemany(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ? "
                 "WHERE id = ?",
-                [(error, to_text(due_at), i) for i in outbox_ids],
+                [(self._redact(error), to_text(due_at), i) for i in outbox_ids],
             )
 
     def mark_failed(self, outbox_ids: Sequence[int], error: str) -> None:
@@ -194,7 +196,7 @@ class Outbox:
             self._db.executemany(
                 "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? "
                 "WHERE id = ?",
-                [(FAILED, error, i) for i in outbox_ids],
+                [(FAILED, self._redact(error), i) for i in outbox_ids],
             )
 
     def channel_state(self, channel: str) -> ChannelState:
@@ -224,7 +226,9 @@ class Outbox:
 
     def pause(self, channel: str, reason: str, now: datetime) -> None:
         """Stop sending to `channel`; its alerts stay queued."""
-        self._upsert_channel(channel, "paused_reason = ?, paused_at = ?", (reason, to_text(now)))
+        self._upsert_channel(
+            channel, "paused_reason = ?, paused_at = ?", (self._redact(reason), to_text(now))
+        )
 
     def resume(self, channel: str) -> None:
         """Send to `channel` again."""

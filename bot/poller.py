@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,10 +14,10 @@ from bot.events import Event
 from bot.mirrors import Mirrors
 from bot.outbox import Outbox
 from bot.routing import Router
-from bot.store import Store
-from sources.base import Source
+from bot.store import SourceState, Store
+from sources.base import Page, Source
 from sources.clock import Clock
-from sources.errors import SourceError, ThrottledError
+from sources.errors import Problem, SourceError, ThrottledError
 from sources.notice import Notice
 
 log = logging.getLogger("tenderbot.poll")
@@ -37,6 +37,7 @@ class PollResult:
     problems: int = 0
     error: str | None = None
     skipped: str | None = None
+    backlog: bool = False
 
     @property
     def ok(self) -> bool:
@@ -51,15 +52,22 @@ def store_page(
     router: Router,
     now: datetime,
     zone: ZoneInfo = UTC_ZONE,
+    *,
+    problems: list[Problem] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> tuple[list[Event], int]:
     """Store one page and queue its alerts in one transaction; the events and rows queued.
 
-    Alerts for digest subscriptions are due at the next digest time in `zone`.
+    Alerts for digest subscriptions are due at the next digest time in `zone`. Notices that
+    cannot be stored are added to `problems`; `checkpoint` runs in the same transaction (a
+    pass records how far it got together with what it stored).
     """
     queued = 0
     mirrors = Mirrors(store)
     with store.transaction():
-        events = store.save_notices(notices, now)
+        events = store.save_notices(notices, now, problems)
+        if checkpoint is not None:
+            checkpoint()
         for event in events:
             primary = mirrors.primary_of(event.notice)
             if primary is not None:
@@ -100,9 +108,10 @@ async def poll_source(
 ) -> PollResult:
     """Run one pass over `source` and return what it did.
 
-    The watermark moves only when every page was fetched and stored; a failure leaves it
-    where it was so the next pass fetches everything again (stored notices are not repeated).
-    Source errors are recorded and reported, never raised.
+    Each page is stored with the checkpoint it carries (a watermark, or the link to resume
+    from), so a pass that fails or stops on its page budget (`max_pages`) leaves the next one
+    to continue from there; a complete pass moves the watermark to its start. Stored notices
+    are never repeated. Source errors are recorded and reported, never raised.
     """
     name = config.name
     started = clock.now()
@@ -111,30 +120,63 @@ async def poll_source(
         wait = (state.throttled_until - started).total_seconds()
         log.info("%s: throttled by the publisher; next try in %.0fs", name, wait)
         return PollResult(source=name, skipped=f"throttled for {wait:.0f}s more")
-    since = (
-        state.watermark - config.overlap if state.watermark is not None else started - config.since
-    )
+    resume = state.resume_url
+    if resume is not None and state.resume_since is not None and state.resume_until is not None:
+        since, until = state.resume_since, state.resume_until
+        log.info("%s: resuming an unfinished backlog at %s", name, resume)
+    else:
+        resume = None
+        until = started
+        since = (
+            state.watermark - config.overlap
+            if state.watermark is not None
+            else started - config.since
+        )
     router.refresh()
     with store.transaction():
         store.record_attempt(name, started)
+    budget = config.settings.max_pages
     pages = notices = new = updated = queued = problems = 0
+    stopped_early = False
     try:
-        async for page in source.pages(since, started):
+        async for page in source.pages(since, until, resume=resume):
             if page.not_modified:
                 log.info("%s: %s not modified since the last poll", name, page.url)
-            for problem in page.problems:
+            skipped = list(page.problems)
+
+            def checkpoint(page: Page = page) -> None:
+                store.record_checkpoint(
+                    name,
+                    watermark=page.watermark,
+                    resume_url=page.resume_url,
+                    window=(since, until),
+                )
+
+            events, added = store_page(
+                page.notices,
+                store,
+                outbox,
+                router,
+                clock.now(),
+                zone,
+                problems=skipped,
+                checkpoint=checkpoint,
+            )
+            for problem in skipped:
                 log.warning("%s (skipped)", problem)
-            events, added = store_page(page.notices, store, outbox, router, clock.now(), zone)
             queued += added
-            pages += 1
+            pages += 1 if page.url else 0
             notices += len(page.notices)
-            problems += len(page.problems)
+            problems += len(skipped)
             new += sum(e.kind == "new" for e in events)
             updated += sum(e.kind == "updated" for e in events)
+            if pages >= budget:
+                stopped_early = True
+                break
     except ThrottledError as exc:
-        until = clock.now() + timedelta(seconds=exc.retry_after)
+        until_ = clock.now() + timedelta(seconds=exc.retry_after)
         with store.transaction():
-            store.record_failure(name, str(exc), now=clock.now(), throttled_until=until)
+            store.record_failure(name, str(exc), now=clock.now(), throttled_until=until_)
         log.warning("%s", exc)
         return PollResult(source=name, pages=pages, notices=notices, error=str(exc))
     except SourceError as exc:
@@ -143,7 +185,12 @@ async def poll_source(
         log.error("%s", exc)
         return PollResult(source=name, pages=pages, notices=notices, error=str(exc))
     with store.transaction():
-        store.record_success(name, watermark=started, now=clock.now(), notices=notices)
+        if stopped_early:
+            store.record_partial(name, now=clock.now(), notices=notices)
+        else:
+            store.record_success(name, watermark=until, now=clock.now(), notices=notices)
+    if stopped_early:
+        _log_backlog(name, budget, store.source_state(name), state)
     log.info(
         "%s: %d page(s), %d notice(s): %d new, %d updated, %d alert(s) queued, %d skipped",
         name,
@@ -162,4 +209,26 @@ async def poll_source(
         updated=updated,
         queued=queued,
         problems=problems,
+        backlog=stopped_early,
     )
+
+
+def _log_backlog(name: str, budget: int, after: SourceState, before: SourceState) -> None:
+    moved = after.resume_url is not None or (
+        after.watermark is not None and after.watermark != before.watermark
+    )
+    if moved:
+        log.warning(
+            "%s: backlog: read %d page(s), the most one poll reads (max_pages); the next "
+            "poll continues from %s",
+            name,
+            budget,
+            after.resume_url or f"the checkpoint {after.watermark:%Y-%m-%d %H:%M} UTC",
+        )
+    else:
+        log.error(
+            "%s: backlog: %d page(s) (max_pages) were not enough to reach a checkpoint, so the "
+            "next poll starts over; raise max_pages for this source",
+            name,
+            budget,
+        )

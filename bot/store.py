@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.alerts import NEW, UPDATED
 from bot.events import Event
+from sources.errors import Problem
 from sources.http import Validators
 from sources.notice import Notice, notice_from_dict, notice_to_dict
 
@@ -127,7 +128,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX notices_deadline ON notices (deadline);
     """,
+    """
+    ALTER TABLE source_state ADD COLUMN resume_url TEXT;
+    ALTER TABLE source_state ADD COLUMN resume_since TEXT;
+    ALTER TABLE source_state ADD COLUMN resume_until TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    """,
 )
+
+
+UNSTORABLE = (sqlite3.DataError, sqlite3.IntegrityError, UnicodeError, ValueError, RecursionError)
+"""What one record can make SQLite or the JSON encoder raise (never a full or broken disk)."""
 
 
 class StoreError(Exception):
@@ -147,6 +159,9 @@ class SourceState:
     consecutive_failures: int = 0
     throttled_until: datetime | None = None
     notices_last_pass: int = 0
+    resume_url: str | None = None
+    resume_since: datetime | None = None
+    resume_until: datetime | None = None
 
 
 def to_text(moment: datetime | None) -> str | None:
@@ -210,77 +225,36 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
-    def save_notices(self, notices: Sequence[Notice], now: datetime) -> list[Event]:
+    def save_notices(
+        self,
+        notices: Sequence[Notice],
+        now: datetime,
+        problems: list[Problem] | None = None,
+    ) -> list[Event]:
         """Store a batch of notices (call inside `transaction`) and return the events it makes.
 
         A notice seen for the first time gives one `new` event (for its newest release in the
         batch); a known notice with a newer release gives one `updated` event; a release
         already stored, or older than the stored one, is kept in the history with no event.
+        A notice that cannot be stored is left out, with a `Problem` added to `problems`, and
+        the rest of the batch is kept.
         """
         stamp = to_text(now)
         first_seen: set[tuple[str, str]] = set()
         previous: dict[tuple[str, str], str] = {}
         changed: dict[tuple[str, str], Notice] = {}
         for notice in sorted(notices, key=lambda n: (n.release_date, n.release_id)):
-            key = (notice.source, notice.id)
-            known = self.db.execute(
-                "SELECT 1 FROM notice_versions WHERE source = ? AND id = ? AND release_id = ?",
-                (notice.source, notice.id, notice.release_id),
-            ).fetchone()
-            if known:
-                continue
-            self.db.execute(
-                "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    notice.source,
-                    notice.id,
-                    notice.release_id,
-                    to_text(notice.release_date),
-                    notice.stage,
-                    stamp,
-                    json.dumps(notice_to_dict(notice), ensure_ascii=False),
-                ),
-            )
-            current = self.db.execute(
-                "SELECT release_id, release_date FROM notices WHERE source = ? AND id = ?",
-                key,
-            ).fetchone()
-            if current is None:
-                self.db.execute(
-                    "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
-                    "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                    (
-                        *key,
-                        notice.release_id,
-                        to_text(notice.release_date),
-                        notice.stage,
-                        stamp,
-                        stamp,
-                        to_text(notice.deadline),
-                    ),
-                )
-                first_seen.add(key)
-                changed[key] = notice
-                continue
-            self.db.execute(
-                "UPDATE notices SET versions = versions + 1 WHERE source = ? AND id = ?", key
-            )
-            if notice.release_date < datetime.fromisoformat(current["release_date"]):
-                continue
-            self.db.execute(
-                "UPDATE notices SET release_id = ?, release_date = ?, stage = ?, updated_at = ?, "
-                "deadline = ? WHERE source = ? AND id = ?",
-                (
-                    notice.release_id,
-                    to_text(notice.release_date),
-                    notice.stage,
-                    stamp,
-                    to_text(notice.deadline),
-                    *key,
-                ),
-            )
-            previous.setdefault(key, current["release_id"])
-            changed[key] = notice
+            self.db.execute("SAVEPOINT one_notice")
+            try:
+                self._save_one(notice, stamp, first_seen, previous, changed)
+            except UNSTORABLE as exc:
+                self.db.execute("ROLLBACK TO one_notice")
+                if problems is not None:
+                    what = f"cannot be stored ({type(exc).__name__}: {str(exc)[:120]})"
+                    record = notice.release_id.encode("utf-8", "replace").decode()[:200]
+                    problems.append(Problem(source=notice.source, record_id=record, what=what))
+            finally:
+                self.db.execute("RELEASE one_notice")
         events = []
         for key, notice in changed.items():
             kind = NEW if key in first_seen else UPDATED
@@ -301,6 +275,74 @@ class Store:
                 )
             )
         return events
+
+    def _save_one(
+        self,
+        notice: Notice,
+        stamp: str | None,
+        first_seen: set[tuple[str, str]],
+        previous: dict[tuple[str, str], str],
+        changed: dict[tuple[str, str], Notice],
+    ) -> None:
+        key = (notice.source, notice.id)
+        known = self.db.execute(
+            "SELECT 1 FROM notice_versions WHERE source = ? AND id = ? AND release_id = ?",
+            (notice.source, notice.id, notice.release_id),
+        ).fetchone()
+        if known:
+            return
+        self.db.execute(
+            "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                notice.source,
+                notice.id,
+                notice.release_id,
+                to_text(notice.release_date),
+                notice.stage,
+                stamp,
+                json.dumps(notice_to_dict(notice), ensure_ascii=False),
+            ),
+        )
+        current = self.db.execute(
+            "SELECT release_id, release_date FROM notices WHERE source = ? AND id = ?",
+            key,
+        ).fetchone()
+        if current is None:
+            self.db.execute(
+                "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
+                "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                (
+                    *key,
+                    notice.release_id,
+                    to_text(notice.release_date),
+                    notice.stage,
+                    stamp,
+                    stamp,
+                    to_text(notice.deadline),
+                ),
+            )
+            first_seen.add(key)
+            changed[key] = notice
+            return
+        self.db.execute(
+            "UPDATE notices SET versions = versions + 1 WHERE source = ? AND id = ?", key
+        )
+        if notice.release_date < datetime.fromisoformat(current["release_date"]):
+            return
+        self.db.execute(
+            "UPDATE notices SET release_id = ?, release_date = ?, stage = ?, updated_at = ?, "
+            "deadline = ? WHERE source = ? AND id = ?",
+            (
+                notice.release_id,
+                to_text(notice.release_date),
+                notice.stage,
+                stamp,
+                to_text(notice.deadline),
+                *key,
+            ),
+        )
+        previous.setdefault(key, current["release_id"])
+        changed[key] = notice
 
     def notice(self, source: str, notice_id: str, release_id: str | None = None) -> Notice | None:
         """A stored notice: the given release, or its current one."""
@@ -379,6 +421,9 @@ class Store:
             consecutive_failures=int(row["consecutive_failures"]),
             throttled_until=from_text(row["throttled_until"]),
             notices_last_pass=int(row["notices_last_pass"]),
+            resume_url=row["resume_url"],
+            resume_since=from_text(row["resume_since"]),
+            resume_until=from_text(row["resume_until"]),
         )
 
     def _upsert_state(self, source: str, **fields: object) -> None:
@@ -400,6 +445,42 @@ class Store:
         self._upsert_state(
             source,
             watermark=to_text(watermark),
+            last_success=to_text(now),
+            consecutive_failures=0,
+            throttled_until=None,
+            notices_last_pass=notices,
+            resume_url=None,
+            resume_since=None,
+            resume_until=None,
+        )
+
+    def record_checkpoint(
+        self,
+        source: str,
+        *,
+        watermark: datetime | None,
+        resume_url: str | None,
+        window: tuple[datetime, datetime],
+    ) -> None:
+        """Remember how far a pass got, with the page it stored (call inside `transaction`).
+
+        The watermark only moves forward; `resume_url` (with the pass's `window`) is where a
+        pass over the same window picks up, or None to start from the watermark.
+        """
+        current = self.source_state(source).watermark
+        if watermark is not None and (current is None or watermark > current):
+            self._upsert_state(source, watermark=to_text(watermark))
+        self._upsert_state(
+            source,
+            resume_url=resume_url,
+            resume_since=to_text(window[0]) if resume_url else None,
+            resume_until=to_text(window[1]) if resume_url else None,
+        )
+
+    def record_partial(self, source: str, *, now: datetime, notices: int) -> None:
+        """A pass that stopped on its page budget: healthy, with more to read next time."""
+        self._upsert_state(
+            source,
             last_success=to_text(now),
             consecutive_failures=0,
             throttled_until=None,

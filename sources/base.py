@@ -38,12 +38,19 @@ class SourceSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Page:
-    """One fetched page: the notices it held and the records that had to be skipped."""
+    """One fetched page: the notices it held and the records that had to be skipped.
+
+    `watermark` is a checkpoint: once this page is stored, everything updated before that
+    time has been read, so a pass that stops later need not read it again. `resume_url` is
+    where the pass would continue (the next page of a chain) if it stopped after this page.
+    """
 
     url: str
     notices: tuple[Notice, ...]
     problems: tuple[Problem, ...] = ()
     not_modified: bool = False
+    watermark: datetime | None = None
+    resume_url: str | None = None
 
 
 class Source(Protocol):
@@ -51,10 +58,13 @@ class Source(Protocol):
 
     settings: SourceSettings
 
-    def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+    def pages(
+        self, since: datetime, until: datetime, *, resume: str | None = None
+    ) -> AsyncIterator[Page]:
         """Fetch every page of notices published (or updated) from `since` up to `until`.
 
-        Requests go one at a time.
+        Requests go one at a time. `resume` is a page's `resume_url` from an earlier pass
+        over the same window that stopped there; sources that page by link start from it.
 
         Raises:
             sources.errors.SourceError: the pass cannot go on (throttled, unreachable, bad data).

@@ -40,7 +40,9 @@ class ContractsFinderSource:
         self.settings = settings
         self._http = http
 
-    def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+    def pages(
+        self, since: datetime, until: datetime, *, resume: str | None = None
+    ) -> AsyncIterator[Page]:
         """Each page of the search for notices published since `since`.
 
         Raises:
@@ -48,4 +50,4 @@ class ContractsFinderSource:
         """
         params = {"publishedFrom": published_from(since), "limit": str(self.settings.page_size)}
         url = self.settings.url.rstrip("/") + SEARCH_PATH
-        return follow_pages(self._http, self.settings, url, params)
+        return follow_pages(self._http, self.settings, url, params, resume=resume)

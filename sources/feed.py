@@ -146,7 +146,9 @@ class FeedSource:
         self.settings = settings
         self._http = http
 
-    async def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+    async def pages(
+        self, since: datetime, until: datetime, *, resume: str | None = None
+    ) -> AsyncIterator[Page]:
         """The feed's items, or nothing if the feed has not changed since last time.
 
         Items published before `since` are left out, so a first poll does not flood.

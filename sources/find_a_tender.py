@@ -37,7 +37,9 @@ class FindATenderSource:
         self.settings = settings
         self._http = http
 
-    def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+    def pages(
+        self, since: datetime, until: datetime, *, resume: str | None = None
+    ) -> AsyncIterator[Page]:
         """Each page of releases updated from `since` to `until`.
 
         Raises:
@@ -49,4 +51,4 @@ class FindATenderSource:
             "limit": str(min(self.settings.page_size, 100)),
         }
         url = self.settings.url.rstrip("/") + PACKAGES_PATH
-        return follow_pages(self._http, self.settings, url, params)
+        return follow_pages(self._http, self.settings, url, params, resume=resume)

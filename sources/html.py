@@ -19,7 +19,7 @@ from soupsieve import SelectorSyntaxError
 from sources.base import Page, SourceSettings
 from sources.errors import PayloadError, Problem
 from sources.extract import DEFAULT_DATE_FORMATS, content_id, parse_date, parse_money
-from sources.http import HttpFetcher
+from sources.http import HttpFetcher, check_same_host
 from sources.notice import Notice
 from sources.options import OptionError, string_list, text, unknown_keys
 from sources.text import clean_text
@@ -158,7 +158,9 @@ class HtmlListingSource:
         self.settings = settings
         self._http = http
 
-    async def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+    async def pages(
+        self, since: datetime, until: datetime, *, resume: str | None = None
+    ) -> AsyncIterator[Page]:
         """Each listing page; the first is fetched conditionally (304: nothing changed).
 
         Raises:
@@ -167,6 +169,7 @@ class HtmlListingSource:
         url: str | None = self.settings.url
         seen: set[str] = set()
         while url is not None and len(seen) < self.settings.max_pages and url not in seen:
+            check_same_host(self.settings.name, url, self.settings.url)
             first = not seen
             seen.add(url)
             response = await self._http.get(url, conditional=first)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -52,6 +54,30 @@ def retry_after_seconds(value: str | None, clock: Clock) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - clock.now()).total_seconds())
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower() or None, port
+
+
+def check_same_host(source: str, url: str, base: str) -> None:
+    """Refuse `url` unless it has the scheme, host and port of the source's `base` URL.
+
+    A publisher's response (a next-page link, a redirect) must never make tenderbot request
+    another address, an internal one least of all.
+
+    Raises:
+        PayloadError: `url` points somewhere else.
+    """
+    if _origin(url) != _origin(base):
+        raise PayloadError(
+            source, f"GET {url[:200]}", f"refused: the link leaves {urlsplit(base).netloc}"
+        )
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -130,7 +156,12 @@ class HttpFetcher:
             where = f"GET {request.url}"
             try:
                 async with self._gate.slot(request.url.netloc.decode(), self._settings.min_gap):
-                    response = await self._send(request, where)
+                    # One deadline for connect, every read and every redirect together: a
+                    # server dripping a byte at a time cannot hold a pass past `timeout`.
+                    async with asyncio.timeout(self._settings.timeout):
+                        response = await self._send(request, where)
+            except TimeoutError:
+                problem = f"no complete answer within {self._settings.timeout:g}s"
             except httpx.HTTPError as exc:
                 problem = _describe(exc)
             else:
@@ -199,9 +230,18 @@ class HttpFetcher:
 
 
 def make_client(settings: SourceSettings) -> httpx.AsyncClient:
-    """An HTTP client configured for `settings`: timeout, User-Agent, no cookies kept."""
+    """An HTTP client for `settings`: timeout, User-Agent, redirects kept on the source's host.
+
+    Raises (from requests it sends):
+        PayloadError: a redirect leads to another host.
+    """
+
+    async def stay_on_host(request: httpx.Request) -> None:
+        check_same_host(settings.name, str(request.url), settings.url)
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.timeout),
         headers={"User-Agent": settings.user_agent},
         follow_redirects=True,
+        event_hooks={"request": [stay_on_host]},
     )

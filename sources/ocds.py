@@ -58,13 +58,20 @@ class MappedReleases:
     problems: tuple[Problem, ...]
 
 
+def _parse_int(text: str) -> int | Decimal:
+    # Python refuses to turn more than 4,300 digits into an int; such a number is garbage
+    # in one field, and must not make the whole page unreadable.
+    return int(text) if len(text) <= 100 else Decimal(text)
+
+
 def load_json(payload: bytes) -> Any:
     """Parse JSON with exact decimals (``1e9999`` stays a number, never a float overflow).
 
     Raises:
         ValueError: the payload is not valid UTF-8 JSON.
+        RecursionError: the payload nests deeper than the parser allows.
     """
-    return json.loads(payload, parse_float=Decimal)
+    return json.loads(payload, parse_float=Decimal, parse_int=_parse_int)
 
 
 def parse_datetime(value: object, *, field: str) -> datetime:
@@ -407,10 +414,11 @@ def map_releases(releases: Iterable[object], *, source: str) -> MappedReleases:
     for index, release in enumerate(releases):
         try:
             notices.append(release_to_notice(_checked(release), source=source))
-        except MappingError as exc:
+        except Exception as exc:  # one bad record must never block the rest of its page
             record = _mapping(release).get("id") or _mapping(release).get("ocid")
+            what = str(exc) if isinstance(exc, MappingError) else f"{type(exc).__name__}: {exc}"
             problems.append(
-                Problem(source=source, record_id=str(record or f"#{index}"), what=str(exc))
+                Problem(source=source, record_id=str(record or f"#{index}")[:200], what=what)
             )
     return MappedReleases(notices=tuple(notices), problems=tuple(problems))
 

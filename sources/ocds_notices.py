@@ -7,6 +7,7 @@ watermark's to the current one, for each configured notice type.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +51,12 @@ def months(since: datetime, until: datetime) -> list[str]:
     return found
 
 
+def month_end(month: str) -> datetime:
+    """The first instant (UTC) after the month ``MM-YYYY``."""
+    number, year = (int(part) for part in month.split("-"))
+    return datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+
+
 class MonthlyNoticesSource:
     """Fetches each month's notices of each configured type."""
 
@@ -58,7 +65,9 @@ class MonthlyNoticesSource:
         self._http = http
         self._types: list[str] = list(settings.options.get("notice_types", DEFAULT_NOTICE_TYPES))
 
-    async def pages(self, since: datetime, until: datetime) -> AsyncIterator[Page]:
+    async def pages(
+        self, since: datetime, until: datetime, *, resume: str | None = None
+    ) -> AsyncIterator[Page]:
         """Each page for each (month, notice type) from `since` to `until`.
 
         Raises:
@@ -69,4 +78,7 @@ class MonthlyNoticesSource:
             for notice_type in self._types:
                 params = {"dateFrom": month, "noticeType": notice_type, "outputType": "0"}
                 async for page in follow_pages(self._http, self.settings, url, params):
-                    yield page
+                    yield dataclasses.replace(page, resume_url=None)
+            done = month_end(month)
+            if done < until:  # a finished month is a checkpoint for a long backlog
+                yield Page(url="", notices=(), watermark=done)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from sources.base import Page, SourceSettings
-from sources.errors import PayloadError
-from sources.http import HttpFetcher
+from sources.errors import PayloadError, Problem
+from sources.http import HttpFetcher, check_same_host
+from sources.json_salvage import item_label, split_array
 from sources.ocds import MappingError, load_json, map_releases, releases_of
 
 
@@ -27,8 +29,11 @@ def parse_package(payload: bytes, *, source: str, url: str = "") -> ParsedPage:
         PayloadError: the body is not a JSON release package (HTML error page, truncated...).
     """
     where = f"GET {url}" if url else "response"
+    unreadable: list[Problem] = []
     try:
         document: Any = load_json(payload)
+    except RecursionError:
+        document, unreadable = _salvage(payload, source, where)
     except UnicodeDecodeError:
         raise PayloadError(source, where, "response is not UTF-8 text") from None
     except ValueError as exc:
@@ -44,31 +49,61 @@ def parse_package(payload: bytes, *, source: str, url: str = "") -> ParsedPage:
     links = document.get("links") if isinstance(document, dict) else None
     next_url = links.get("next") if isinstance(links, dict) else None
     return ParsedPage(
-        page=Page(url=url, notices=mapped.notices, problems=mapped.problems),
+        page=Page(url=url, notices=mapped.notices, problems=(*unreadable, *mapped.problems)),
         next_url=next_url if isinstance(next_url, str) and next_url else None,
     )
 
 
+def _salvage(payload: bytes, source: str, where: str) -> tuple[Any, list[Problem]]:
+    """Parse a package release by release when it cannot be parsed whole."""
+    split = split_array(payload)
+    if split is None:
+        raise PayloadError(source, where, "response nests too deeply to read")
+    try:
+        document = load_json(split.shell)
+    except (ValueError, RecursionError) as exc:
+        raise PayloadError(source, where, f"response is not a readable package ({exc})") from None
+    releases: list[Any] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(split.items):
+        try:
+            releases.append(load_json(item))
+        except (ValueError, RecursionError) as exc:
+            what = f"release cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
+            problems.append(Problem(source=source, record_id=item_label(item, index), what=what))
+    document["releases"] = releases
+    return document, problems
+
+
 async def follow_pages(
-    http: HttpFetcher, settings: SourceSettings, url: str, params: dict[str, str] | None
+    http: HttpFetcher,
+    settings: SourceSettings,
+    url: str,
+    params: dict[str, str] | None,
+    *,
+    resume: str | None = None,
 ) -> AsyncIterator[Page]:
     """Fetch `url` and every page its `links.next` leads to, one request at a time.
 
+    Each page carries the next page's URL as its `resume_url`; `resume` starts from such a
+    URL instead of `url`. Links are followed only on the host of `url`.
+
     Raises:
-        sources.errors.SourceError: throttling, a persistent fetch failure, a bad page, or
-            paging that loops or runs past `max_pages`.
+        sources.errors.SourceError: throttling, a persistent fetch failure, a bad page, a
+            link to another host, or paging that loops.
     """
     next_url: str | None = url
+    if resume is not None:
+        next_url, params = resume, None
     seen: set[str] = set()
     while next_url is not None:
         if next_url in seen:
             raise PayloadError(
                 settings.name, next_url, "links.next points back at a page already read"
             )
-        if len(seen) >= settings.max_pages:
-            raise PayloadError(settings.name, next_url, f"more than {settings.max_pages} pages")
+        check_same_host(settings.name, next_url, url)
         seen.add(next_url)
         response = await http.get(next_url, params=params)
         parsed = parse_package(response.body, source=settings.name, url=response.url)
-        yield parsed.page
         next_url, params = parsed.next_url, None
+        yield dataclasses.replace(parsed.page, resume_url=next_url)

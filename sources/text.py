@@ -11,6 +11,11 @@ _BLOCK_TAGS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "h1", "h2", "
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _SPACES = re.compile(r"[^\S\n]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
+# C0/C1 controls (but tab and newline), bidirectional overrides and isolates, and lone
+# surrogates: invisible in chat, they can reorder what a reader sees or break encoders.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -56,6 +61,11 @@ def repair_mojibake(text: str) -> str:
     return _NON_ASCII_RUN.sub(_repair_run, text)
 
 
+def strip_unsafe(text: str) -> str:
+    """`text` without control characters (tab and newline kept), bidi controls or surrogates."""
+    return _UNSAFE.sub("", text)
+
+
 def clean_text(text: str | None, *, multiline: bool = False) -> str:
     """Return publisher text as clean plain text.
 
@@ -78,6 +88,7 @@ def clean_text(text: str | None, *, multiline: bool = False) -> str:
         text = decoded
     text = repair_mojibake(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_unsafe(text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
     if not multiline:
         return " ".join(text.split())

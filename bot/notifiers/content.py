@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.alerts import CLOSING, UPDATED, Alert
 from bot.changes import describe_changes
 from bot.formatting import format_deadline, format_place, format_value
+from sources.text import strip_unsafe
 
 ELLIPSIS = "…"
 
@@ -49,30 +50,50 @@ def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
     else:
         label = "New"
         changes = ()
+    # Stored text was cleaned on the way in; strip again so no older row or rule reason can
+    # carry control or bidi characters into a chat.
     return AlertContent(
         label=label,
-        title=notice.title,
-        fields=(
-            ("Buyer", notice.buyer or "not stated"),
-            ("Value", format_value(notice)),
-            ("Deadline", format_deadline(notice, now, zone)),
-            ("Region", format_place(notice)),
-            ("Stage", notice.stage_label),
+        title=strip_unsafe(notice.title),
+        fields=tuple(
+            (name, strip_unsafe(value))
+            for name, value in (
+                ("Buyer", notice.buyer or "not stated"),
+                ("Value", format_value(notice)),
+                ("Deadline", format_deadline(notice, now, zone)),
+                ("Region", format_place(notice)),
+                ("Stage", notice.stage_label),
+            )
         ),
-        changes=changes,
-        description=notice.description,
-        reasons=alert.reasons,
+        changes=tuple(strip_unsafe(c) for c in changes),
+        description=strip_unsafe(notice.description),
+        reasons=tuple(strip_unsafe(r) for r in alert.reasons),
         notice_url=safe_url(notice.url),
         portal_url=safe_url(notice.portal_url),
         also=tuple(u for u in (safe_url(link) for link in alert.also) if u),
     )
 
 
+def units(text: str) -> int:
+    """Length in UTF-16 code units: how Telegram counts (and never less than Slack counts).
+
+    A character outside the Basic Multilingual Plane (most emoji) is two units.
+    """
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
 def cut(text: str, limit: int) -> str:
-    """`text` shortened to at most `limit` characters, ending in an ellipsis if cut."""
-    if len(text) <= limit:
+    """`text` shortened to at most `limit` UTF-16 units, ending in an ellipsis if cut."""
+    if units(text) <= limit:
         return text
-    return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
+    room = max(0, limit - 1)
+    size = 0
+    end = 0
+    for end, char in enumerate(text):  # noqa: B007 - `end` is read after the loop
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > room:
+            break
+    return text[:end].rstrip() + ELLIPSIS
 
 
 def digest_line(alert: Alert, *, now: datetime, zone: ZoneInfo) -> tuple[str, str]:
@@ -86,4 +107,4 @@ def digest_line(alert: Alert, *, now: datetime, zone: ZoneInfo) -> tuple[str, st
             format_deadline(notice, now, zone),
         ]
     )
-    return kind + notice.title, details
+    return strip_unsafe(kind + notice.title), strip_unsafe(details)

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import Alert, Digest
 from bot.notifiers import SendError
-from bot.notifiers.content import content_of, cut, digest_line, safe_url
+from bot.notifiers.content import content_of, cut, digest_line, safe_url, units
 
 DEFAULT_API_URL = "https://slack.com/api/"
 HEADER_LIMIT = 150
@@ -71,12 +71,12 @@ def _host(url: str) -> str:
 
 def _description(text: str, url: str | None) -> str:
     """The escaped description within the section limit; if cut, an ellipsis and a link."""
-    if len(escape(text)) <= TEXT_LIMIT:
+    if units(escape(text)) <= TEXT_LIMIT:
         return escape(text)
     more = f"\n<{escape(url)}|Read the full notice>" if url else ""
-    raw = cut(text, TEXT_LIMIT - len(more))
-    while len(escape(raw)) + len(more) > TEXT_LIMIT:
-        raw = cut(raw, len(raw) - (len(escape(raw)) + len(more) - TEXT_LIMIT) - 1)
+    raw = cut(text, TEXT_LIMIT - units(more))
+    while units(escape(raw)) + units(more) > TEXT_LIMIT:
+        raw = cut(raw, units(raw) - (units(escape(raw)) + units(more) - TEXT_LIMIT) - 1)
     return escape(raw) + more
 
 
@@ -165,28 +165,46 @@ def split_digest(digest: Digest) -> list[Digest]:
     ]
 
 
+def _status_of(response: object) -> int | None:
+    """The HTTP status of a slack-sdk response or of the raw aiohttp response it may carry."""
+    for attribute in ("status_code", "status"):
+        value = getattr(response, attribute, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _error_of(response: object) -> str:
+    """Slack's ``error`` code, or "" when the body was not a readable Slack answer."""
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return str(data["error"])
+    return ""
+
+
 def classify(exc: Exception) -> SendError:
-    """Turn a slack-sdk or network failure into a `SendError`."""
-    if isinstance(exc, SlackApiError):
-        response = exc.response
-        status = getattr(response, "status_code", 200)
-        error = ""
-        try:
-            error = str(response.get("error", "")) if response is not None else ""
-        except (AttributeError, TypeError):
-            error = ""
-        if status == 429 or error in ("ratelimited", "rate_limited"):
-            headers = getattr(response, "headers", {}) or {}
-            retry_after = _seconds(headers.get("Retry-After") or headers.get("retry-after"))
-            return SendError(
-                f"slack: rate limited (HTTP {status})", retryable=True, retry_after=retry_after
-            )
-        if error in CHANNEL_GONE:
-            return SendError(f"slack: {error}", retryable=False, channel_gone=True)
-        if status >= 500 or error in RETRYABLE:
-            return SendError(f"slack: {error or f'HTTP {status}'}", retryable=True)
-        return SendError(f"slack: {error or f'HTTP {status}'}", retryable=False)
-    return SendError(f"slack: {type(exc).__name__}: {exc}", retryable=True)
+    """Turn a slack-sdk or network failure into a `SendError`.
+
+    Only an answer Slack itself gave (an ``error`` code in a JSON body) can refuse a message
+    or pause a channel; every 5xx, timeout, network failure and unreadable body is retried.
+    """
+    if not isinstance(exc, SlackApiError):
+        return SendError(f"slack: {type(exc).__name__}: {exc}", retryable=True)
+    response = exc.response
+    status = _status_of(response)
+    error = _error_of(response)
+    http = f"HTTP {status}" if status is not None else "no HTTP status"
+    if status == 429 or error in ("ratelimited", "rate_limited"):
+        headers = getattr(response, "headers", None) or {}
+        retry_after = _seconds(headers.get("Retry-After") or headers.get("retry-after"))
+        return SendError(f"slack: rate limited ({http})", retryable=True, retry_after=retry_after)
+    if error in CHANNEL_GONE:
+        return SendError(f"slack: {error}", retryable=False, channel_gone=True)
+    if not error:
+        return SendError(f"slack: unreadable answer ({http})", retryable=True)
+    if status is None or status >= 500 or error in RETRYABLE:
+        return SendError(f"slack: {error} ({http})", retryable=True)
+    return SendError(f"slack: {error}", retryable=False)
 
 
 def _seconds(value: object) -> float | None:

@@ -39,7 +39,7 @@ from telegram.request import HTTPXRequest
 
 from bot.alerts import Alert, Digest
 from bot.notifiers import SendError
-from bot.notifiers.content import content_of, cut, digest_line, safe_url
+from bot.notifiers.content import content_of, cut, digest_line, safe_url, units
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 MESSAGE_LIMIT = 4096
@@ -56,8 +56,7 @@ class TelegramMessage:
 
 def visible_length(text: str) -> int:
     """Length after entity parsing, in the UTF-16 units Telegram counts."""
-    shown = html.unescape(_TAG.sub("", text))
-    return len(shown.encode("utf-16-le")) // 2
+    return units(html.unescape(_TAG.sub("", text)))
 
 
 def e(text: str) -> str:

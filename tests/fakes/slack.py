@@ -14,6 +14,7 @@ from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 
 class FakeSlack(FakeService):
     """Faults for `fail`: ("error", "channel_not_found"), ("429", seconds), ("500", None),
+    ("502", body) (a proxy's answer: JSON content type, `body` not JSON, possibly empty),
     ("down", None) (the last stays until `faults` is cleared)."""
 
     def __init__(self, token: str = "xoxb-test-token") -> None:
@@ -49,6 +50,8 @@ class FakeSlack(FakeService):
                 return json_reply(
                     429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(arg)}
                 )
+            if kind == "502":
+                return 502, {"Content-Type": "application/json"}, arg
             return 500, {"Content-Type": "text/html"}, b"<html>Internal error</html>"
         with self._server.lock:
             self._ts += 1

@@ -7,7 +7,9 @@ a supergroup (``parameters.migrate_to_chat_id``). Every message received is reco
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from typing import Any
 
@@ -65,6 +67,10 @@ class FakeTelegram(FakeService):
                     "parameters": {"migrate_to_chat_id": int(self.migrated[chat_id])},
                 },
             )
+        shown = html.unescape(re.sub(r"<[^>]+>", "", str(data.get("text", ""))))
+        if len(shown.encode("utf-16-le")) // 2 > 4096:  # Telegram counts UTF-16 code units
+            too_long = "Bad Request: message is too long"
+            return json_reply(400, {"ok": False, "error_code": 400, "description": too_long})
         with self._server.lock:
             fault = self.faults.pop(0) if self.faults else None
         if fault:

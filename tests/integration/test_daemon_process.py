@@ -66,7 +66,9 @@ def test_sigterm_mid_poll_then_restart_loses_nothing_and_repeats_nothing(tmp_pat
 
     fake_cf.delays.clear()
     proc, out2, err2 = start(config, tmp_path, 2)
-    wait_for(lambda: "cf: 2 page(s)" in err2.read_text())
+    # The interrupted pass resumes at the page it was reading when it was stopped.
+    wait_for(lambda: "resuming an unfinished backlog" in err2.read_text())
+    wait_for(lambda: "cf: 1 page(s)" in err2.read_text())
     wait_for(lambda: len(ids_in(out1)) + len(ids_in(out2)) >= len(open_ids()))
     time.sleep(0.3)
     assert stop(proc) == 0
