@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TextIO
@@ -12,6 +13,7 @@ from typing import TextIO
 import httpx
 
 from bot.config import ChannelConfig, Config
+from bot.instance import InstanceLock
 from bot.notifiers import Notifier
 from bot.notifiers.console import ConsoleNotifier
 from bot.notifiers.slack import SlackNotifier
@@ -24,7 +26,7 @@ from bot.reminders import queue_reminders
 from bot.routing import Router
 from bot.sender import DeliveryResult, Sender
 from bot.source_registry import build_source
-from bot.store import Store
+from bot.store import Store, StoreError
 from sources.clock import Clock, SystemClock
 from sources.http import HttpFetcher, make_client
 from sources.politeness import HostGate
@@ -66,21 +68,57 @@ class App:
     """Everything a poll or the daemon needs; use as ``async with App(config) as app``."""
 
     def __init__(
-        self, config: Config, *, clock: Clock | None = None, stdout: TextIO | None = None
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        stdout: TextIO | None = None,
+        exclusive: str | None = None,
     ) -> None:
         """Open the store, load the rule sets and prepare the notifiers.
+
+        Args:
+            config: the loaded configuration.
+            clock: the clock (tests pass a controllable one).
+            stdout: where the console channel prints.
+            exclusive: the command (``run``, ``poll``) that needs the database to itself:
+                its lock is taken, the database is proved writable, and alerts claimed by
+                a process that died are freed.
 
         Raises:
             bot.config.ConfigError: a subscription's settings are invalid.
             rules.errors.RuleFileError: a rule set cannot be loaded.
-            bot.store.StoreError: the database cannot be opened.
+            bot.store.StoreError: the database cannot be opened or written.
+            bot.instance.InstanceError: another tenderbot holds the database.
         """
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.router = Router(config)
-        self.store = Store(config.bot.database)
+        self.lock: InstanceLock | None = None
+        if exclusive is not None:
+            self.lock = InstanceLock(config.bot.database, exclusive)
+            self.lock.acquire()
+        try:
+            self.store = Store(config.bot.database)
+        except StoreError:
+            self._release_lock()
+            raise
         self.redact = redactor_for(config)
         self.outbox = Outbox(self.store, redact=self.redact)
+        if self.lock is not None:
+            try:
+                self.store.check_writable(self.clock.now())
+            except StoreError:
+                self.store.close()
+                self._release_lock()
+                raise
+            freed = self.outbox.release_all_claims()
+            if freed:
+                log.warning(
+                    "%d alert(s) were claimed by a tenderbot that stopped before recording "
+                    "them; they are queued again (at most one repeat each)",
+                    freed,
+                )
         self.notifiers: dict[str, Notifier] = {
             c.name: build_notifier(c, config, self.outbox, stdout) for c in config.channels
         }
@@ -115,6 +153,12 @@ class App:
         for notifier in self.notifiers.values():
             await notifier.aclose()
         self.store.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     async def poll(self, name: str) -> PollResult:
         """One pass over the source called `name`; never raises for source failures."""
@@ -137,6 +181,8 @@ class App:
                 clock=self.clock,
                 zone=self.config.bot.zone,
             )
+        except sqlite3.Error:
+            raise  # the database failing is fatal, not one source's problem
         except Exception as exc:  # a job boundary: a bug in one source must not stop others
             log.exception("%s: pass failed unexpectedly", name)
             with self.store.transaction():

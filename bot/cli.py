@@ -1,4 +1,4 @@
-"""The `tenderbot` command line: run, poll, status, send-test, rules.
+"""The `tenderbot` command line: run, poll, status, send-test, outbox, rules.
 
 Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
 2 bad usage, a bad config, or a database that cannot be opened.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -16,13 +17,14 @@ from typing import TextIO
 from bot import __version__
 from bot.app import App, build_notifier
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
-from bot.daemon import run_daemon
+from bot.daemon import DatabaseFailed, run_daemon
+from bot.instance import InstanceError
 from bot.logs import setup_logging
 from bot.notifiers import SendError
 from bot.outbox import Outbox
 from bot.redaction import redactor_for
 from bot.rules_cli import add_rules_parser, run_rules_command
-from bot.status import collect_status, render_status, status_json
+from bot.status import collect_status, is_healthy, render_status, status_json
 from bot.store import Store, StoreError
 from rules.errors import RuleFileError
 from sources.clock import Clock, SystemClock
@@ -75,12 +77,20 @@ def _parser() -> argparse.ArgumentParser:
         "send-test", parents=[common], help="send a test message to a configured channel"
     )
     send_test.add_argument("channel", metavar="CHANNEL")
+    outbox = commands.add_parser(
+        "outbox", parents=[common], help="the queue of alerts: re-queue alerts a service refused"
+    )
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    retry = outbox_commands.add_parser(
+        "retry", parents=[common], help="queue again the alerts a service refused"
+    )
+    retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
     add_rules_parser(commands, common)
     return parser
 
 
 async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: TextIO | None) -> int:
-    async with App(config, clock=clock, stdout=stdout) as app:
+    async with App(config, clock=clock, stdout=stdout, exclusive="poll") as app:
         results = await app.poll_many(names)
         delivery = await app.deliver()
     failed = [r for r in results if not r.ok]
@@ -120,8 +130,30 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
 
 
 async def _run(config: Config, clock: Clock, stdout: TextIO | None) -> int:
-    async with App(config, clock=clock, stdout=stdout) as app:
+    async with App(config, clock=clock, stdout=stdout, exclusive="run") as app:
         await run_daemon(app)
+    return EXIT_OK
+
+
+def _outbox_retry(config: Config, channel: str | None, clock: Clock, out: TextIO) -> int:
+    if channel is not None:
+        try:
+            config.channel(channel)
+        except KeyError:
+            known = ", ".join(c.name for c in config.channels) or "none configured"
+            raise ConfigError(
+                f"{config.path}: --channel: no channel named {channel!r} (channels: {known})"
+            ) from None
+    store = Store(config.bot.database)
+    try:
+        count = Outbox(store).requeue_failed(clock.now(), channel)
+    finally:
+        store.close()
+    where = f" for {channel}" if channel else ""
+    print(
+        f"{count} refused alert(s){where} queued again; the next delivery round sends them",
+        file=out,
+    )
     return EXIT_OK
 
 
@@ -150,6 +182,8 @@ def main(
         setup_logging(config, verbose)
         if args.command == "status":
             return _status(config, clock, out, args.format)
+        if args.command == "outbox":
+            return _outbox_retry(config, args.channel, clock, out)
         check_secrets(config)
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
@@ -165,9 +199,19 @@ def main(
                     ) from None
             return asyncio.run(_poll(config, names, clock, stdout))
         return asyncio.run(_run(config, clock, stdout))
-    except (ConfigError, StoreError, RuleFileError) as exc:
+    except (ConfigError, StoreError, RuleFileError, InstanceError) as exc:
         print(f"tenderbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except DatabaseFailed as exc:
+        print(f"tenderbot: {exc}; stopped", file=sys.stderr)
+        return EXIT_FAILED
+    except sqlite3.Error as exc:
+        print(
+            f"tenderbot: {config.bot.database}: database cannot be written: {exc}; stopped "
+            "without sending anything it could not record",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_OK
 
@@ -182,4 +226,4 @@ def _status(config: Config, clock: Clock, out: TextIO, fmt: str) -> int:
     text = status_json(status) if fmt == "json" else render_status(status, config.bot.zone, now)
     # Rows written by an older tenderbot may hold a secret; never print one.
     print(redactor_for(config)(text), file=out)
-    return EXIT_OK
+    return EXIT_OK if is_healthy(status) else EXIT_FAILED

@@ -1,10 +1,19 @@
-"""The daemon: every enabled source on its own schedule, delivery after each pass, clean stop."""
+"""The daemon: every enabled source on its own schedule, delivery on its own loop, clean stop.
+
+Polling and delivery never wait on each other: a source's job only polls and then wakes the
+delivery loop; the delivery loop sends what is due, wakes again when a backed-off channel may
+be retried (or every minute, for digests and reminders), and a long round (a big catch-up
+digest) never delays a poll. If the database stops taking writes, the daemon stops at once
+rather than send alerts it cannot record.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import sqlite3
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,6 +25,11 @@ log = logging.getLogger("tenderbot")
 
 MAX_JITTER_SECONDS = 60.0
 DELIVERY_INTERVAL_SECONDS = 60.0
+MIN_DELIVERY_WAIT_SECONDS = 1.0
+
+
+class DatabaseFailed(Exception):
+    """The database stopped taking writes while the daemon ran (raised by `run_daemon`)."""
 
 
 def jitter_for(every_seconds: float) -> float:
@@ -23,17 +37,38 @@ def jitter_for(every_seconds: float) -> float:
     return min(MAX_JITTER_SECONDS, every_seconds / 10)
 
 
+def delivery_wait(app: App) -> float:
+    """Seconds until the next delivery round: a minute, or sooner when a channel's wait ends."""
+    wait = DELIVERY_INTERVAL_SECONDS
+    retry_at = app.outbox.next_retry_at()
+    if retry_at is not None:
+        wait = min(wait, (retry_at - app.clock.now()).total_seconds())
+    return max(MIN_DELIVERY_WAIT_SECONDS, wait)
+
+
 async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set or SIGINT/SIGTERM arrives, then stop cleanly.
 
     A pass in flight is cancelled at its next network wait; a page being written commits
     first, because writes never wait on the network inside a transaction.
+
+    Raises:
+        DatabaseFailed: the database could not be written; the daemon stopped sending.
     """
     stop = stop or asyncio.Event()
+    wake = asyncio.Event()
+    failure: list[str] = []
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     running: set[asyncio.Task[None]] = set()
+
+    def fatal(exc: sqlite3.Error) -> None:
+        failure.append(f"{app.config.bot.database}: database cannot be written: {exc}")
+        log.critical(
+            "%s; stopping now, so that nothing is sent that cannot be recorded", failure[-1]
+        )
+        stop.set()
 
     async def source_job(name: str) -> None:
         task = asyncio.current_task()
@@ -41,35 +76,29 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         running.add(task)
         try:
             await app.poll(name)
-            await app.deliver()
+            wake.set()
+        except sqlite3.Error as exc:
+            fatal(exc)
         except asyncio.CancelledError:
-            # Only a shutdown cancels a job; the interrupted pass starts over next run.
-            log.info("%s: pass interrupted by shutdown; the next run fetches it again", name)
+            # Only a shutdown cancels a job; the interrupted pass resumes next run.
+            log.info("%s: pass interrupted by shutdown; the next run continues it", name)
         finally:
             running.discard(task)
 
-    async def delivery_job() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        running.add(task)
-        try:
-            await app.deliver()
-        except asyncio.CancelledError:
-            log.info("delivery interrupted by shutdown; unsent alerts stay queued")
-        finally:
-            running.discard(task)
+    async def delivery_loop() -> None:
+        while not stop.is_set():
+            try:
+                await app.deliver()
+            except sqlite3.Error as exc:
+                fatal(exc)
+                return
+            except Exception:  # a job boundary: log, and try again next round
+                log.exception("delivery round failed unexpectedly")
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=delivery_wait(app))
 
     scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
-    # Retries, digests and closing-soon reminders fall due between polls.
-    scheduler.add_job(
-        delivery_job,
-        IntervalTrigger(seconds=DELIVERY_INTERVAL_SECONDS, timezone=UTC),
-        id="deliver",
-        name="deliver due alerts",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
     sources = [s for s in app.config.sources if s.enabled]
     for source in sources:
         every = source.every.total_seconds()
@@ -90,16 +119,19 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         len(app.config.channels),
         app.config.bot.database,
     )
+    delivery = asyncio.create_task(delivery_loop(), name="delivery")
     try:
-        await app.deliver()
         scheduler.start()
         await stop.wait()
     finally:
         log.info("stopping: finishing the current write and closing")
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        delivery.cancel()
         for task in list(running):
             task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await asyncio.gather(delivery, *running, return_exceptions=True)
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+    if failure:
+        raise DatabaseFailed(failure[-1])

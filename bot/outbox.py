@@ -10,9 +10,11 @@ can no longer be reached are paused here.
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.alerts import CLOSING, NEW, UPDATED, Alert
 from bot.events import Event
@@ -23,6 +25,8 @@ from sources.notice import Notice
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
+CLAIM_LEASE = timedelta(hours=1)
+"""How long a claimed row stays reserved for the process that claimed it (if it dies)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +65,7 @@ class Outbox:
         self._store = store
         self._db = store.db
         self._redact = redact
+        self.claimer = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     def enqueue(
         self,
@@ -113,14 +118,29 @@ class Outbox:
         return row is not None
 
     def due(self, channel: str, now: datetime, *, limit: int = 1000) -> list[Alert]:
-        """Pending alerts for `channel` that are due at `now`, oldest first."""
-        rows = self._db.execute(
-            "SELECT o.id, o.kind, o.subscription, o.channel, o.source, o.notice_id, "
-            "o.release_id, o.reasons, o.mode, e.previous_release_id FROM outbox o "
-            "JOIN events e ON e.id = o.event_id "
-            "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? ORDER BY o.id LIMIT ?",
-            (channel, PENDING, to_text(now), limit),
-        ).fetchall()
+        """Claim the pending alerts for `channel` that are due at `now`, oldest first.
+
+        Claiming is one write transaction: a row claimed by one process (or one delivery
+        round) is skipped by every other until it is recorded as sent or failed, released, or
+        its lease runs out. So even two processes on one database never send one alert twice.
+        If the database cannot be written, this raises and nothing is sent.
+
+        Raises:
+            sqlite3.Error: the claim could not be written.
+        """
+        with self._store.transaction():
+            rows = self._db.execute(
+                "SELECT o.id, o.kind, o.subscription, o.channel, o.source, o.notice_id, "
+                "o.release_id, o.reasons, o.mode, e.previous_release_id FROM outbox o "
+                "JOIN events e ON e.id = o.event_id "
+                "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? "
+                "AND (o.claimed_until IS NULL OR o.claimed_until <= ?) ORDER BY o.id LIMIT ?",
+                (channel, PENDING, to_text(now), to_text(now), limit),
+            ).fetchall()
+            self._db.executemany(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                [(self.claimer, to_text(now + CLAIM_LEASE), row["id"]) for row in rows],
+            )
         alerts = []
         for row in rows:
             notice = self._store.notice(row["source"], row["notice_id"], row["release_id"])
@@ -177,7 +197,8 @@ class Outbox:
         with self._store.transaction():
             self._db.executemany(
                 "UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, "
-                "last_error = NULL, message_ref = ? WHERE id = ?",
+                "last_error = NULL, message_ref = ?, claimed_by = NULL, claimed_until = NULL "
+                "WHERE id = ?",
                 [(SENT, to_text(now), ref, i) for i in outbox_ids],
             )
 
@@ -185,8 +206,8 @@ class Outbox:
         """Count a failed attempt and schedule the next one."""
         with self._store.transaction():
             self._db.executemany(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ? "
-                "WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ?, "
+                "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
                 [(self._redact(error), to_text(due_at), i) for i in outbox_ids],
             )
 
@@ -194,10 +215,69 @@ class Outbox:
         """Give up on alerts the service will never accept (the error says why)."""
         with self._store.transaction():
             self._db.executemany(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? "
-                "WHERE id = ?",
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
+                "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
                 [(FAILED, self._redact(error), i) for i in outbox_ids],
             )
+
+    def release_claims(self) -> None:
+        """Give back the rows this outbox claimed but did not finish (end of a round)."""
+        with self._store.transaction():
+            self._db.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                "WHERE claimed_by = ? AND status = ?",
+                (self.claimer, PENDING),
+            )
+
+    def release_all_claims(self) -> int:
+        """Free rows claimed by processes that are gone (only the database's lock holder may).
+
+        A row claimed by a process killed between a send and its record is sent again: the
+        one repeat a kill can cause.
+        """
+        with self._store.transaction():
+            cursor = self._db.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                "WHERE claimed_by IS NOT NULL AND status = ?",
+                (PENDING,),
+            )
+        return cursor.rowcount
+
+    def requeue_failed(self, now: datetime, channel: str | None = None) -> int:
+        """Put alerts a service refused back in the queue, due now; how many were re-queued."""
+        query = "UPDATE outbox SET status = ?, due_at = ?, last_error = NULL WHERE status = ?"
+        args: tuple[object, ...] = (PENDING, to_text(now), FAILED)
+        if channel is not None:
+            query += " AND channel = ?"
+            args += (channel,)
+        with self._store.transaction():
+            cursor = self._db.execute(query, args)
+        return cursor.rowcount
+
+    def failed(self, limit: int = 20) -> list[dict[str, str]]:
+        """The most recent alerts a service refused: channel, notice, error."""
+        rows = self._db.execute(
+            "SELECT channel, source, notice_id, kind, last_error FROM outbox WHERE status = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (FAILED, limit),
+        ).fetchall()
+        return [
+            {
+                "channel": str(r["channel"]),
+                "notice": f"{r['source']} {r['notice_id']}",
+                "kind": str(r["kind"]),
+                "error": str(r["last_error"] or ""),
+            }
+            for r in rows
+        ]
+
+    def next_retry_at(self) -> datetime | None:
+        """The earliest time a backed-off (not paused) channel may be tried again."""
+        row = self._db.execute(
+            "SELECT MIN(retry_at) FROM channel_state WHERE paused_reason IS NULL "
+            "AND retry_at IS NOT NULL"
+        ).fetchone()
+        return from_text(row[0]) if row and row[0] else None
 
     def channel_state(self, channel: str) -> ChannelState:
         """The delivery state of `channel`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +26,8 @@ from sources.clock import Clock
 log = logging.getLogger("tenderbot.deliver")
 
 RETRY_BASE_SECONDS = 30.0
-RETRY_CAP_SECONDS = 3600.0
+RETRY_CAP_SECONDS = 90.0
+"""A recovered service is noticed within a minute and a half, however long it was down."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -67,7 +69,20 @@ class Sender:
         self._rng = rng or random.Random()
 
     async def deliver(self) -> DeliveryResult:
-        """Send everything that is due, channel by channel."""
+        """Send everything that is due, channel by channel.
+
+        Raises:
+            sqlite3.Error: the database cannot record a claim or a send; nothing more is sent.
+        """
+        try:
+            return await self._deliver_all()
+        finally:
+            try:
+                self._outbox.release_claims()
+            except sqlite3.Error:
+                log.debug("could not release claims; their lease expires on its own")
+
+    async def _deliver_all(self) -> DeliveryResult:
         result = DeliveryResult()
         for channel in self._channels:
             state = self._outbox.channel_state(channel.name)
@@ -163,5 +178,11 @@ class Sender:
             return True
         self._outbox.mark_failed(ids, str(exc))
         result.failed += len(ids)
-        log.error("%s: alert refused and dropped: %s", channel.name, exc)
+        log.error(
+            "%s: alert refused by the service: %s (kept; `tenderbot outbox retry --channel %s` "
+            "queues it again)",
+            channel.name,
+            exc,
+            channel.name,
+        )
         return False

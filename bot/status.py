@@ -47,6 +47,7 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "outbox": {"pending": depth.total, "by_channel": depth.pending, "retrying": depth.retrying},
         "alerts_sent": outbox.count_sent(),
         "alerts_failed": outbox.count_failed(),
+        "refused_alerts": outbox.failed(),
         "paused_channels": outbox.paused(),
         "as_of": now.isoformat(),
     }
@@ -127,11 +128,23 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
     lines.append(
         f"Alerts sent: {status['alerts_sent']}; refused by the service: {status['alerts_failed']}"
     )
+    for row in status["refused_alerts"]:
+        lines.append(
+            f"  refused: {row['channel']}: {row['notice']} ({row['kind']}): {row['error']}"
+        )
+    if status["alerts_failed"]:
+        lines.append("  (`tenderbot outbox retry` queues refused alerts again)")
     paused = status["paused_channels"]
     lines.append("Paused channels: " + ("" if paused else "none"))
     for name, reason in sorted(paused.items()):
         lines.append(f"  {name}: {reason} (fix it, then `tenderbot send-test {name}` resumes it)")
     return "\n".join(lines)
+
+
+def is_healthy(status: dict[str, Any]) -> bool:
+    """False when a source is failing, a channel is paused or a service refused alerts."""
+    failing = any(s["enabled"] and s["consecutive_failures"] for s in status["sources"])
+    return not (failing or status["paused_channels"] or status["alerts_failed"])
 
 
 def status_json(status: dict[str, Any]) -> str:

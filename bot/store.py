@@ -134,6 +134,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE source_state ADD COLUMN resume_until TEXT;
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
     """,
 )
 
@@ -209,6 +210,21 @@ class Store:
                     if statement.strip():
                         self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
+
+    def check_writable(self, now: datetime) -> None:
+        """Prove the database takes writes now, before anything is fetched or sent.
+
+        Raises:
+            StoreError: it cannot be written (read-only file or folder, full disk, ...).
+        """
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_start', ?)",
+                    (to_text(now),),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: database cannot be written: {exc}") from None
 
     def close(self) -> None:
         """Close the connection."""

@@ -8,6 +8,7 @@ and ``value`` out of the summary, with the `date_format` the council writes date
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,11 @@ from sources.options import pattern, string_list, text, unknown_keys
 from sources.text import clean_text
 
 KIND = "feed"
+_DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ENCODING_ERRORS = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.CharacterEncodingUnknown,
+)
 OPTION_KEYS = {"buyer", "region", "deadline_pattern", "value_pattern", "date_format"}
 
 
@@ -67,15 +73,27 @@ def parse(
     """Parse a feed body into notices, one per item.
 
     A malformed ("bozo") feed that still yields items is used, with a problem reported;
-    one that yields nothing is an error.
+    one that yields nothing is an error, and so is one that declares XML entities (entity
+    expansion attacks) or is not valid in its own text encoding.
 
     Raises:
-        PayloadError: nothing readable could be found.
+        PayloadError: nothing readable could be found, or the feed is refused.
     """
+    where = f"GET {url}"
+    if _DECLARES_ENTITIES.search(payload[:65536]):
+        raise PayloadError(
+            source, where, "not a readable RSS or Atom feed (it declares XML entities: refused)"
+        )
     # A file-like object: feedparser never treats the payload as a path or URL to open.
     feed = feedparser.parse(io.BytesIO(payload))
     problems: list[Problem] = []
-    reason = f"{type(feed.get('bozo_exception')).__name__}: {feed.get('bozo_exception')}"
+    exception = feed.get("bozo_exception")
+    reason = f"{type(exception).__name__}: {exception}"
+    if isinstance(exception, _ENCODING_ERRORS):
+        # feedparser falls back to another encoding and reads junk ("commÿþunity").
+        raise PayloadError(
+            source, where, f"not a readable RSS or Atom feed (wrong text encoding: {exception})"
+        )
     if not feed.entries and (feed.get("bozo") or not feed.get("version")):
         why = reason if feed.get("bozo") else "no RSS or Atom structure found"
         raise PayloadError(source, f"GET {url}", f"not a readable RSS or Atom feed ({why})")

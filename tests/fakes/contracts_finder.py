@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.http_base import DROP, FakeService, Reply
+from tests.fakes.http_base import DRIP, DROP, FakeService, Reply
 
 SEARCH_PATH = "/Published/Notices/OCDS/Search"
 THROTTLE_PAGE = b"<html><head><title>403 Forbidden</title></head><body>Slow down</body></html>"
@@ -32,6 +32,8 @@ class FakeContractsFinder(FakeService):
         self.faults: dict[int, list[str]] = {}
         self.delays: dict[int, float] = {}
         self.retry_after: str | None = None
+        self.next_base: str | None = None
+        self.raw_pages: dict[int, bytes] = {}  # bodies served as they are (hostile JSON)
         self.requests: list[dict[str, Any]] = []
 
     @property
@@ -57,10 +59,13 @@ class FakeContractsFinder(FakeService):
             return queue.pop(0) if queue else None
 
     def _body(self, page: int) -> bytes:
+        if page in self.raw_pages:
+            return self.raw_pages[page]
         package: dict[str, Any] = {"uri": f"{self.url}{SEARCH_PATH}", "version": "1.1"}
         package["releases"] = self.pages[page] if page < len(self.pages) else []
         if page + 1 < len(self.pages):
-            package["links"] = {"next": f"{self.url}{SEARCH_PATH}?cursor={page + 1}"}
+            base = self.next_base or self.url
+            package["links"] = {"next": f"{base}{SEARCH_PATH}?cursor={page + 1}"}
         return json.dumps(package).encode()
 
     def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
@@ -104,4 +109,6 @@ class FakeContractsFinder(FakeService):
             time.sleep(1.5)
         if fault == "reset":
             return DROP, {}, b""
+        if fault == "drip":
+            return 200, {**JSON, DRIP: "1"}, payload
         return 200, JSON, payload

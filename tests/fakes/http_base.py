@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -12,6 +13,8 @@ from urllib.parse import parse_qs
 Reply = tuple[int, dict[str, str], bytes]
 DROP = 0
 """A reply status meaning: hang up without answering (a connection reset)."""
+DRIP = "X-Fake-Drip"
+"""A reply header (seconds per byte): send the body one byte at a time, that slowly."""
 
 
 class FakeServer:
@@ -38,13 +41,20 @@ class FakeServer:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
+                drip = float(headers.pop(DRIP, 0) or 0)
                 try:
                     self.send_response(status)
                     for key, value in headers.items():
                         self.send_header(key, value)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if drip:
+                        for index in range(len(payload)):
+                            self.wfile.write(payload[index : index + 1])
+                            self.wfile.flush()
+                            time.sleep(drip)
+                    else:
+                        self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client hung up (a size cap at work)
 

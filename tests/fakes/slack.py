@@ -15,11 +15,12 @@ from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 class FakeSlack(FakeService):
     """Faults for `fail`: ("error", "channel_not_found"), ("429", seconds), ("500", None),
     ("502", body) (a proxy's answer: JSON content type, `body` not JSON, possibly empty),
-    ("down", None) (the last stays until `faults` is cleared)."""
+    ("down", None) (stays until `faults` is cleared). `delay`: seconds every post takes."""
 
     def __init__(self, token: str = "xoxb-test-token") -> None:
         self.token = token
         self.messages: list[dict[str, Any]] = []
+        self.delay = 0.0
         self.requests: list[dict[str, Any]] = []
         self._ts = 0
         super().__init__()
@@ -42,6 +43,8 @@ class FakeSlack(FakeService):
             fault = self.faults[0] if self.faults else None
             if fault and fault[0] != "down":
                 self.faults.pop(0)
+        if self.delay:
+            time.sleep(self.delay)
         if fault:
             kind, arg = fault
             if kind == "error":

@@ -95,3 +95,19 @@ def test_every_commented_example_in_config_example_loads_when_uncommented(monkey
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "y")
     check_secrets(config)
     Router(config)
+
+
+def test_the_wheel_includes_every_subpackage():
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packaged = set(find_packages(where=str(ROOT), include=include))
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("bot", "sources", "rules")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert on_disk and on_disk <= packaged, f"left out of the wheel: {on_disk - packaged}"
