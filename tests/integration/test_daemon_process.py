@@ -82,3 +82,38 @@ def test_sigterm_mid_poll_then_restart_loses_nothing_and_repeats_nothing(tmp_pat
     assert set(printed) == open_ids(), "an alert was lost"
     assert ids_in(out3) == []
     assert "Traceback" not in err2.read_text() + err3.read_text()
+
+
+def test_a_second_daemon_or_poll_on_the_same_database_exits_naming_the_first(tmp_path, fake_cf):
+    fake_cf.pages = [ALL[:20]]
+    config = write_config(tmp_path, fake_cf.url)
+    proc, out1, err1 = start(config, tmp_path, 1)
+    try:
+        wait_for(lambda: "cf: 1 page(s)" in err1.read_text())
+        for command in ("run", "poll"):
+            second = subprocess.run(
+                [sys.executable, "-m", "bot", command, "--config", str(config)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert second.returncode == 2
+            assert f"already in use by tenderbot run (pid {proc.pid}" in second.stderr
+    finally:
+        assert stop(proc) == 0
+    # SIGKILL leaves no stale lock behind.
+    proc, _, err2 = start(config, tmp_path, 2)
+    wait_for(lambda: "tenderbot running" in err2.read_text())
+    proc.kill()
+    proc.wait(timeout=20)
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "poll", "--config", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    printed = ids_in(out1)
+    assert len(printed) == len(set(printed))
