@@ -22,8 +22,64 @@ STAGE_LABELS = {
 }
 """Plain-English names of OCDS stages."""
 
-STAGES_OPEN = frozenset({"planning", "tender", "tenderAmendment"})
-"""Stages in which a notice is still open to suppliers (alerts go out for these)."""
+STAGE_LABELS.update(
+    {
+        "planningUpdate": "Updated (early engagement)",
+        "tenderUpdate": "Updated",
+        "contractAmendment": "Contract changed",
+        "contractTermination": "Contract ended",
+        "implementation": "Contract in progress",
+        "marketModification": "Dynamic market changed",
+    }
+)
+
+STAGES_OPEN = frozenset({"planning", "planningUpdate", "tender", "tenderAmendment", "tenderUpdate"})
+"""Stages in which a notice is still open to suppliers (alerts go out for these).
+
+Find a Tender publishes every amendment as a new release tagged ``tenderUpdate`` or
+``planningUpdate``: the process is still open, so its update is alerted and reminded.
+"""
+
+DAYS_PER_YEAR = Decimal("365.25")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lot:
+    """One lot of a tender: a part a supplier can bid for on its own."""
+
+    id: str
+    title: str = ""
+    value: Decimal | None = None
+    contract_start: datetime | None = None
+    contract_end: datetime | None = None
+    suitable_sme: bool | None = None
+    suitable_vcse: bool | None = None
+
+    @property
+    def years(self) -> Decimal | None:
+        """The lot's contract length in years, when its period is known."""
+        return contract_years(self.contract_start, self.contract_end)
+
+    @property
+    def value_per_year(self) -> Decimal | None:
+        """The lot's value spread over its contract years (the whole value if a year or less)."""
+        return per_year(self.value, self.years)
+
+
+def contract_years(start: datetime | None, end: datetime | None) -> Decimal | None:
+    """Years from `start` to `end` (None when either is missing or the order is wrong)."""
+    if start is None or end is None or end <= start:
+        return None
+    return Decimal((end - start).total_seconds()) / Decimal(86400) / DAYS_PER_YEAR
+
+
+def per_year(value: Decimal | None, years: Decimal | None) -> Decimal | None:
+    """`value` a year over `years`; a contract of a year or less counts whole."""
+    if value is None:
+        return None
+    if years is None or years <= 1:
+        return value
+    return (value / years).quantize(Decimal(1))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +114,19 @@ class Notice:
     status: str | None = None
     url: str | None = None
     portal_url: str | None = None
+    notice_type: str | None = None
+    label: str | None = None
+    legal_basis: str | None = None
+    special_regimes: tuple[str, ...] = ()
+    above_threshold: bool | None = None
+    reserved: tuple[str, ...] = ()
+    reserved_locations: tuple[str, ...] = ()
+    lots: tuple[Lot, ...] = ()
+    contract_start: datetime | None = None
+    contract_end: datetime | None = None
+    enquiry_deadline: datetime | None = None
+    eoi_deadline: datetime | None = None
+    expected_tender_date: datetime | None = None
 
     @property
     def cpv_codes(self) -> tuple[str, ...]:
@@ -67,8 +136,37 @@ class Notice:
 
     @property
     def stage_label(self) -> str:
-        """A plain-English name for the stage, e.g. "Open for bids"."""
-        return STAGE_LABELS.get(self.stage, self.stage)
+        """A plain-English name for the stage, e.g. "Open for bids" or "Pipeline"."""
+        return self.label or STAGE_LABELS.get(self.stage, self.stage)
+
+    @property
+    def regime(self) -> str | None:
+        """``act`` (Procurement Act 2023), ``legacy`` (older regulations), or None if unknown."""
+        if self.legal_basis == "UKPGA":
+            return "act"
+        if self.legal_basis:
+            return "legacy"
+        return None
+
+    @property
+    def below_threshold(self) -> bool | None:
+        """Whether the buyer published it as below the procurement thresholds."""
+        return None if self.above_threshold is None else not self.above_threshold
+
+    @property
+    def reserved_for_sme_vcse(self) -> bool:
+        """Whether participation is reserved for SMEs and VCSEs."""
+        return "smeVcse" in self.reserved
+
+    @property
+    def years(self) -> Decimal | None:
+        """The contract's length in years, when its period is known."""
+        return contract_years(self.contract_start, self.contract_end)
+
+    @property
+    def value_per_year(self) -> Decimal | None:
+        """The highest value spread over the contract years (whole if a year or less)."""
+        return per_year(self.value_high, self.years)
 
     @property
     def is_open_stage(self) -> bool:
@@ -76,33 +174,43 @@ class Notice:
         return self.stage in STAGES_OPEN
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Lot):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def notice_to_dict(notice: Notice) -> dict[str, Any]:
     """Turn a notice into JSON-ready data (the inverse of `notice_from_dict`)."""
-    out: dict[str, Any] = {}
-    for field in dataclasses.fields(notice):
-        value = getattr(notice, field.name)
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        elif isinstance(value, Decimal):
-            value = str(value)
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[field.name] = value
-    return out
+    return {f.name: _plain(getattr(notice, f.name)) for f in dataclasses.fields(notice)}
 
 
-_DATETIME_FIELDS = frozenset({"published", "release_date", "deadline"})
-_DECIMAL_FIELDS = frozenset({"value_low", "value_high"})
-_TUPLE_FIELDS = frozenset({"regions", "postcodes", "cpv_additional"})
+_DATETIME_FIELDS = frozenset(
+    {
+        "published",
+        "release_date",
+        "deadline",
+        "contract_start",
+        "contract_end",
+        "enquiry_deadline",
+        "eoi_deadline",
+        "expected_tender_date",
+    }
+)
+_DECIMAL_FIELDS = frozenset({"value_low", "value_high", "value"})
+_TUPLE_FIELDS = frozenset(
+    {"regions", "postcodes", "cpv_additional", "special_regimes", "reserved", "reserved_locations"}
+)
 
 
-def notice_from_dict(data: dict[str, Any]) -> Notice:
-    """Rebuild a notice from `notice_to_dict` output; unknown keys are ignored.
-
-    Raises:
-        KeyError, TypeError, ValueError: when required fields are missing or malformed.
-    """
-    names = {f.name for f in dataclasses.fields(Notice)}
+def _typed(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
@@ -113,5 +221,44 @@ def notice_from_dict(data: dict[str, Any]) -> Notice:
             value = Decimal(value)
         elif key in _TUPLE_FIELDS:
             value = tuple(value)
+        elif key == "lots":
+            value = tuple(Lot(**_typed(Lot, lot)) for lot in value)
         kwargs[key] = value
-    return Notice(**kwargs)
+    return kwargs
+
+
+def notice_from_dict(data: dict[str, Any]) -> Notice:
+    """Rebuild a notice from `notice_to_dict` output; unknown keys are ignored.
+
+    Raises:
+        KeyError, TypeError, ValueError: when required fields are missing or malformed.
+    """
+    return Notice(**_typed(Notice, data))
+
+
+_EMPTY: tuple[object, ...] = (None, "", ())
+
+
+def merge_notice(old: Notice, new: Notice) -> Notice:
+    """`new` laid over `old` field by field: what `new` leaves empty keeps its old value.
+
+    OCDS releases are merged this way (a field a later release omits keeps its earlier
+    value): a sparse update, such as a cancellation stub or a legacy corrigendum that carries
+    only a title and a status, never blanks the description, value or deadline.
+    """
+    changes: dict[str, Any] = _kept(old, new)
+    if old.lots and new.lots:
+        earlier = {lot.id: lot for lot in old.lots}
+        changes["lots"] = tuple(
+            dataclasses.replace(lot, **_kept(earlier[lot.id], lot)) if lot.id in earlier else lot
+            for lot in new.lots
+        )
+    return dataclasses.replace(new, **changes) if changes else new
+
+
+def _kept(old: Any, new: Any) -> dict[str, Any]:
+    return {
+        f.name: getattr(old, f.name)
+        for f in dataclasses.fields(new)
+        if getattr(new, f.name) in _EMPTY and getattr(old, f.name) not in _EMPTY
+    }

@@ -6,36 +6,44 @@ Contracts Finder, Find a Tender, Public Contracts Scotland and Sell2Wales all pu
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 from sources.errors import Problem
-from sources.notice import Notice
+from sources.notice import Lot, Notice
+from sources.ocds_fields import (
+    MappingError,
+    amount,
+    first_url,
+    flag,
+    load_json,
+    mapping,
+    optional_datetime,
+    parse_datetime,
+    parse_deadline,
+    sequence,
+    strings,
+)
+from sources.ocds_stages import NOTICE_TYPE_STAGES, notice_type, release_stage, stage_of
 from sources.text import clean_text
 
-# Most specific first: a release tagged ["tender", "tenderAmendment"] is an amendment.
-_STAGE_ORDER = (
-    "contractTermination",
-    "contractAmendment",
-    "contractUpdate",
-    "contract",
-    "awardCancellation",
-    "awardUpdate",
-    "award",
-    "tenderCancellation",
-    "tenderAmendment",
-    "tenderUpdate",
-    "tender",
-    "planningUpdate",
-    "planning",
-    "implementation",
-)
+__all__ = [
+    "NOTICE_TYPE_STAGES",
+    "MappedReleases",
+    "MappingError",
+    "load_json",
+    "map_releases",
+    "parse_datetime",
+    "release_to_notice",
+    "releases_of",
+    "stage_of",
+]
+
 _NOTICE_DOCUMENT_TYPES = (
     "tenderNotice",
     "contractNotice",
@@ -46,172 +54,12 @@ _NOTICE_DOCUMENT_TYPES = (
 _CPV = re.compile(r"^(\d{8})(?:-\d)?$")
 
 
-class MappingError(ValueError):
-    """A release lacks something a `Notice` needs, or has it in an unusable form."""
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MappedReleases:
     """The notices mapped from a batch of releases, and the releases that were skipped."""
 
     notices: tuple[Notice, ...]
     problems: tuple[Problem, ...]
-
-
-def _parse_int(text: str) -> int | Decimal:
-    # Python refuses to turn more than 4,300 digits into an int; such a number is garbage
-    # in one field, and must not make the whole page unreadable.
-    return int(text) if len(text) <= 100 else Decimal(text)
-
-
-def load_json(payload: bytes) -> Any:
-    """Parse JSON with exact decimals (``1e9999`` stays a number, never a float overflow).
-
-    Raises:
-        ValueError: the payload is not valid UTF-8 JSON.
-        RecursionError: the payload nests deeper than the parser allows.
-    """
-    return json.loads(payload, parse_float=Decimal, parse_int=_parse_int)
-
-
-def parse_datetime(value: object, *, field: str) -> datetime:
-    """Parse an OCDS date-time as an aware UTC datetime (a zone-less one is taken as UTC).
-
-    Raises:
-        MappingError: the value is not an ISO 8601 date-time.
-    """
-    if not isinstance(value, str) or not value.strip():
-        raise MappingError(f"{field}: expected a date-time, got {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise MappingError(f"{field}: {value!r} is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _optional_datetime(value: object, *, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    return parse_datetime(value, field=field)
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _sequence(value: object) -> Sequence[Any]:
-    return value if isinstance(value, list) else ()
-
-
-def _amount(value: object, *, field: str) -> tuple[Decimal | None, str | None]:
-    money = _mapping(value)
-    amount = money.get("amount")
-    currency = money.get("currency") if isinstance(money.get("currency"), str) else None
-    if amount is None or isinstance(amount, bool):
-        return None, currency
-    try:
-        number = Decimal(str(amount))
-    except InvalidOperation:
-        raise MappingError(f"{field}: {amount!r} is not a number") from None
-    # Publishers use absurd placeholders (1e9999, negative numbers) for "not stated".
-    if not number.is_finite() or number < 0 or number > Decimal("1e15"):
-        return None, currency
-    return number, currency
-
-
-def stage_of(tags: object) -> str:
-    """The single lifecycle stage of a release, from its OCDS `tag` list.
-
-    Raises:
-        MappingError: the release has no usable tag.
-    """
-    names = [t for t in _sequence(tags) if isinstance(t, str)]
-    for stage in _STAGE_ORDER:
-        if stage in names:
-            return stage
-    if names:
-        return names[0]
-    raise MappingError(f"tag: expected a list of stage names, got {tags!r}")
-
-
-NOTICE_TYPE_STAGES = {
-    # Procurement Act 2023 notices (Find a Tender).
-    "UK1": "planning",  # pipeline notice
-    "UK2": "planning",  # preliminary market engagement notice
-    "UK3": "planning",  # planned procurement notice
-    "UK4": "tender",  # tender notice
-    "UK5": "award",  # transparency notice (intention to award directly)
-    "UK6": "award",  # contract award notice
-    "UK7": "contract",  # contract details notice
-    "UK8": "implementation",  # payments compliance notice
-    "UK9": "implementation",  # contract performance notice
-    "UK10": "contractAmendment",  # contract change notice
-    "UK11": "contractTermination",  # contract termination notice
-    "UK12": "tenderCancellation",  # procurement termination notice
-    "UK13": "planning",  # dynamic market notice: intention to establish
-    "UK14": "tender",  # dynamic market notice: establishment (suppliers may apply)
-    "UK15": "tenderAmendment",  # dynamic market notice: modification
-    "UK16": "tenderCancellation",  # dynamic market notice: cessation
-    "UK17": "contractAmendment",  # contract change notice (voluntary)
-    # Public Contracts Regulations 2015 forms (Find a Tender, Scotland, Wales).
-    "F01": "planning",
-    "F02": "tender",
-    "F03": "award",
-    "F04": "planning",
-    "F05": "tender",
-    "F06": "award",
-    "F07": "tender",
-    "F12": "tender",
-    "F13": "award",
-    "F14": "tenderAmendment",
-    "F15": "award",
-    "F20": "contractAmendment",
-    "F21": "tender",  # social and other specific services ("light touch")
-    "F22": "tender",
-    "F23": "tender",
-    "F24": "tender",
-    "F25": "award",
-}
-"""Stage of each notice type found in documents' `noticeType`."""
-
-
-def notice_type(release: Mapping[str, Any]) -> str | None:
-    """The release's notice type (``UK4``, ``F21``...), from its latest document that says."""
-    found: list[tuple[str, str]] = []
-    sections = [release.get("planning"), release.get("tender")]
-    sections += list(_sequence(release.get("awards"))) + list(_sequence(release.get("contracts")))
-    for section in sections:
-        for doc in _sequence(_mapping(section).get("documents")):
-            kind = _mapping(doc).get("noticeType")
-            if isinstance(kind, str) and kind.strip():
-                found.append((str(_mapping(doc).get("datePublished") or ""), kind.strip().upper()))
-    if not found:
-        return None
-    return max(enumerate(found), key=lambda item: (item[1][0], item[0]))[1][1]
-
-
-def release_stage(release: Mapping[str, Any]) -> str:
-    """The stage of a release: from its notice type where known, else from its `tag`.
-
-    A tag that is a more specific form of the notice type's stage (``tenderAmendment`` for a
-    UK4 tender notice) is kept.
-
-    Raises:
-        MappingError: the release has neither a known notice type nor a usable tag.
-    """
-    kind = notice_type(release)
-    mapped = NOTICE_TYPE_STAGES.get(kind) if kind else None
-    try:
-        tagged = stage_of(release.get("tag"))
-    except MappingError:
-        if mapped is None:
-            raise
-        return mapped
-    if mapped is None or tagged.startswith(mapped):
-        return tagged
-    return mapped
 
 
 def _cpv(code: object) -> str | None:
@@ -223,16 +71,16 @@ def _cpv(code: object) -> str | None:
 
 def _cpv_codes(tender: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     def cpv_of(classification: object) -> str | None:
-        entry = _mapping(classification)
+        entry = mapping(classification)
         scheme = str(entry.get("scheme", "CPV")).upper()
         return _cpv(entry.get("id")) if scheme == "CPV" else None
 
     main = cpv_of(tender.get("classification"))
     extra: list[str] = []
-    sources: list[object] = list(_sequence(tender.get("additionalClassifications")))
-    for item in _sequence(tender.get("items")):
-        sources.append(_mapping(item).get("classification"))
-        sources.extend(_sequence(_mapping(item).get("additionalClassifications")))
+    sources: list[object] = list(sequence(tender.get("additionalClassifications")))
+    for item in sequence(tender.get("items")):
+        sources.append(mapping(item).get("classification"))
+        sources.extend(sequence(mapping(item).get("additionalClassifications")))
     for classification in sources:
         code = cpv_of(classification)
         if code and code != main and code not in extra:
@@ -245,13 +93,13 @@ def _cpv_codes(tender: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
 def _delivery(tender: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     regions: list[str] = []
     postcodes: list[str] = []
-    for item in _sequence(tender.get("items")):
-        item_map = _mapping(item)
-        addresses = list(_sequence(item_map.get("deliveryAddresses")))
-        addresses.extend(_sequence(item_map.get("deliveryLocations")))
+    for item in sequence(tender.get("items")):
+        item_map = mapping(item)
+        addresses = list(sequence(item_map.get("deliveryAddresses")))
+        addresses.extend(sequence(item_map.get("deliveryLocations")))
         for address in addresses:
-            address_map = _mapping(address)
-            address_map = _mapping(address_map.get("address")) or address_map
+            address_map = mapping(address)
+            address_map = mapping(address_map.get("address")) or address_map
             region = clean_text(str(address_map.get("region") or ""))
             postcode = clean_text(str(address_map.get("postalCode") or "")).upper()
             if region and region not in regions:
@@ -262,21 +110,21 @@ def _delivery(tender: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 def _buyer(release: Mapping[str, Any]) -> tuple[str, str | None]:
-    buyer = _mapping(release.get("buyer"))
-    parties = [_mapping(p) for p in _sequence(release.get("parties"))]
+    buyer = mapping(release.get("buyer"))
+    parties = [mapping(p) for p in sequence(release.get("parties"))]
     party = next((p for p in parties if buyer.get("id") and p.get("id") == buyer.get("id")), None)
     if party is None:
-        party = next((p for p in parties if "buyer" in _sequence(p.get("roles"))), {})
+        party = next((p for p in parties if "buyer" in sequence(p.get("roles"))), {})
     name = clean_text(str(buyer.get("name") or party.get("name") or ""))
-    postcode = clean_text(str(_mapping(party.get("address")).get("postalCode") or "")).upper()
+    postcode = clean_text(str(mapping(party.get("address")).get("postalCode") or "")).upper()
     return name, postcode or None
 
 
 def _documents(release: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    docs = [_mapping(d) for d in _sequence(_mapping(release.get("tender")).get("documents"))]
-    docs += [_mapping(d) for d in _sequence(_mapping(release.get("planning")).get("documents"))]
-    for award in _sequence(release.get("awards")):
-        docs += [_mapping(d) for d in _sequence(_mapping(award).get("documents"))]
+    docs = [mapping(d) for d in sequence(mapping(release.get("tender")).get("documents"))]
+    docs += [mapping(d) for d in sequence(mapping(release.get("planning")).get("documents"))]
+    for award in sequence(release.get("awards")):
+        docs += [mapping(d) for d in sequence(mapping(award).get("documents"))]
     return [d for d in docs if isinstance(d.get("url"), str) and d["url"].startswith("http")]
 
 
@@ -287,11 +135,8 @@ def _urls(release: Mapping[str, Any]) -> tuple[str | None, str | None]:
     url: str | None = pages[0]["url"] if pages else None
     notice_host = urlsplit(url).hostname if url else None
 
-    portal: str | None = None
-    submission = _mapping(release.get("tender")).get("submissionMethodDetails")
-    if isinstance(submission, str) and submission.strip().startswith("http"):
-        portal = submission.strip()
-    else:
+    portal = first_url(mapping(release.get("tender")).get("submissionMethodDetails"))
+    if portal is None:
         links = [
             d["url"]
             for d in docs
@@ -300,8 +145,8 @@ def _urls(release: Mapping[str, Any]) -> tuple[str | None, str | None]:
         ]
         portal = links[0] if links else None
     if url is None:
-        for link in _sequence(_mapping(release.get("links")).get("all")):
-            href = _mapping(link).get("href")
+        for link in sequence(mapping(release.get("links")).get("all")):
+            href = mapping(link).get("href")
             if isinstance(href, str) and href.startswith("http"):
                 url = href
                 break
@@ -309,20 +154,66 @@ def _urls(release: Mapping[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _deadline(release: Mapping[str, Any], stage: str) -> datetime | None:
-    tender = _mapping(release.get("tender"))
-    end = _mapping(tender.get("tenderPeriod")).get("endDate")
+    tender = mapping(release.get("tender"))
+    end = mapping(tender.get("tenderPeriod")).get("endDate")
     if end:
-        return parse_datetime(end, field="tender.tenderPeriod.endDate")
+        return parse_deadline(end, field="tender.tenderPeriod.endDate")
+    interest = tender.get("expressionOfInterestDeadline")
+    if interest:  # two-stage procedures: the first (and only published) deadline
+        return parse_deadline(interest, field="tender.expressionOfInterestDeadline")
     if stage.startswith("planning"):
-        for milestone in _sequence(_mapping(release.get("planning")).get("milestones")):
-            entry = _mapping(milestone)
+        for milestone in sequence(mapping(release.get("planning")).get("milestones")):
+            entry = mapping(milestone)
             if entry.get("type") == "engagement" and entry.get("dueDate"):
-                return parse_datetime(entry["dueDate"], field="planning.milestones.dueDate")
+                return parse_deadline(entry["dueDate"], field="planning.milestones.dueDate")
     return None
 
 
-def _flag(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
+def _lots(tender: Mapping[str, Any]) -> tuple[Lot, ...]:
+    lots = []
+    for index, raw in enumerate(sequence(tender.get("lots"))):
+        lot = mapping(raw)
+        period = mapping(lot.get("contractPeriod"))
+        suitability = mapping(lot.get("suitability"))
+        value, _ = amount(lot.get("value"), field=f"tender.lots[{index}].value")
+        lots.append(
+            Lot(
+                id=clean_text(str(lot.get("id") or index + 1)),
+                title=clean_text(str(lot.get("title") or "")),
+                value=value,
+                contract_start=optional_datetime(
+                    period.get("startDate"), field="lots.contractPeriod.startDate"
+                ),
+                contract_end=optional_datetime(
+                    period.get("endDate"), field="lots.contractPeriod.endDate"
+                ),
+                suitable_sme=flag(suitability.get("sme")),
+                suitable_vcse=flag(suitability.get("vcse")),
+            )
+        )
+    return tuple(lots)
+
+
+def _contract_period(
+    tender: Mapping[str, Any], lots: Sequence[Lot]
+) -> tuple[datetime | None, datetime | None]:
+    period = mapping(tender.get("contractPeriod"))
+    start = optional_datetime(period.get("startDate"), field="tender.contractPeriod.startDate")
+    end = optional_datetime(period.get("endDate"), field="tender.contractPeriod.endDate")
+    starts = [lot.contract_start for lot in lots if lot.contract_start]
+    ends = [lot.contract_end for lot in lots if lot.contract_end]
+    return start or min(starts, default=None), end or max(ends, default=None)
+
+
+def _suitable(tender: Mapping[str, Any], lots: Sequence[Lot], key: str) -> bool | None:
+    """Tender-level suitability, else true when any lot says so (where Find a Tender puts it)."""
+    stated = flag(mapping(tender.get("suitability")).get(key))
+    if stated is not None:
+        return stated
+    values = [getattr(lot, f"suitable_{key}") for lot in lots]
+    if any(v is True for v in values):
+        return True
+    return False if values and all(v is False for v in values) else None
 
 
 def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
@@ -345,8 +236,8 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     if not isinstance(release_id, str) or not release_id.strip():
         release_id = f"{ocid}@{release_date.isoformat()}"
     stage = release_stage(release)
-    tender = _mapping(release.get("tender"))
-    planning = _mapping(release.get("planning"))
+    tender = mapping(release.get("tender"))
+    planning = mapping(release.get("planning"))
 
     title = clean_text(str(tender.get("title") or release.get("title") or ""))
     if not title:
@@ -356,18 +247,18 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     )
     buyer, buyer_postcode = _buyer(release)
     regions, postcodes = _delivery(tender)
-    high, currency = _amount(tender.get("value"), field="tender.value.amount")
-    low, low_currency = _amount(tender.get("minValue"), field="tender.minValue.amount")
+    high, currency = amount(tender.get("value"), field="tender.value.amount")
+    low, low_currency = amount(tender.get("minValue"), field="tender.minValue.amount")
     if high is None and low is None:
-        amount, currency = _amount(_mapping(planning.get("budget")).get("amount"), field="budget")
-        high = low = amount
+        budget, currency = amount(mapping(planning.get("budget")).get("amount"), field="budget")
+        high = low = budget
     low = low if low is not None else high
     high = high if high is not None else low
     if low is not None and high is not None and low > high:
         low, high = high, low
     cpv_main, cpv_additional = _cpv_codes(tender)
     url, portal_url = _urls(release)
-    published = _optional_datetime(tender.get("datePublished"), field="tender.datePublished")
+    published = optional_datetime(tender.get("datePublished"), field="tender.datePublished")
     if published is None:
         doc_dates = [
             parse_datetime(d["datePublished"], field="documents.datePublished")
@@ -375,9 +266,17 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
             if d.get("documentType") in _NOTICE_DOCUMENT_TYPES and d.get("datePublished")
         ]
         published = min(doc_dates, default=release_date)
-    suitability = _mapping(tender.get("suitability"))
+    lots = _lots(tender)
+    contract_start, contract_end = _contract_period(tender, lots)
+    if high is None and low is None:
+        lot_values = [lot.value for lot in lots if lot.value is not None]
+        if lot_values:
+            low, high = min(lot_values), sum(lot_values, Decimal(0))
     procedure = tender.get("procurementMethodDetails") or tender.get("procurementMethod")
     status = tender.get("status")
+    requirements = mapping(tender.get("otherRequirements"))
+    gazetteer = mapping(mapping(requirements.get("reservedParticipationLocation")).get("gazetteer"))
+    legal_basis = mapping(tender.get("legalBasis")).get("scheme")
 
     return Notice(
         source=source,
@@ -398,12 +297,31 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
         published=published,
         release_date=release_date,
         deadline=_deadline(release, stage),
-        suitable_sme=_flag(suitability.get("sme")),
-        suitable_vcse=_flag(suitability.get("vcse")),
+        suitable_sme=_suitable(tender, lots, "sme"),
+        suitable_vcse=_suitable(tender, lots, "vcse"),
         procedure=clean_text(procedure) if isinstance(procedure, str) else None,
         status=status if isinstance(status, str) else None,
         url=url,
         portal_url=portal_url,
+        notice_type=notice_type(release),
+        legal_basis=legal_basis if isinstance(legal_basis, str) else None,
+        special_regimes=strings(tender.get("specialRegime")),
+        above_threshold=flag(tender.get("aboveThreshold")),
+        reserved=strings(requirements.get("reservedParticipation")),
+        reserved_locations=strings(gazetteer.get("identifiers")),
+        lots=lots,
+        contract_start=contract_start,
+        contract_end=contract_end,
+        enquiry_deadline=parse_deadline(
+            mapping(tender.get("enquiryPeriod")).get("endDate"), field="tender.enquiryPeriod"
+        ),
+        eoi_deadline=parse_deadline(
+            tender.get("expressionOfInterestDeadline"), field="tender.expressionOfInterestDeadline"
+        ),
+        expected_tender_date=optional_datetime(
+            mapping(tender.get("communication")).get("futureNoticeDate"),
+            field="tender.communication.futureNoticeDate",
+        ),
     )
 
 
@@ -415,7 +333,7 @@ def map_releases(releases: Iterable[object], *, source: str) -> MappedReleases:
         try:
             notices.append(release_to_notice(_checked(release), source=source))
         except Exception as exc:  # one bad record must never block the rest of its page
-            record = _mapping(release).get("id") or _mapping(release).get("ocid")
+            record = mapping(release).get("id") or mapping(release).get("ocid")
             what = str(exc) if isinstance(exc, MappingError) else f"{type(exc).__name__}: {exc}"
             problems.append(
                 Problem(source=source, record_id=str(record or f"#{index}")[:200], what=what)
@@ -435,17 +353,17 @@ def releases_of(document: object) -> list[object]:
     Raises:
         MappingError: the document is none of those.
     """
-    doc = _mapping(document)
+    doc = mapping(document)
     if isinstance(doc.get("releases"), list):
         return list(doc["releases"])
     if isinstance(doc.get("records"), list):
         found: list[object] = []
         for record in doc["records"]:
-            record_map = _mapping(record)
+            record_map = mapping(record)
             if "compiledRelease" in record_map:
                 found.append(record_map["compiledRelease"])
             else:
-                found.extend(_sequence(record_map.get("releases")))
+                found.extend(sequence(record_map.get("releases")))
         return found
     if "ocid" in doc:
         return [doc]
