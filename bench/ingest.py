@@ -29,7 +29,7 @@ from bot.routing import Router  # noqa: E402
 from bot.store import Store  # noqa: E402
 from sources.ocds import map_releases  # noqa: E402
 
-DATA = ROOT / "tests" / "data" / "contracts_finder"
+DATA = ROOT.parent / "shared" / "fixtures" / "contracts_finder"  # recorded pages, read in place
 PAGE = 100
 
 

@@ -25,7 +25,7 @@ from rules.library import RuleLibrary, shipped_paths  # noqa: E402
 from rules.matcher import MatchPlan, Narrowing  # noqa: E402
 from sources.ocds import map_releases  # noqa: E402
 
-DATA = ROOT / "tests" / "data" / "contracts_finder"
+DATA = ROOT.parent / "shared" / "fixtures" / "contracts_finder"  # recorded pages, read in place
 REGIONS = ["North East", "North West", "London", "West Midlands", "South East", "NE", "DH"]
 WORDS = ["support", "children", "community", "health", "training", "advice", "young people"]
 

@@ -16,7 +16,8 @@ class Alert:
     """One notice to tell one subscription about: what happened and why it matched.
 
     An update or reminder also carries the version it replaces (`previous`) and the
-    reference of the message it replies to (`reply_to`).
+    reference of the message it replies to (`reply_to`). Rows for the same notice that were
+    due together are folded into one alert about its latest version (`merged_ids`).
     """
 
     outbox_id: int
@@ -29,6 +30,12 @@ class Alert:
     reply_to: str | None = None
     mode: str = "instant"
     also: tuple[str, ...] = ()
+    merged_ids: tuple[int, ...] = ()
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """Every outbox row this alert delivers (later updates folded into one message)."""
+        return (self.outbox_id, *self.merged_ids)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,8 @@ def describe_changes(old: Notice | None, new: Notice, zone: ZoneInfo) -> list[st
     changes = []
     if new.stage != old.stage and new.stage.endswith("Cancellation"):
         changes.append("the notice was cancelled or withdrawn")
+    elif new.stage.removesuffix("Update") != old.stage.removesuffix("Update"):
+        changes.append(f"now: {new.stage_label.lower()}")
     elif new.status in ("cancelled", "withdrawn", "unsuccessful") and new.status != old.status:
         changes.append(f"the notice was {new.status}")
     if new.deadline != old.deadline:
@@ -29,8 +31,6 @@ def describe_changes(old: Notice | None, new: Notice, zone: ZoneInfo) -> list[st
         changes.append("description amended")
     if new.portal_url != old.portal_url and new.portal_url:
         changes.append("new link to bid")
-    if new.stage != old.stage and not changes:
-        changes.append(f"now: {new.stage_label.lower()}")
     return changes or ["documents or details amended"]
 
 

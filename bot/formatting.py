@@ -21,15 +21,67 @@ def format_money(amount: Decimal, currency: str | None) -> str:
 
 
 def format_value(notice: Notice) -> str:
-    """The notice's value or range, or "not stated"."""
+    """The value or range, with the value a year when the contract runs over a year.
+
+    ``£1,200,000 (£300,000 a year over 4 years)``, ``£40,000``, or "not stated".
+    """
     low, high = notice.value_low, notice.value_high
     if low is None and high is None:
         return "not stated"
     if low is None or high is None or low == high:
         amount = high if high is not None else low
         assert amount is not None
-        return format_money(amount, notice.currency)
-    return f"{format_money(low, notice.currency)}–{format_money(high, notice.currency)}"
+        text = format_money(amount, notice.currency)
+    else:
+        text = f"{format_money(low, notice.currency)}–{format_money(high, notice.currency)}"
+    return text + _per_year(notice.value_per_year, notice.years, notice.currency)
+
+
+def _per_year(value: Decimal | None, years: Decimal | None, currency: str | None) -> str:
+    if value is None or years is None or years <= 1:
+        return ""
+    rounded = round(years, 1)
+    span = f"{rounded:.0f}" if rounded == rounded.to_integral_value() else f"{rounded:.1f}"
+    return f" ({format_money(value, currency)} a year over {span} years)"
+
+
+def format_lots(notice: Notice, limit: int = 6) -> list[str]:
+    """One line per lot: ``Lot 2 'Befriending, West' £160,000 (£40,000 a year over 4 years)``.
+
+    Only for notices with more than one lot, or a lot with a title; at most `limit` lines.
+    """
+    lots = notice.lots
+    if len(lots) < 2 and not any(lot.title for lot in lots):
+        return []
+    lines = []
+    for lot in lots[:limit]:
+        name = f"Lot {lot.id}" + (f" '{lot.title}'" if lot.title else "")
+        value = "value not stated"
+        if lot.value is not None:
+            value = format_money(lot.value, notice.currency) + _per_year(
+                lot.value_per_year, lot.years, notice.currency
+            )
+        flags = " · suitable for VCSEs" if lot.suitable_vcse else ""
+        lines.append(f"{name} {value}{flags}")
+    if len(lots) > limit:
+        lines.append(f"and {len(lots) - limit} more lot(s)")
+    return lines
+
+
+def format_signals(notice: Notice) -> str:
+    """What Find a Tender says about who it suits: reservations, VCSE suitability, regime."""
+    signals = []
+    if notice.reserved_for_sme_vcse:
+        signals.append("reserved for SMEs and VCSEs")
+    elif notice.suitable_vcse:
+        signals.append("suitable for VCSEs")
+    elif notice.suitable_sme:
+        signals.append("suitable for SMEs")
+    if notice.below_threshold:
+        signals.append("below threshold")
+    if "lightTouch" in notice.special_regimes:
+        signals.append("light-touch regime")
+    return ", ".join(signals)
 
 
 def days_left(deadline: datetime, now: datetime, zone: ZoneInfo) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from sources.notice import Notice
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
+SUPERSEDED = "superseded"
+"""Never sent: the notice closed before its first alert went out."""
 CLAIM_LEASE = timedelta(hours=1)
 """How long a claimed row stays reserved for the process that claimed it (if it dies)."""
 
@@ -110,10 +113,14 @@ class Outbox:
         return cursor.rowcount == 1
 
     def _was_queued(self, subscription: str, event: Event) -> bool:
+        return self.was_told(subscription, event.notice.source, event.notice.id)
+
+    def was_told(self, subscription: str, source: str, notice_id: str) -> bool:
+        """Whether `subscription` was sent (or has queued) an alert about this notice."""
         row = self._db.execute(
             "SELECT 1 FROM outbox WHERE subscription = ? AND source = ? AND notice_id = ? "
-            "AND kind != ?",
-            (subscription, event.notice.source, event.notice.id, CLOSING),
+            "AND kind != ? AND status IN (?, ?)",
+            (subscription, source, notice_id, CLOSING, PENDING, SENT),
         ).fetchone()
         return row is not None
 
@@ -141,35 +148,61 @@ class Outbox:
                 "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
                 [(self.claimer, to_text(now + CLAIM_LEASE), row["id"]) for row in rows],
             )
-        alerts = []
+        groups: dict[tuple[str, ...], list[sqlite3.Row]] = {}
         for row in rows:
-            notice = self._store.notice(row["source"], row["notice_id"], row["release_id"])
-            if notice is None:
-                continue
-            previous = None
-            if row["previous_release_id"]:
-                previous = self._store.notice(
-                    row["source"], row["notice_id"], row["previous_release_id"]
+            foldable = row["kind"] in (NEW, UPDATED)
+            key = (row["subscription"], row["source"], row["notice_id"])
+            groups.setdefault(key if foldable else (*key, str(row["id"])), []).append(row)
+        alerts: list[Alert] = []
+        superseded: list[int] = []
+        for group in groups.values():
+            alert = self._alert(group)
+            if alert is None:
+                superseded.extend(int(row["id"]) for row in group)
+            else:
+                alerts.append(alert)
+        if superseded:
+            with self._store.transaction():
+                self._db.executemany(
+                    "UPDATE outbox SET status = ?, claimed_by = NULL, claimed_until = NULL "
+                    "WHERE id = ?",
+                    [(SUPERSEDED, i) for i in superseded],
                 )
-            alerts.append(
-                Alert(
-                    outbox_id=int(row["id"]),
-                    kind=str(row["kind"]),
-                    subscription=str(row["subscription"]),
-                    channel=str(row["channel"]),
-                    notice=notice,
-                    reasons=_reasons(row["reasons"]),
-                    previous=previous,
-                    reply_to=self._first_message(
-                        row["subscription"], row["source"], row["notice_id"]
-                    )
-                    if row["kind"] != NEW
-                    else None,
-                    mode=str(row["mode"]),
-                    also=self._copies(notice),
-                )
-            )
         return alerts
+
+    def _alert(self, group: list[sqlite3.Row]) -> Alert | None:
+        """One alert for rows about one notice, at its latest version; None if superseded.
+
+        A first alert about a notice that has closed since it was queued (awarded, cancelled,
+        or ended before the alert went out) tells nobody anything useful: it is superseded.
+        """
+        first, last = group[0], group[-1]
+        source, notice_id = str(first["source"]), str(first["notice_id"])
+        notice = self._store.notice(source, notice_id, last["release_id"])
+        if notice is None:
+            return None
+        if first["kind"] == NEW:
+            current = self._store.notice(source, notice_id)
+            if current is not None and not current.is_open_stage:
+                return None
+        previous = None
+        if first["previous_release_id"]:
+            previous = self._store.notice(source, notice_id, first["previous_release_id"])
+        return Alert(
+            outbox_id=int(first["id"]),
+            merged_ids=tuple(int(row["id"]) for row in group[1:]),
+            kind=str(first["kind"]),
+            subscription=str(first["subscription"]),
+            channel=str(first["channel"]),
+            notice=notice,
+            reasons=_reasons(last["reasons"]) or _reasons(first["reasons"]),
+            previous=previous,
+            reply_to=self._first_message(first["subscription"], source, notice_id)
+            if first["kind"] != NEW
+            else None,
+            mode=str(first["mode"]),
+            also=self._copies(notice),
+        )
 
     def _copies(self, notice: Notice) -> tuple[str, ...]:
         """Links to the same tender on other sources (see `bot.mirrors`)."""

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.alerts import UPDATED
 from bot.config import SourceConfig
 from bot.digests import due_time
 from bot.events import Event
 from bot.mirrors import Mirrors
 from bot.outbox import Outbox
-from bot.routing import Router
+from bot.routing import Route, Router
 from bot.store import SourceState, Store
 from sources.base import Page, Source
 from sources.clock import Clock
@@ -82,7 +83,7 @@ def store_page(
                 )
                 continue
             mirrors.remember(event.notice)
-            for route in router.route(event, now):
+            for route in router.route(event, now) + _cancellations(event, router, outbox):
                 subscription = route.subscription
                 queued += outbox.enqueue(
                     event,
@@ -94,6 +95,18 @@ def store_page(
                     mode=subscription.mode,
                 )
     return events, queued
+
+
+def _cancellations(event: Event, router: Router, outbox: Outbox) -> list[Route]:
+    """Subscriptions told about a notice that is now cancelled: they hear of it, matched or not."""
+    if event.kind != UPDATED or not event.notice.stage.endswith("Cancellation"):
+        return []
+    return [
+        Route(subscription=s, reasons=("you were alerted about this notice; it was cancelled",))
+        for s in router.subscriptions
+        if outbox.was_told(s.name, event.notice.source, event.notice.id)
+        and not router.matches(s, event)
+    ]
 
 
 async def poll_source(

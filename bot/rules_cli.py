@@ -26,7 +26,8 @@ from rules.matcher import MatchPlan, Narrowing
 from rules.ruleset import Match, RuleSet
 from sources.clock import Clock
 from sources.notice import Notice
-from sources.ocds import MappingError, load_json, map_releases, releases_of
+from sources.ocds import MappingError, load_json, releases_of
+from sources.releases import map_any_releases
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -229,7 +230,7 @@ def read_notices_file(path: Path, source: str) -> tuple[list[Notice], list[str]]
                     f"{path}:{number}: not an OCDS release package or JSON lines of releases "
                     f"({exc})"
                 ) from None
-    mapped = map_releases(releases, source=source)
+    mapped = map_any_releases(releases, source=source)
     return list(mapped.notices), [str(p) for p in mapped.problems]
 
 

@@ -118,16 +118,16 @@ class Sender:
             try:
                 ref = await notifier.send(alert, now=self._clock.now())
             except SendError as exc:
-                if self._failed(channel, [alert.outbox_id], exc, result):
+                if self._failed(channel, list(alert.ids), exc, result):
                     return
                 continue
-            self._outbox.mark_sent([alert.outbox_id], self._clock.now(), ref)
+            self._outbox.mark_sent(list(alert.ids), self._clock.now(), ref)
             self._outbox.channel_ok(channel.name)
             result.sent += 1
         for title, alerts in digests.items():
             whole = Digest(title=title, alerts=tuple(alerts))
             for part in notifier.digest_parts(whole, now=self._clock.now()):
-                ids = [a.outbox_id for a in part.alerts]
+                ids = [i for a in part.alerts for i in a.ids]
                 await self._pace(channel, notifier)
                 try:
                     await notifier.send_digest(part, now=self._clock.now())

@@ -19,7 +19,7 @@ from bot.alerts import NEW, UPDATED
 from bot.events import Event
 from sources.errors import Problem
 from sources.http import Validators
-from sources.notice import Notice, notice_from_dict, notice_to_dict
+from sources.notice import Notice, merge_notice, notice_from_dict, notice_to_dict
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -307,6 +307,19 @@ class Store:
         ).fetchone()
         if known:
             return
+        current = self.db.execute(
+            "SELECT release_id, release_date FROM notices WHERE source = ? AND id = ?",
+            key,
+        ).fetchone()
+        newer = current is None or notice.release_date >= datetime.fromisoformat(
+            current["release_date"]
+        )
+        if current is not None and newer:
+            # One process, one notice: a release is laid over what is known, so a sparse
+            # update (a cancellation stub, a corrigendum) keeps the earlier details.
+            stored = self.notice(notice.source, notice.id, str(current["release_id"]))
+            if stored is not None:
+                notice = merge_notice(stored, notice)
         self.db.execute(
             "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -319,10 +332,6 @@ class Store:
                 json.dumps(notice_to_dict(notice), ensure_ascii=False),
             ),
         )
-        current = self.db.execute(
-            "SELECT release_id, release_date FROM notices WHERE source = ? AND id = ?",
-            key,
-        ).fetchone()
         if current is None:
             self.db.execute(
                 "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
@@ -343,7 +352,7 @@ class Store:
         self.db.execute(
             "UPDATE notices SET versions = versions + 1 WHERE source = ? AND id = ?", key
         )
-        if notice.release_date < datetime.fromisoformat(current["release_date"]):
+        if not newer:
             return
         self.db.execute(
             "UPDATE notices SET release_id = ?, release_date = ?, stage = ?, updated_at = ?, "

@@ -9,7 +9,8 @@ from typing import Any
 
 from rules.ruleset import Example, RuleSet
 from sources.notice import Notice
-from sources.ocds import MappingError, load_json, map_releases, releases_of
+from sources.ocds import MappingError, load_json, releases_of
+from sources.releases import map_any_releases
 
 EXAMPLE_TIME = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 """When an example written as fields is judged; its `days_left` counts from here."""
@@ -69,7 +70,7 @@ def _notice_from_release(example: Example) -> Notice:
         releases = releases_of(document)
     except (OSError, ValueError) as exc:
         raise MappingError(f"{example.release}: {exc}") from None
-    mapped = map_releases(releases, source="example")
+    mapped = map_any_releases(releases, source="example")
     notices = [n for n in mapped.notices if example.ocid in (None, n.id)]
     if not notices:
         wanted = f"release {example.ocid}" if example.ocid else "a release"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sources.ocds import load_json, map_releases, releases_of
+from sources.ocds import load_json, releases_of
+from sources.releases import map_any_releases
 
 
 def toml_string(text: str) -> str:
@@ -24,7 +25,7 @@ def toml_string(text: str) -> str:
 def main() -> None:
     path, wanted = Path(sys.argv[1]), sys.argv[2]
     expect = sys.argv[3] if len(sys.argv) > 3 else "match"
-    notices = map_releases(releases_of(load_json(path.read_bytes())), source="x").notices
+    notices = map_any_releases(releases_of(load_json(path.read_bytes())), source="x").notices
     found = [n for n in notices if wanted in (n.id, n.title) or wanted.lower() in n.title.lower()]
     if not found:
         raise SystemExit(f"no notice matching {wanted!r} in {path}")

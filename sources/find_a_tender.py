@@ -1,29 +1,41 @@
-"""Find a Tender: OCDS release packages updated in a time window, paged by `links.next`.
+"""Find a Tender: OCDS release packages updated in a time window, read as Find a Tender expects.
 
-Find a Tender allows 12 requests every 2 minutes and answers 429 without `Retry-After` past
-that, so its requests are spaced at least 10.5 seconds apart (`min_gap`).
+- Windows are sent as London local time with no zone (the API reads them so; a trailing
+  ``Z`` is ignored, which made UTC windows an hour late all summer).
+- The `stages` parameter is never sent: it silently hides Procurement Act releases.
+- Requests are at least 13 seconds apart (429s were measured at 11 s, none at 13-15 s);
+  a 429 carries ``Retry-After: 120``, which is obeyed.
+- `links.next` chains are known to drop releases on some windows, so they are not followed:
+  a window whose page comes back full is split in two, oldest half first, until each window
+  fits one page. Each finished window is a checkpoint (the watermark moves to its end).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 from sources.base import Page, SourceSettings
+from sources.find_a_tender_release import fat_release_to_notice
 from sources.http import HttpFetcher
-from sources.ocds_package import follow_pages
+from sources.ocds_fields import LONDON
+from sources.ocds_package import follow_pages, parse_package
 from sources.options import no_options
 
 KIND = "find_a_tender"
 DEFAULT_URL = "https://www.find-tender.service.gov.uk"
 PACKAGES_PATH = "/api/1.0/ocdsReleasePackages"
-MIN_GAP_SECONDS = 10.5
+MIN_GAP_SECONDS = 13.0
 THROTTLE_SECONDS = 120.0
+PAGE_LIMIT = 100
+SMALLEST_WINDOW = timedelta(seconds=2)
+"""A window this short that still fills a page is read by its `links.next` chain instead."""
 
 
 def api_time(moment: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SS` in UTC, with no zone, as the API takes it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    """`YYYY-MM-DDTHH:MM:SS` in London local time, with no zone, as the API reads it."""
+    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 read_options = no_options
@@ -31,24 +43,52 @@ read_options = no_options
 
 
 class FindATenderSource:
-    """Pages through releases updated between two times."""
+    """Reads the releases updated between two times, window by window."""
 
     def __init__(self, settings: SourceSettings, http: HttpFetcher) -> None:
         self.settings = settings
         self._http = http
 
-    def pages(
+    async def pages(
         self, since: datetime, until: datetime, *, resume: str | None = None
     ) -> AsyncIterator[Page]:
-        """Each page of releases updated from `since` to `until`.
+        """One page per window from `since` to `until`, each window small enough for a page.
+
+        A full page's releases are yielded too (they are stored once, however often seen)
+        before its window is split.
 
         Raises:
             sources.errors.SourceError: throttling, a persistent fetch failure, or a bad page.
         """
-        params = {
-            "updatedFrom": api_time(since),
-            "updatedTo": api_time(until),
-            "limit": str(min(self.settings.page_size, 100)),
-        }
         url = self.settings.url.rstrip("/") + PACKAGES_PATH
-        return follow_pages(self._http, self.settings, url, params, resume=resume)
+        limit = min(self.settings.page_size, PAGE_LIMIT)
+        windows = [(since, until)]
+        while windows:
+            start, end = windows.pop(0)
+            params = {
+                "updatedFrom": api_time(start),
+                "updatedTo": api_time(end),
+                "limit": str(limit),
+            }
+            if end - start <= SMALLEST_WINDOW:
+                async for page in follow_pages(
+                    self._http, self.settings, url, params, mapper=fat_release_to_notice
+                ):
+                    yield dataclasses.replace(page, resume_url=None, watermark=None)
+                yield Page(url="", notices=(), watermark=end)
+                continue
+            response = await self._http.get(url, params=params)
+            parsed = parse_package(
+                response.body,
+                source=self.settings.name,
+                url=response.url,
+                mapper=fat_release_to_notice,
+            )
+            releases = len(parsed.page.notices) + len(parsed.page.problems)
+            full = parsed.next_url is not None or releases >= limit
+            if full:
+                middle = start + (end - start) / 2
+                windows[0:0] = [(start, middle), (middle, end)]
+                yield parsed.page
+                continue
+            yield dataclasses.replace(parsed.page, watermark=end)

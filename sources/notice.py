@@ -30,6 +30,7 @@ STAGE_LABELS.update(
         "contractTermination": "Contract ended",
         "implementation": "Contract in progress",
         "marketModification": "Dynamic market changed",
+        "marketIntention": "Dynamic market planned",
     }
 )
 

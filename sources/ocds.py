@@ -7,7 +7,7 @@ Contracts Finder, Find a Tender, Public Contracts Scotland and Sell2Wales all pu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -325,13 +325,22 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     )
 
 
-def map_releases(releases: Iterable[object], *, source: str) -> MappedReleases:
-    """Map many releases, reporting each one that cannot be mapped instead of failing all."""
+def map_releases(
+    releases: Iterable[object],
+    *,
+    source: str,
+    mapper: Callable[..., Notice] | None = None,
+) -> MappedReleases:
+    """Map many releases, reporting each one that cannot be mapped instead of failing all.
+
+    `mapper` maps one release (default: `release_to_notice`).
+    """
+    mapper = mapper or release_to_notice
     notices: list[Notice] = []
     problems: list[Problem] = []
     for index, release in enumerate(releases):
         try:
-            notices.append(release_to_notice(_checked(release), source=source))
+            notices.append(mapper(_checked(release), source=source))
         except Exception as exc:  # one bad record must never block the rest of its page
             record = mapping(release).get("id") or mapping(release).get("ocid")
             what = str(exc) if isinstance(exc, MappingError) else f"{type(exc).__name__}: {exc}"

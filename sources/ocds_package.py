@@ -12,6 +12,7 @@ from sources.errors import PayloadError, Problem
 from sources.http import HttpFetcher, check_same_host
 from sources.json_salvage import item_label, split_array
 from sources.ocds import MappingError, load_json, map_releases, releases_of
+from sources.releases import Mapper, map_any_release
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,8 +23,12 @@ class ParsedPage:
     next_url: str | None
 
 
-def parse_package(payload: bytes, *, source: str, url: str = "") -> ParsedPage:
+def parse_package(
+    payload: bytes, *, source: str, url: str = "", mapper: Mapper | None = None
+) -> ParsedPage:
     """Parse one OCDS release package (a response body fetched from `url`).
+
+    Each release is read by `mapper` (default: the mapping that fits it, `map_any_release`).
 
     Raises:
         PayloadError: the body is not a JSON release package (HTML error page, truncated...).
@@ -45,7 +50,7 @@ def parse_package(payload: bytes, *, source: str, url: str = "") -> ParsedPage:
         releases = releases_of(document)
     except MappingError as exc:
         raise PayloadError(source, where, str(exc)) from None
-    mapped = map_releases(releases, source=source)
+    mapped = map_releases(releases, source=source, mapper=mapper or map_any_release)
     links = document.get("links") if isinstance(document, dict) else None
     next_url = links.get("next") if isinstance(links, dict) else None
     return ParsedPage(
@@ -82,6 +87,7 @@ async def follow_pages(
     params: dict[str, str] | None,
     *,
     resume: str | None = None,
+    mapper: Mapper | None = None,
 ) -> AsyncIterator[Page]:
     """Fetch `url` and every page its `links.next` leads to, one request at a time.
 
@@ -104,6 +110,6 @@ async def follow_pages(
         check_same_host(settings.name, next_url, url)
         seen.add(next_url)
         response = await http.get(next_url, params=params)
-        parsed = parse_package(response.body, source=settings.name, url=response.url)
+        parsed = parse_package(response.body, source=settings.name, url=response.url, mapper=mapper)
         next_url, params = parsed.next_url, None
         yield dataclasses.replace(parsed.page, resume_url=next_url)

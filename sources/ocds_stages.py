@@ -55,9 +55,9 @@ NOTICE_TYPE_STAGES = {
     "UK10": "contractAmendment",  # contract change notice
     "UK11": "contractTermination",  # contract termination notice
     "UK12": "tenderCancellation",  # procurement termination notice
-    "UK13": "planning",  # dynamic market notice: intention to establish
+    "UK13": "marketIntention",  # dynamic market intention notice
     "UK14": "tender",  # dynamic market notice: establishment (suppliers may apply)
-    "UK15": "tenderAmendment",  # dynamic market notice: modification
+    "UK15": "marketModification",  # dynamic market notice: modification
     "UK16": "tenderCancellation",  # dynamic market notice: cessation
     "UK17": "contractAmendment",  # contract change notice (voluntary)
     # Public Contracts Regulations 2015 forms (Find a Tender, Scotland, Wales).

@@ -13,14 +13,38 @@ from tests.fakes.contracts_finder import FakeContractsFinder
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-CF_2025 = DATA / "contracts_finder" / "search_2025-01-20_100.json"
-CF_2022 = DATA / "contracts_finder" / "search_2022-10-19_5.json"
-PCS_RELEASE = DATA / "ocds_regional" / "pcs_release_glasgow_recovery.json"
-S2W_RELEASE = DATA / "ocds_regional" / "s2w_release_lgbtq_evaluation.json"
+# Recorded third-party payloads are never copied into the project: they are read where they
+# lie, beside the project's root, and the tests that need them skip when they are absent.
+SHARED = ROOT.parent / "shared" / "fixtures"
+CF_2025 = SHARED / "contracts_finder" / "search_2025-01-20_100.json"
+CF_2022 = SHARED / "contracts_finder" / "search_2022-10-19_5.json"
+PCS_RELEASE = SHARED / "ocds_regional" / "pcs_release_glasgow_recovery.json"
+S2W_RELEASE = SHARED / "ocds_regional" / "s2w_release_lgbtq_evaluation.json"
+FAT_DAY = SHARED / "find_a_tender" / "day-2026-08-10"
+FAT_PROBES = SHARED / "find_a_tender" / "probes"
+
+
+def recorded(path: Path) -> Path:
+    """A recorded fixture's path; skips the test (or module) when the shared folder is absent."""
+    if not path.exists():
+        pytest.skip(
+            f"recorded fixture {path.relative_to(ROOT.parent)} is absent (../shared/fixtures "
+            "is not beside the project)",
+            allow_module_level=True,
+        )
+    return path
 
 
 def releases(path: Path = CF_2025) -> list[dict[str, Any]]:
-    return list(json.loads(path.read_text())["releases"])
+    return list(json.loads(recorded(path).read_text())["releases"])
+
+
+def fat_day_releases() -> list[dict[str, Any]]:
+    """Every release of the recorded Find a Tender day, page by page in order."""
+    found: list[dict[str, Any]] = []
+    for page in sorted(recorded(FAT_DAY).glob("page-*.json")):
+        found.extend(json.loads(page.read_text())["releases"])
+    return found
 
 
 class FakeClock:

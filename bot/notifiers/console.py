@@ -9,7 +9,15 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.alerts import CLOSING, UPDATED, Alert, Digest
-from bot.formatting import format_deadline, format_place, format_stage, format_value
+from bot.changes import describe_changes
+from bot.formatting import (
+    format_deadline,
+    format_lots,
+    format_place,
+    format_signals,
+    format_stage,
+    format_value,
+)
 from bot.notifiers import SendError
 
 # Feed text is untrusted: terminal escape sequences and other control characters must not
@@ -35,6 +43,14 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
         f"   Stage:    {format_stage(notice)}",
         f"   Link:     {plain(notice.url or 'not given')}",
     ]
+    for lot in format_lots(notice):
+        lines.append(f"   Lot:      {plain(lot)}")
+    signals = format_signals(notice)
+    if signals:
+        lines.append(f"   Notes:    {signals}")
+    if alert.kind == UPDATED:
+        for change in describe_changes(alert.previous, notice, zone):
+            lines.append(f"   Changed:  {plain(change)}")
     if notice.portal_url:
         lines.append(f"   Bid at:   {plain(notice.portal_url)}")
     for url in alert.also:

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 from bot.alerts import CLOSING, UPDATED, Alert
 from bot.changes import describe_changes
-from bot.formatting import format_deadline, format_place, format_value
+from bot.formatting import (
+    format_deadline,
+    format_lots,
+    format_place,
+    format_signals,
+    format_value,
+)
 from sources.text import strip_unsafe
 
 ELLIPSIS = "…"
@@ -63,7 +69,10 @@ def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
                 ("Deadline", format_deadline(notice, now, zone)),
                 ("Region", format_place(notice)),
                 ("Stage", notice.stage_label),
+                ("Lots", "\n".join(format_lots(notice))),
+                ("Notes", format_signals(notice)),
             )
+            if value
         ),
         changes=tuple(strip_unsafe(c) for c in changes),
         description=strip_unsafe(notice.description),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import re
 
 import pytest
 
 from bot.cli import main
 from bot.store import Store
-from tests.conftest import DATA, PCS_RELEASE, S2W_RELEASE, releases, write_config
+from tests.conftest import DATA, PCS_RELEASE, S2W_RELEASE, recorded, releases, write_config
+from tests.fakes.find_a_tender import redated, serve_find_a_tender
 from tests.fakes.publishers import ENTITY_BOMB, FakePublisher, release_json
 
 MADE = DATA / "made"
@@ -62,9 +64,9 @@ def stored(config, source_name=None):
 def test_every_kind_side_by_side_stores_each_item_once(tmp_path, fake_cf, web, clock):
     fake_cf.pages = [releases()[:20]]
     fat_releases = release_json(MADE / "find_a_tender_package.json")["releases"]
-    web.serve_pages(FAT_PATH, [fat_releases[:2], fat_releases[2:]])
-    web.serve_months("/pcs/v1/Notices", {"04-2019": [release_json(PCS_RELEASE)]})
-    web.serve_months("/s2w/v1/Notices", {"12-2024": [release_json(S2W_RELEASE)]})
+    serve_find_a_tender(web, redated(fat_releases, "2026-08-10", "2025-01-23"))
+    web.serve_months("/pcs/v1/Notices", {"04-2019": [release_json(recorded(PCS_RELEASE))]})
+    web.serve_months("/s2w/v1/Notices", {"12-2024": [release_json(recorded(S2W_RELEASE))]})
     web.serve("/anytown/tenders.rss", (MADE / "council_rss.xml").read_bytes())
     web.serve("/northtown/feed.atom", (MADE / "council_atom.xml").read_bytes())
     web.serve("/westshire/opportunities", (MADE / "listing_page1.html").read_bytes(), "text/html")
@@ -84,16 +86,18 @@ def test_every_kind_side_by_side_stores_each_item_once(tmp_path, fake_cf, web, c
 
     code, out = poll(config, clock)
     assert code == 0, out
-    assert stored(config, "fat") == 4
+    assert stored(config, "fat") == 8  # eight processes (11 releases)
     assert stored(config, "pcs") == 1 and stored(config, "s2w") == 1
     assert stored(config, "anytown") == 3 and stored(config, "northtown") == 1
     assert stored(config, "westshire") == 3
     assert "== NEW: Befriending and Social Isolation Service for Older People" in out
     assert "== NEW: Holiday Activities and Food Programme 2025" in out
-    assert "== NEW: Community Wellbeing & Social Prescribing Service" in out
-    assert "Framework for Education Research" not in out  # UK12: procurement terminated
+    assert "== NEW: Befriending & Social Isolation Service for Older People" in out
+    assert "Library Volunteering Programme" not in out  # UK7: a contract, never an opportunity
+    assert "Dynamic Market for Community Transport" not in out  # UK15: never an opportunity
     fat = web.requests_to(FAT_PATH)
-    assert fat[0]["query"]["updatedTo"] == "2025-01-24T09:00:00"
+    assert fat[0]["query"]["updatedTo"] == "2025-01-24T09:00:00"  # London time (GMT in January)
+    assert "stages" not in fat[0]["query"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", fat[0]["query"]["updatedFrom"])
     s2w_months = [r["query"]["dateFrom"] for r in web.requests_to("/s2w/v1/Notices")]
     assert s2w_months[0] == "02-2023" and s2w_months[-1] == "01-2025" and len(s2w_months) == 24
@@ -105,7 +109,7 @@ def test_every_kind_side_by_side_stores_each_item_once(tmp_path, fake_cf, web, c
     code, out = poll(config, clock)
     assert code == 0 and "== NEW" not in out
     cf_distinct = len({r["ocid"] for r in releases()[:20]})
-    assert stored(config) == cf_distinct + 4 + 1 + 1 + 3 + 1 + 3
+    assert stored(config) == cf_distinct + 8 + 1 + 1 + 3 + 1 + 3
     conditional = [r for r in web.requests[before:] if "If-None-Match" in r["headers"]]
     assert {r["path"] for r in conditional} == {
         "/anytown/tenders.rss",
@@ -127,23 +131,27 @@ def test_find_a_tender_pacing_never_exceeds_12_requests_in_any_2_minutes(
     tmp_path, fake_cf, web, clock
 ):
     base = release_json(MADE / "find_a_tender_package.json")["releases"][0]
-    pages = []
-    for n in range(30):
+    many = []
+    for n in range(250):  # one day holding two and a half pages
         release = copy.deepcopy(base)
         release["ocid"] += f"-{n}"
         release["id"] += f"-{n}"
-        pages.append([release])
-    web.serve_pages(FAT_PATH, pages, limit=12)
+        release["date"] = f"2025-01-23T{n // 60 % 24:02d}:{n % 60:02d}:00+00:00"
+        many.append(release)
+    serve_find_a_tender(web, many)
     fake_cf.pages = [[]]
     config = write_config(tmp_path, fake_cf.url, extra=source("fat", "find_a_tender", web.url))
     code, _ = poll(config, clock, "--source", "fat")
     assert code == 0
     times = [r["at"] for r in web.requests_to(FAT_PATH)]
-    assert len(times) == 30
+    assert len(times) > 3  # full windows were split
     for i, start in enumerate(times):
         window = [t for t in times[i:] if (t - start).total_seconds() < 120]
         assert len(window) <= 12
-    assert stored(config, "fat") == 30
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 13
+    assert all("cursor" not in r["query"] for r in web.requests_to(FAT_PATH))
+    assert stored(config, "fat") == 250
 
 
 @pytest.mark.parametrize(

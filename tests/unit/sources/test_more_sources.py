@@ -15,7 +15,7 @@ from sources.ocds import release_to_notice
 from sources.ocds_notices import months
 from sources.ocds_package import parse_package
 from sources.options import OptionError
-from tests.conftest import DATA, PCS_RELEASE, S2W_RELEASE
+from tests.conftest import DATA, PCS_RELEASE, S2W_RELEASE, recorded
 
 MADE = DATA / "made"
 NOW = datetime(2025, 1, 24, 9, 0, tzinfo=UTC)
@@ -24,33 +24,25 @@ NOW = datetime(2025, 1, 24, 9, 0, tzinfo=UTC)
 def test_scotland_and_wales_regions_are_usable_by_the_rule_engine():
     scotland = load_rule_set(shipped_paths()["scotland"])
     wales = load_rule_set(shipped_paths()["wales"])
-    pcs = release_to_notice(json.loads(PCS_RELEASE.read_text()), source="pcs")
-    s2w = release_to_notice(json.loads(S2W_RELEASE.read_text()), source="sell2wales")
+    pcs = release_to_notice(json.loads(recorded(PCS_RELEASE).read_text()), source="pcs")
+    s2w = release_to_notice(json.loads(recorded(S2W_RELEASE).read_text()), source="sell2wales")
     assert scotland.evaluate(pcs, pcs.release_date).reasons == ("region Scotland (UKM82)",)
     assert wales.evaluate(s2w, s2w.release_date).reasons == ("region Wales",)
     assert wales.evaluate(pcs, pcs.release_date) is None
 
 
-def test_find_a_tender_shape_notice_types_zone_less_dates_and_absurd_numbers():
+def test_the_find_a_tender_package_parses_with_the_find_a_tender_mapping():
     parsed = parse_package((MADE / "find_a_tender_package.json").read_bytes(), source="fat")
-    assert parsed.page.problems == ()
-    assert parsed.next_url.endswith("cursor=abc")
-    wellbeing, engagement, terminated, light_touch = parsed.page.notices
-    assert wellbeing.stage == "tender"
-    assert wellbeing.title == "Community Wellbeing & Social Prescribing Service"
-    assert wellbeing.release_date == datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
-    assert wellbeing.deadline == datetime(2025, 4, 7, 12, 0, tzinfo=UTC)
-    assert wellbeing.regions == ("UKC21",) and wellbeing.value_high == Decimal("240000")
-    assert wellbeing.suitable_vcse is True
-    assert engagement.stage == "planning" and engagement.value_high is None
-    assert terminated.stage == "tenderCancellation"
-    assert light_touch.stage == "tender" and light_touch.value_low is None
-    assert light_touch.deadline == datetime(2025, 4, 1, 11, 0, tzinfo=UTC)
+    assert parsed.page.problems == () and parsed.next_url is None
+    by_release = {n.release_id: n for n in parsed.page.notices}
+    assert len(by_release) == 11
+    befriending = by_release["900001-2026"]
+    assert befriending.stage_label == "Open for bids" and befriending.regions == ("UKC22",)
+    assert befriending.release_date == datetime(2026, 8, 10, 8, 15, tzinfo=UTC)
+    assert by_release["900006-2026"].stage_label == "Cancelled"
     north_east = load_rule_set(shipped_paths()["north-east"])
-    match = north_east.evaluate(wellbeing, wellbeing.release_date)
-    assert match.reasons == ("region North East (UKC21)",)
-    sunderland = north_east.evaluate(engagement, engagement.release_date)
-    assert sunderland.reasons == ("region North East (UKC23)",)  # TLC23 read as UKC23
+    match = north_east.evaluate(befriending, befriending.release_date)
+    assert match.reasons == ("region North East (UKC22)",)
 
 
 def test_monthly_windows():

@@ -1,0 +1,159 @@
+"""`tenderbot poll` against an imitation of Find a Tender serving real and hand-made releases."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.cli import main
+from bot.store import Store
+from tests.conftest import DATA, FakeClock, fat_day_releases, write_config
+from tests.fakes.find_a_tender import PATH, serve_find_a_tender
+from tests.fakes.publishers import FakePublisher
+
+MADE = json.loads((DATA / "made" / "find_a_tender_package.json").read_text())["releases"]
+OPEN_TYPES = {"UK1", "UK2", "UK3", "UK4"}
+LEGACY_OPEN_TAGS = {"planning", "planningUpdate", "tender", "tenderUpdate"}
+
+
+@pytest.fixture
+def fat_clock():
+    return FakeClock(datetime(2026, 8, 10, 23, 30, tzinfo=UTC))  # 00:30 on the 11th, London
+
+
+@pytest.fixture
+def web(fat_clock):
+    with FakePublisher(fat_clock) as fake:
+        yield fake
+
+
+def config_for(tmp_path, web, since='"2d"'):
+    source = (
+        f'[[sources]]\nname = "fat"\nkind = "find_a_tender"\nurl = "{web.url}"\nsince = {since}\n'
+        'retries = 1\nbackoff = "1s"\ntimeout = "5s"\n'
+    )
+    # write_config's own source is a Contracts Finder nobody serves: keep it disabled.
+    path = write_config(tmp_path, web.url + "/nothing", extra=source)
+    path.write_text(path.read_text().replace('name = "cf"', 'name = "cf"\nenabled = false'))
+    return path
+
+
+def poll(path, clock):
+    out = io.StringIO()
+    code = main(["poll", "--config", str(path), "--source", "fat"], clock=clock, stdout=out)
+    return code, out.getvalue()
+
+
+def alerted(out):
+    return re.findall(r"Id:\s+fat (\S+)", out)
+
+
+def own_type(release):
+    sections = [release.get("planning") or {}, release.get("tender") or {}]
+    sections += (release.get("awards") or []) + (release.get("contracts") or [])
+    for section in sections:
+        for doc in section.get("documents") or []:
+            if doc.get("id") == release["id"] and doc.get("noticeType"):
+                return doc["noticeType"]
+    return None
+
+
+def open_processes(releases):
+    latest = {}
+    for release in sorted(releases, key=lambda r: datetime.fromisoformat(r["date"])):
+        latest[release["ocid"]] = release
+    found = {}
+    for ocid, release in latest.items():
+        kind = own_type(release)
+        legacy = release["tender"]["legalBasis"]["scheme"] == "CELEX"
+        if kind in OPEN_TYPES or (
+            legacy and kind is None and release["tag"][0] in LEGACY_OPEN_TAGS
+        ):
+            found[ocid] = release["id"]
+    return found
+
+
+def test_one_poll_of_a_real_day_alerts_every_open_process_once_with_its_link(
+    tmp_path, web, fat_clock
+):
+    day = fat_day_releases()
+    serve_find_a_tender(web, day)
+    path = config_for(tmp_path, web)
+    code, out = poll(path, fat_clock)
+    assert code == 0
+    expected = open_processes(day)
+    assert sorted(alerted(out)) == sorted(expected)
+    for ocid, release_id in expected.items():
+        assert f"https://www.find-tender.service.gov.uk/Notice/{release_id}" in out, ocid
+    store = Store(tmp_path / "bot.db")
+    assert store.count_notices("fat") == len({r["ocid"] for r in day})
+    versions = store.db.execute("SELECT COUNT(*) FROM notice_versions").fetchone()[0]
+    state = store.source_state("fat")
+    store.close()
+    assert versions == len({r["id"] for r in day})  # no release lost when windows were split
+    assert state.watermark == fat_clock.now() or state.watermark is not None
+    requests = web.requests_to(PATH)
+    assert all("stages" not in r["query"] and "cursor" not in r["query"] for r in requests)
+    for i, start in enumerate(r["at"] for r in requests):
+        assert sum(0 <= (r["at"] - start).total_seconds() < 120 for r in requests) <= 12, i
+    # A second poll finds nothing new and alerts nothing.
+    fat_clock.advance(minutes=10)
+    code, out = poll(path, fat_clock)
+    assert code == 0 and alerted(out) == []
+
+
+def test_amendments_cancellations_and_plans_becoming_tenders_arrive_as_updates(
+    tmp_path, web, fat_clock
+):
+    first = [r for r in MADE if r["id"] not in ("900004-2026", "900006-2026", "900008-2026")]
+    later = [r for r in MADE if r["id"] in ("900004-2026", "900006-2026", "900008-2026")]
+    for release in later:  # published after the first poll
+        release = release.copy()
+    serve_find_a_tender(web, first)
+    path = config_for(tmp_path, web)
+    code, out = poll(path, fat_clock)
+    assert code == 0
+    assert sorted(alerted(out)) == sorted(
+        [
+            "ocds-h6vhtk-0a0001",
+            "ocds-h6vhtk-0a0002",
+            "ocds-h6vhtk-0a0003",
+            "ocds-h6vhtk-0a0005",
+            "ocds-h6vhtk-0a0007",
+        ]
+    )
+    assert "== NEW: Youth Outreach and Detached Youth Work" in out
+    assert "Planned procurement" in out
+
+    moved = [json.loads(json.dumps(r).replace('"2026-08-10T', '"2026-08-11T')) for r in later]
+    serve_find_a_tender(web, first + moved)
+    fat_clock.advance(hours=20)
+    code, out = poll(path, fat_clock)
+    assert code == 0
+    assert sorted(alerted(out)) == [
+        "ocds-h6vhtk-0a0003",
+        "ocds-h6vhtk-0a0005",
+        "ocds-h6vhtk-0a0007",
+    ]
+    assert out.count("== UPDATED") == 3 and "== NEW" not in out
+    assert "now: open for bids" in out  # UK3 then UK4: the plan opened for bids
+    assert "cancelled" in out  # UK12: the procurement was terminated
+    cancelled = out[out.index("Domestic Abuse Outreach Service") :]
+    assert "£4,000,000" in cancelled  # the stub did not wipe the value
+    assert "value changed" not in out
+
+
+def test_the_real_throttle_is_obeyed(tmp_path, web, fat_clock):
+    serve_find_a_tender(web, MADE, limit=0)  # every request is over the limit
+    path = config_for(tmp_path, web)
+    code, _ = poll(path, fat_clock)
+    assert code == 1
+    store = Store(tmp_path / "bot.db")
+    state = store.source_state("fat")
+    store.close()
+    assert (state.throttled_until - fat_clock.now()).total_seconds() == pytest.approx(120, abs=1)
+    assert len(web.requests_to(PATH)) == 1
