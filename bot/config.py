@@ -276,6 +276,14 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     since = table.duration("since", "1d")
     overlap = table.duration("overlap", "1h")
     enabled = bool(table.get("enabled", bool, True))
+    ca_bundle = table.text("ca_bundle")
+    if ca_bundle is not None:
+        bundle = Path(ca_bundle).expanduser()
+        if not bundle.is_absolute():
+            bundle = file.resolve().parent / bundle
+        if not bundle.is_file():
+            raise table.error("ca_bundle", f"no such certificate file: {bundle}")
+        ca_bundle = str(bundle)
     own = {key: value for key, value in table.data.items() if key not in table.used}
     try:
         options = entry.read_options(own)
@@ -295,6 +303,7 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
         min_gap=min_gap,
         throttle_wait=throttle_wait,
         user_agent=user_agent,
+        ca_bundle=ca_bundle,
         options=options,
     )
     table.finish()

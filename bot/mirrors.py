@@ -1,10 +1,12 @@
 """The same tender on two sources: recognise it, link the copies, alert it once.
 
 Councils often advertise on their own feed or portal and mirror the notice on Contracts
-Finder, usually with a link back to the portal. Two notices from different sources are the
-same opportunity when they share a specific link (the portal advert), or the same buyer,
-title and deadline day. The first one stored is the primary and is alerted; a later copy
-is linked to it and never alerted on its own, and alerts about the primary show both links.
+Finder, usually with a link back to the portal; Public Contracts Scotland forwards notices to
+Find a Tender with a canonical link naming its own OCID. Two notices from different sources
+are the same opportunity when one names the other's process (OCID), they share a specific
+link (the portal advert), or they have the same buyer, title and deadline day. The first one
+stored is the primary and is alerted; a later copy is linked to it and never alerted on its
+own, and alerts about the primary show both links.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def _specific_link(url: str | None) -> str | None:
 
 def match_keys(notice: Notice) -> list[str]:
     """The keys under which a notice can be recognised on another source."""
-    keys = []
+    keys = [f"process:{notice.id}", *(f"process:{other}" for other in notice.related_ids)]
     for url in (notice.portal_url, notice.url):
         link = _specific_link(url)
         if link:

@@ -24,6 +24,8 @@ class SourceKind:
     min_gap: float = 1.0
     throttle_wait: float = 300.0
     every: str = "10m"
+    outage_note: str | None = None
+    """What `status` adds when a source of this kind has been failing for a while."""
 
 
 SOURCE_KINDS: dict[str, SourceKind] = {
@@ -50,6 +52,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         build=ocds_notices.MonthlyNoticesSource,
         read_options=ocds_notices.read_options,
         every="1h",
+        outage_note=ocds_notices.SELL2WALES_OUTAGE_NOTE,
     ),
     feed.KIND: SourceKind(
         default_url=None, build=feed.FeedSource, read_options=feed.read_options, every="30m"
@@ -61,6 +64,12 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         every="1h",
     ),
 }
+
+
+def outage_note(kind: str) -> str | None:
+    """What to tell an admin when a source of `kind` has been failing for a long time."""
+    entry = SOURCE_KINDS.get(kind)
+    return entry.outage_note if entry else None
 
 
 def default_url(kind: str) -> str | None:

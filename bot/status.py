@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.durations import format_duration
 from bot.outbox import Outbox
-from bot.store import Store
+from bot.source_registry import outage_note
+from bot.store import SourceState, Store
 from rules.errors import RuleFileError
 from rules.library import resolve
 from rules.loader import load_rule_set
@@ -35,6 +36,8 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
                 "throttled_until": _iso(state.throttled_until),
                 "watermark": _iso(state.watermark),
                 "notices_stored": store.count_notices(source.name),
+                "long_outage": _long_outage(state, now),
+                "outage_note": outage_note(source.kind),
             }
         )
     outbox = Outbox(store)
@@ -51,6 +54,16 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "paused_channels": outbox.paused(),
         "as_of": now.isoformat(),
     }
+
+
+LONG_OUTAGE = timedelta(days=1)
+
+
+def _long_outage(state: SourceState, now: datetime) -> bool:
+    if not state.consecutive_failures:
+        return False
+    since = state.last_success or state.last_attempt
+    return since is None or now - since >= LONG_OUTAGE
 
 
 def rule_set_status(config: Config) -> list[dict[str, Any]]:
@@ -105,6 +118,13 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
                 if failures
                 else "    failing:       no (recovered since)"
             )
+            if source["long_outage"]:
+                lines.append(
+                    "    NOTE:          failing for more than a day (last success: "
+                    f"{_when(source['last_success'], zone, now)})"
+                )
+                if source["outage_note"]:
+                    lines.append(f"                   {source['outage_note']}")
         else:
             lines.append("    last error:    none")
         if source["throttled_until"]:

@@ -18,6 +18,8 @@ class SourceSettings:
     """How to reach one configured source.
 
     `options` holds the kind-specific keys from the config, already validated by the kind.
+    `ca_bundle` is a PEM file of extra certificates trusted for this source (on top of the
+    usual ones), for publishers whose server leaves out an intermediate certificate.
     """
 
     name: str
@@ -33,6 +35,7 @@ class SourceSettings:
     min_gap: float = 1.0
     throttle_wait: float = 300.0
     user_agent: str = DEFAULT_USER_AGENT
+    ca_bundle: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+import certifi
 import httpx
 
 from sources.base import SourceSettings
@@ -244,4 +246,14 @@ def make_client(settings: SourceSettings) -> httpx.AsyncClient:
         headers={"User-Agent": settings.user_agent},
         follow_redirects=True,
         event_hooks={"request": [stay_on_host]},
+        verify=trust_for(settings),
     )
+
+
+def trust_for(settings: SourceSettings) -> ssl.SSLContext | bool:
+    """Certificates trusted for a source: certifi's, plus the source's own `ca_bundle`."""
+    if settings.ca_bundle is None:
+        return True
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.load_verify_locations(cafile=settings.ca_bundle)
+    return context

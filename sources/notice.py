@@ -128,6 +128,7 @@ class Notice:
     enquiry_deadline: datetime | None = None
     eoi_deadline: datetime | None = None
     expected_tender_date: datetime | None = None
+    related_ids: tuple[str, ...] = ()
 
     @property
     def cpv_codes(self) -> tuple[str, ...]:
@@ -206,7 +207,15 @@ _DATETIME_FIELDS = frozenset(
 )
 _DECIMAL_FIELDS = frozenset({"value_low", "value_high", "value"})
 _TUPLE_FIELDS = frozenset(
-    {"regions", "postcodes", "cpv_additional", "special_regimes", "reserved", "reserved_locations"}
+    {
+        "regions",
+        "postcodes",
+        "cpv_additional",
+        "special_regimes",
+        "reserved",
+        "reserved_locations",
+        "related_ids",
+    }
 )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sources.errors import Problem
 from sources.notice import Lot, Notice
@@ -216,6 +216,22 @@ def _suitable(tender: Mapping[str, Any], lots: Sequence[Lot], key: str) -> bool 
     return False if values and all(v is False for v in values) else None
 
 
+def _related_ids(release: Mapping[str, Any], ocid: str) -> tuple[str, ...]:
+    """OCIDs of the same process at another publisher (a forwarded notice's canonical link)."""
+    found: list[str] = []
+    for link in sequence(mapping(release.get("links")).get("all")) or sequence(
+        release.get("links")
+    ):
+        entry = mapping(link)
+        href = entry.get("href")
+        if entry.get("rel") != "canonical" or not isinstance(href, str):
+            continue
+        for value in parse_qs(urlsplit(href).query).get("id", []):
+            if value.startswith("ocds-") and value != ocid and value not in found:
+                found.append(value)
+    return tuple(found)
+
+
 def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     """Map one OCDS release to a `Notice`.
 
@@ -318,6 +334,7 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
         eoi_deadline=parse_deadline(
             tender.get("expressionOfInterestDeadline"), field="tender.expressionOfInterestDeadline"
         ),
+        related_ids=_related_ids(release, ocid.strip()),
         expected_tender_date=optional_datetime(
             mapping(tender.get("communication")).get("futureNoticeDate"),
             field="tender.communication.futureNoticeDate",

@@ -22,12 +22,14 @@ PCS_URL = "https://api.publiccontractsscotland.gov.uk"
 SELL2WALES_KIND = "sell2wales"
 SELL2WALES_URL = "https://api.sell2wales.gov.wales"
 NOTICES_PATH = "/v1/Notices"
-DEFAULT_NOTICE_TYPES = ["2"]
-"""Contract notices: the opportunities open for bids."""
+DEFAULT_NOTICE_TYPES = ["2", "21", "101", "102"]
+"""Contract notices (2), social and other specific services (21), and the portal's own
+below-threshold site notices (101 prior information, 102 contract notice). Above-threshold
+notices are forwarded to Find a Tender too; site notices are published only here."""
 
 
 def read_options(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """`notice_types`: which notice types to ask for (default 2, contract notices).
+    """`notice_types`: which notice types to ask for (default 2, 21, 101 and 102).
 
     Raises:
         sources.options.OptionError: an unknown key, or a notice type that is not a number.
@@ -37,6 +39,12 @@ def read_options(raw: Mapping[str, Any]) -> dict[str, Any]:
     if not types or not all(t.isdigit() for t in types):
         raise OptionError("notice_types: expected notice type numbers, such as [1, 2]")
     return {"notice_types": types}
+
+
+SELL2WALES_OUTAGE_NOTE = (
+    "Welsh notices above the procurement thresholds are published on Find a Tender too, so a "
+    "find_a_tender source still carries them while Sell2Wales is down"
+)
 
 
 def months(since: datetime, until: datetime) -> list[str]:
@@ -74,6 +82,8 @@ class MonthlyNoticesSource:
             sources.errors.SourceError: throttling, a persistent fetch failure, or a bad page.
         """
         url = self.settings.url.rstrip("/") + NOTICES_PATH
+        types = self.settings.options.get("notice_types", DEFAULT_NOTICE_TYPES)
+        self._types = list(types)
         for month in months(since, until):
             for notice_type in self._types:
                 params = {"dateFrom": month, "noticeType": notice_type, "outputType": "0"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -20,8 +21,13 @@ DRIP = "X-Fake-Drip"
 class FakeServer:
     """Calls `handle(method, path, headers, body)` for every request; records them all."""
 
-    def __init__(self, handle: Callable[[str, str, dict[str, str], bytes], Reply]) -> None:
+    def __init__(
+        self,
+        handle: Callable[[str, str, dict[str, str], bytes], Reply],
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.lock = threading.Lock()
+        self.scheme = "https" if tls else "http"
         self._handle = handle
         server = self
 
@@ -61,6 +67,8 @@ class FakeServer:
             do_GET = do_POST = _serve
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -69,7 +77,7 @@ class FakeServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def start(self) -> None:
         self._thread.start()
@@ -100,9 +108,9 @@ class FakeService:
     `fail(...)` queues misbehaviours in `faults` for the subclass to act on.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.faults: list[tuple[str, Any]] = []
-        self._server = FakeServer(self._handle)
+        self._server = FakeServer(self._handle, tls)
 
     def fail(self, *faults: tuple[str, Any]) -> None:
         with self._server.lock:

@@ -33,11 +33,11 @@ ENTITY_BOMB = b"""<?xml version="1.0"?>
 class FakePublisher(FakeService):
     """Routes requests by path; records every request (with the test clock's time)."""
 
-    def __init__(self, clock: Any = None) -> None:
+    def __init__(self, clock: Any = None, tls: Any = None) -> None:
         self.clock = clock
         self.routes: dict[str, Callable[[dict[str, str], dict[str, str]], Reply]] = {}
         self.requests: list[dict[str, Any]] = []
-        super().__init__()
+        super().__init__(tls)
 
     @property
     def url(self) -> str:

@@ -157,3 +157,56 @@ def test_the_real_throttle_is_obeyed(tmp_path, web, fat_clock):
     store.close()
     assert (state.throttled_until - fat_clock.now()).total_seconds() == pytest.approx(120, abs=1)
     assert len(web.requests_to(PATH)) == 1
+
+
+def test_a_notice_forwarded_from_scotland_is_alerted_once_with_both_links(tmp_path, web, fat_clock):
+    pcs_ocid = "ocds-r6ebe6-0000999999"
+    forwarded = json.loads(json.dumps(next(r for r in MADE if r["id"] == "900007-2026")))
+    forwarded["links"] = [
+        {
+            "rel": "canonical",
+            "href": f"https://api.publiccontractsscotland.gov.uk/v1/Notice?id={pcs_ocid}",
+        }
+    ]
+    scottish = json.loads(json.dumps(forwarded))
+    del scottish["links"]
+    scottish.update(ocid=pcs_ocid, id=f"{pcs_ocid}-2026-08-10T12:00:00Z")
+    scottish["tender"]["title"] = "Hospital Discharge Support Service (Scotland)"
+    web.serve_months("/pcs/v1/Notices", {"08-2026": [scottish]})
+    serve_find_a_tender(web, [forwarded])
+    path = config_for(tmp_path, web)
+    path.write_text(
+        path.read_text()
+        + f'\n[[sources]]\nname = "pcs"\nkind = "pcs"\nurl = "{web.url}/pcs"\nsince = "2d"\n'
+        "notice_types = [2]\n"
+    )
+    out = io.StringIO()
+    assert main(["poll", "--config", str(path)], clock=fat_clock, stdout=out) == 0
+    text = out.getvalue()
+    assert text.count("== NEW") == 1
+    store = Store(tmp_path / "bot.db")
+    link = store.db.execute("SELECT source, matched_on FROM notice_links").fetchall()
+    store.close()
+    assert len(link) == 1 and link[0]["matched_on"] == "process"  # either may come first
+
+
+def test_status_says_plainly_when_sell2wales_has_been_failing_for_days(tmp_path, web, fat_clock):
+    path = config_for(tmp_path, web)
+    path.write_text(
+        path.read_text()
+        + f'\n[[sources]]\nname = "wales"\nkind = "sell2wales"\nurl = "{web.url}/s2w"\n'
+        "retries = 0\n"
+    )
+    web.routes["/s2w/v1/Notices"] = lambda q, h: (500, {"Content-Type": "text/html"}, b"error")
+    for _ in range(3):
+        main(
+            ["poll", "--config", str(path), "--source", "wales"],
+            clock=fat_clock,
+            stdout=io.StringIO(),
+        )
+        fat_clock.advance(days=1)
+    out = io.StringIO()
+    assert main(["status", "--config", str(path)], clock=fat_clock, stdout=out) == 1
+    text = out.getvalue()
+    assert "failing for more than a day" in text and "HTTP 500" in text
+    assert "Welsh notices above the procurement thresholds are published on Find a Tender" in text

@@ -100,7 +100,9 @@ def test_every_kind_side_by_side_stores_each_item_once(tmp_path, fake_cf, web, c
     assert "stages" not in fat[0]["query"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", fat[0]["query"]["updatedFrom"])
     s2w_months = [r["query"]["dateFrom"] for r in web.requests_to("/s2w/v1/Notices")]
-    assert s2w_months[0] == "02-2023" and s2w_months[-1] == "01-2025" and len(s2w_months) == 24
+    assert s2w_months[0] == "02-2023" and s2w_months[-1] == "01-2025" and len(s2w_months) == 96
+    s2w_types = {r["query"]["noticeType"] for r in web.requests_to("/s2w/v1/Notices")}
+    assert s2w_types == {"2", "21", "101", "102"}  # below-threshold site notices too
     assert all(r["headers"]["User-Agent"].startswith("tenderbot/") for r in web.requests)
 
     # Second poll: feeds and the first listing page answer 304; nothing new anywhere.
@@ -236,3 +238,40 @@ def test_source_kind_errors_name_the_key(tmp_path, capsys, clock):
     config = write_config(tmp_path, "http://127.0.0.1:9", extra=extra)
     assert main(["poll", "--config", str(config)], clock=clock) == 2
     assert "sources[1] (nourl).url: is required for a html source" in capsys.readouterr().err
+
+
+def test_a_source_with_its_own_ca_bundle_trusts_a_server_the_usual_roots_do_not(
+    tmp_path, fake_cf, clock
+):
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    bundle = tmp_path / "publisher-chain.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    with FakePublisher(clock, tls=server) as secure:
+        secure.serve("/tenders.rss", (MADE / "council_rss.xml").read_bytes())
+        url = secure.url + "/tenders.rss"
+        assert url.startswith("https://")
+        extra = source("trusted", "feed", url, ca_bundle='"publisher-chain.pem"') + source(
+            "untrusted", "feed", url
+        )
+        config = write_config(tmp_path, fake_cf.url, extra=extra)
+        fake_cf.pages = [[]]
+        code, _ = poll(config, clock)
+    assert code == 1
+    assert stored(config, "trusted") == 3 and stored(config, "untrusted") == 0
+    store = Store(config.parent / "bot.db")
+    assert "CERTIFICATE_VERIFY_FAILED" in store.source_state("untrusted").last_error
+    store.close()
+
+
+def test_a_missing_ca_bundle_is_a_config_error_naming_it(tmp_path, fake_cf, clock, capsys):
+    extra = source("s", "feed", "https://example.org/feed.rss", ca_bundle='"nope.pem"')
+    config = write_config(tmp_path, fake_cf.url, extra=extra)
+    assert main(["status", "--config", str(config)], clock=clock, stdout=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert "sources[1] (s).ca_bundle: no such certificate file" in err and "nope.pem" in err
