@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -282,11 +283,26 @@ def _row(notice: Notice, match: Match) -> dict[str, Any]:
         "value": format_value(notice),
         "deadline": notice.deadline.isoformat() if notice.deadline else None,
         "stage": notice.stage,
+        "stage_label": notice.stage_label,
+        "notice_type": notice.notice_type,
         "release_date": notice.release_date.isoformat(),
         "url": notice.url,
+        "value_low": _number(notice.value_low),
+        "value_high": _number(notice.value_high),
+        "value_per_year": _number(notice.value_per_year),
         "score": match.score,
         "reasons": list(match.reasons),
     }
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _blank(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _print_preview(matches: list[tuple[Notice, Match]], fmt: str, out: TextIO) -> None:
@@ -297,7 +313,23 @@ def _print_preview(matches: list[tuple[Notice, Match]], fmt: str, out: TextIO) -
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(["source", "id", "title", "buyer", "value", "deadline", "score", "reasons"])
+        writer.writerow(
+            [
+                "source",
+                "id",
+                "title",
+                "buyer",
+                "value",
+                "deadline",
+                "stage",
+                "url",
+                "value_low",
+                "value_high",
+                "value_per_year",
+                "score",
+                "reasons",
+            ]
+        )
         for row in rows:
             writer.writerow(
                 [
@@ -307,6 +339,11 @@ def _print_preview(matches: list[tuple[Notice, Match]], fmt: str, out: TextIO) -
                     row["buyer"],
                     row["value"],
                     row["deadline"] or "",
+                    row["stage"],
+                    row["url"] or "",
+                    _blank(row["value_low"]),
+                    _blank(row["value_high"]),
+                    _blank(row["value_per_year"]),
                     f"{row['score']:g}",
                     " | ".join(row["reasons"]),
                 ]

@@ -375,6 +375,11 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
     tmp_path, fake_cf, slack, telegram, clock, monkeypatch
 ):
     from tests.conftest import ROOT
+    from tests.fakes.find_a_tender import serve_find_a_tender
+    from tests.fakes.publishers import FakePublisher
+
+    fat = FakePublisher(clock).__enter__()
+    serve_find_a_tender(fat, [])
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.token)
@@ -388,6 +393,7 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
     text = text.replace("https://slack.com/api/", slack.api_url)
     text = text.replace("https://api.telegram.org/bot", telegram.api_url)
     text = text.replace("https://www.contractsfinder.service.gov.uk", fake_cf.url)
+    text = text.replace("https://www.find-tender.service.gov.uk", fat.url)
     text = text.replace('since = "1d"', 'since = "1000d"')
     text += (
         '\n[[subscriptions]]\nchannel = "team-slack"\nrules = ["small-charities"]\n'
@@ -404,6 +410,8 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
     assert main(["poll", "--config", str(config)], clock=clock, stdout=io.StringIO()) == 0
     assert len(slack.messages) == 4 and len(telegram.messages) == 4
     assert [m["chat_id"] for m in telegram.messages] == ["-1001234567890"] * 4
+    assert fat.requests_to("/api/1.0/ocdsReleasePackages")  # Find a Tender was polled too
+    fat.__exit__()
 
 
 def test_tokens_never_reach_the_logs_even_in_debug(

@@ -210,3 +210,21 @@ def test_status_says_plainly_when_sell2wales_has_been_failing_for_days(tmp_path,
     text = out.getvalue()
     assert "failing for more than a day" in text and "HTTP 500" in text
     assert "Welsh notices above the procurement thresholds are published on Find a Tender" in text
+
+
+def test_rules_preview_from_the_recorded_day_reads_it_as_the_source_does(tmp_path):
+    from tests.conftest import FAT_DAY, recorded
+
+    page = recorded(FAT_DAY) / "page-001.json"
+    out = io.StringIO()
+    code = main(
+        ["rules", "preview", "small-charities", "--from", str(page), "--format", "json"],
+        stdout=out,
+    )
+    assert code == 0
+    rows = json.loads(out.getvalue())
+    assert rows
+    for row in rows:
+        assert row["url"].startswith("https://www.find-tender.service.gov.uk/Notice/")
+        assert row["stage"] in ("planning", "planningUpdate", "tender", "tenderUpdate")
+        assert row["notice_type"] in ("UK1", "UK2", "UK3", "UK4", None)

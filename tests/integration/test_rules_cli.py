@@ -80,7 +80,9 @@ def test_preview_reads_json_lines_and_csv_and_judges_time_as_of(tmp_path):
     lines = tmp_path / "releases.jsonl"
     lines.write_text("\n".join(json.dumps(r) for r in releases()) + "\n")
     code, out = run("rules", "preview", "small-charities", "--from", str(lines), "--format", "csv")
-    assert code == 0 and out.startswith("source,id,title,buyer,value,deadline,score,reasons")
+    assert code == 0 and out.startswith(
+        "source,id,title,buyer,value,deadline,stage,url,value_low,value_high,value_per_year,score,"
+    )
     assert "Domestic Abuse Support Services - Children" in out
     # Judged a month later, the deadlines have passed and nothing is left to bid for.
     code, out = run(

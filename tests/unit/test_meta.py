@@ -87,6 +87,8 @@ def test_every_commented_example_in_config_example_loads_when_uncommented(monkey
     uncommented = re.sub(rf"(?m)^# ({keys})", r"\1", text)
     path = tmp_path / "all.toml"
     path.write_text(uncommented)
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "publisher-intermediate.pem").write_text("")  # the example's path
     config = load_config(path)
     kinds = {s.kind for s in config.sources}
     assert kinds == {"contracts_finder", "find_a_tender", "pcs", "sell2wales", "feed", "html"}

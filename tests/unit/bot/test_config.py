@@ -35,7 +35,8 @@ rules = []
 
 def test_example_config_loads_as_shipped():
     config = load_config(ROOT / "config.example.toml")
-    assert [s.kind for s in config.sources] == ["contracts_finder"]
+    assert [s.kind for s in config.sources] == ["find_a_tender", "contracts_finder"]
+    assert config.sources[0].settings.min_gap == 13
     assert [c.kind for c in config.channels] == ["console"]
     assert config.bot.database == ROOT / "tenderbot.db"
     assert config.sources[0].every == timedelta(minutes=10)
