@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import main
 from rules.library import shipped_paths
-from tests.conftest import CF_2025, releases, write_config
+from tests.conftest import CF_2025, recorded, releases, write_config
 
 
 def run(*argv, clock=None):
@@ -58,7 +58,7 @@ def test_rules_test_reports_a_failing_example_with_its_line(tmp_path):
 
 def test_preview_small_charities_on_the_real_2025_page():
     code, out = run(
-        "rules", "preview", "small-charities", "--from", str(CF_2025), "--format", "json"
+        "rules", "preview", "small-charities", "--from", str(recorded(CF_2025)), "--format", "json"
     )
     assert code == 0
     rows = json.loads(out)

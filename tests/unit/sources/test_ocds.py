@@ -9,13 +9,13 @@ import pytest
 
 from sources.notice import notice_from_dict, notice_to_dict
 from sources.ocds import MappingError, load_json, map_releases, release_to_notice, releases_of
-from tests.conftest import CF_2022, CF_2025, PCS_RELEASE, S2W_RELEASE, releases
+from tests.conftest import CF_2022, CF_2025, PCS_RELEASE, S2W_RELEASE, recorded, releases
 
 
 @pytest.mark.parametrize("path", [CF_2025, CF_2022])
 def test_every_recorded_release_maps_and_none_is_dropped(path):
     raw = releases(path)
-    mapped = map_releases(load_json(path.read_bytes())["releases"], source="cf")
+    mapped = map_releases(load_json(recorded(path).read_bytes())["releases"], source="cf")
     assert mapped.problems == ()
     assert len(mapped.notices) == len(raw)
     assert [n.release_id for n in mapped.notices] == [r["id"] for r in raw]
@@ -26,7 +26,7 @@ def test_every_recorded_release_maps_and_none_is_dropped(path):
 
 
 def by_title(fragment, path=CF_2025):
-    for release in load_json(path.read_bytes())["releases"]:
+    for release in load_json(recorded(path).read_bytes())["releases"]:
         if fragment in release["tender"]["title"]:
             return release
     raise AssertionError(fragment)
@@ -107,7 +107,7 @@ def test_amendment_stage():
 
 
 def test_scotland_release_without_release_id_and_with_item_cpv():
-    notice = release_to_notice(json.loads(PCS_RELEASE.read_text()), source="pcs")
+    notice = release_to_notice(json.loads(recorded(PCS_RELEASE).read_text()), source="pcs")
     assert notice.release_id == "ocds-r6ebe6-0000567519@2019-04-15T00:00:00+00:00"
     assert notice.regions == ("UKM82",)
     assert notice.cpv_main == "85000000"
@@ -117,7 +117,7 @@ def test_scotland_release_without_release_id_and_with_item_cpv():
 
 
 def test_wales_release():
-    notice = release_to_notice(json.loads(S2W_RELEASE.read_text()), source="s2w")
+    notice = release_to_notice(json.loads(recorded(S2W_RELEASE).read_text()), source="s2w")
     assert notice.title == "Evaluation of the LGBTQ+ Action Plan"
     assert notice.regions == ("UKL",)
     assert notice.value_high == Decimal("160000")
@@ -172,7 +172,9 @@ def test_contracts_finder_parse_reads_a_page_and_refuses_an_error_page():
     from sources import contracts_finder
     from sources.errors import PayloadError
 
-    parsed = contracts_finder.parse(CF_2025.read_bytes(), source="cf", url="https://cf.example/s")
+    parsed = contracts_finder.parse(
+        recorded(CF_2025).read_bytes(), source="cf", url="https://cf.example/s"
+    )
     assert len(parsed.page.notices) == 100 and parsed.next_url.startswith("https://")
     with pytest.raises(
         PayloadError, match=r"^cf: GET https://cf\.example/s: response is not valid JSON"
