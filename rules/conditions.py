@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol
 
 from rules.context import Context
 from rules.cpv import cpv_label
 from rules.places import WIDE_NAMES, area_regions, describe, itl_code, postcode_area, region_codes
 from rules.text import Keyword
-from sources.notice import Notice
+from sources.notice import Lot, Notice
 
 Reasons = list[str] | None
 
@@ -31,6 +30,11 @@ class Condition(Protocol):
     def describe(self) -> str:
         """What the condition asks for, in words."""
         ...
+
+
+def lot_name(lot: Lot) -> str:
+    """``Lot 2 'Befriending, Harrow'`` (or ``Lot 2`` when it has no title)."""
+    return f"Lot {lot.id}" + (f" '{lot.title}'" if lot.title else "")
 
 
 def _quoted(keywords: Sequence[Keyword]) -> str:
@@ -107,53 +111,6 @@ class Pattern:
         return f"pattern /{self.source}/ in {_field_names(self.fields)}"
 
 
-def _money(amount: Decimal) -> str:
-    return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
-
-
-def _value_text(notice: Notice) -> str:
-    low, high = notice.value_low, notice.value_high
-    if low is not None and high is not None and low != high:
-        return f"{_money(low)}–{_money(high)}"
-    amount = high if high is not None else low
-    return _money(amount) if amount is not None else "not stated"
-
-
-@dataclass(frozen=True, slots=True)
-class Value:
-    """The notice's value (its top figure) at most / at least an amount."""
-
-    at_most: Decimal | None
-    at_least: Decimal | None
-    missing_passes: bool
-
-    def test(self, ctx: Context) -> Reasons:
-        """Compare the notice's highest stated value with the bounds."""
-        notice = ctx.notice
-        value = notice.value_high if notice.value_high is not None else notice.value_low
-        if value is None:
-            return ["value not stated"] if self.missing_passes else None
-        if self.at_most is not None and value > self.at_most:
-            return None
-        if self.at_least is not None and value < self.at_least:
-            return None
-        bounds = []
-        if self.at_least is not None:
-            bounds.append(f"≥ {_money(self.at_least)}")
-        if self.at_most is not None:
-            bounds.append(f"≤ {_money(self.at_most)}")
-        return [f"value {_value_text(notice)} {' and '.join(bounds)}".strip()]
-
-    def describe(self) -> str:
-        """What the condition asks for, in words."""
-        parts = []
-        if self.at_least is not None:
-            parts.append(f"at least {_money(self.at_least)}")
-        if self.at_most is not None:
-            parts.append(f"at most {_money(self.at_most)}")
-        return f"value {' and '.join(parts)}"
-
-
 @dataclass(frozen=True, slots=True)
 class NoticePlace:
     """Where a notice is, as ITL codes (with the wide name it came from) and postcode areas."""
@@ -163,8 +120,12 @@ class NoticePlace:
     from_buyer: bool
 
 
-def notice_place(notice: Notice, *, use_buyer: bool) -> NoticePlace:
-    """Reduce a notice's published places to comparable codes and postcode areas."""
+def notice_place(notice: Notice, *, use_buyer: bool, national: bool = True) -> NoticePlace:
+    """Reduce a notice's published places to comparable codes and postcode areas.
+
+    With `national` false, places that cover a whole nation ("UK", "England") are left out,
+    so a national notice counts as naming no place and is judged by its buyer's location.
+    """
     codes: list[tuple[str, str | None]] = []
     areas: list[str] = []
     for region in notice.regions:
@@ -184,6 +145,8 @@ def notice_place(notice: Notice, *, use_buyer: bool) -> NoticePlace:
         area = postcode_area(postcode)
         if area:
             areas.append(area)
+    if not national:
+        codes = [(code, wide) for code, wide in codes if wide is None]
     from_buyer = False
     if not codes and not areas and use_buyer and notice.buyer_postcode:
         area = postcode_area(notice.buyer_postcode)
@@ -195,7 +158,12 @@ def notice_place(notice: Notice, *, use_buyer: bool) -> NoticePlace:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """Regions (ITL codes) and postcode areas; wide notices (England, UK) optionally count."""
+    """Regions (ITL codes) and postcode areas.
+
+    `wide` (``national = "include"``): a notice for a whole nation (England, the UK) counts
+    for every place in it. Otherwise (``national = "exclude"``) a national notice counts as
+    naming no place, and is judged by its buyer's location when `use_buyer`.
+    """
 
     codes: tuple[str, ...]
     areas: tuple[str, ...]
@@ -206,10 +174,12 @@ class Place:
 
     def test(self, ctx: Context) -> Reasons:
         """Whether the notice is delivered in (or, if `wide`, across) one of the places."""
-        key = ("place", self.use_buyer)
+        key = ("place", self.use_buyer, self.wide)
         place = ctx.memo.get(key)
         if place is None:
-            place = ctx.memo[key] = notice_place(ctx.notice, use_buyer=self.use_buyer)
+            place = ctx.memo[key] = notice_place(
+                ctx.notice, use_buyer=self.use_buyer, national=self.wide
+            )
         if not place.codes and not place.areas:
             return ["place not stated"] if self.missing_passes else None
         for notice_code, wide_name in place.codes:
@@ -236,19 +206,29 @@ class Place:
 
     def describe(self) -> str:
         """What the condition asks for, in words."""
-        return "place in " + ", ".join(self.names)
+        national = "" if self.wide else " (national notices by their buyer's location)"
+        return "place in " + ", ".join(self.names) + national
 
 
 @dataclass(frozen=True, slots=True)
 class Cpv:
-    """CPV code prefixes, on the main code only or on all codes."""
+    """CPV code prefixes, on the main code only or on all codes.
+
+    `unless_main`: the condition does not hold at all when the notice's main code starts with
+    one of these (an exclusion that spares notices whose main code is a service the set is
+    about, however many minor codes they list).
+    """
 
     prefixes: tuple[str, ...]
     main_only: bool
+    unless_main: tuple[str, ...] = ()
 
     def test(self, ctx: Context) -> Reasons:
         """The first of the notice's codes that starts with one of the prefixes."""
         notice = ctx.notice
+        main = notice.cpv_main or ""
+        if main and any(main.startswith(prefix) for prefix in self.unless_main):
+            return None
         codes = notice.cpv_codes
         if self.main_only:
             codes = (notice.cpv_main,) if notice.cpv_main else ()
@@ -262,7 +242,8 @@ class Cpv:
     def describe(self) -> str:
         """What the condition asks for, in words."""
         which = "main CPV code" if self.main_only else "CPV code"
-        return f"{which} starting {', '.join(self.prefixes)}"
+        spare = f" (unless the main code starts {', '.join(self.unless_main)})"
+        return f"{which} starting {', '.join(self.prefixes)}" + (spare if self.unless_main else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,12 +294,18 @@ class Flag:
     expected: bool
 
     def test(self, ctx: Context) -> Reasons:
-        """Whether the flag is as expected."""
+        """Whether the flag is as expected; the reason names the lots that are marked."""
         value = bool(getattr(ctx.notice, self.field))
         if value != self.expected:
             return None
         who = _FLAG_LABELS[self.field]
-        return [f"marked suitable for {who}"] if value else [f"not marked suitable for {who}"]
+        if not value:
+            return [f"not marked suitable for {who}"]
+        lots = [lot for lot in ctx.notice.lots if getattr(lot, self.field)]
+        if lots and len(lots) < len(ctx.notice.lots):
+            names = ", ".join(lot_name(lot) for lot in lots[:3])
+            return [f"{names} marked suitable for {who}"]
+        return [f"marked suitable for {who}"]
 
     def describe(self) -> str:
         """What the condition asks for, in words."""

@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rules.conditions import All, Condition, Value
+from rules.conditions import All, Condition
 from rules.context import Context
 from rules.loader import parse_condition_key
 from rules.ruleset import FILTER, Match, RuleSet
+from rules.value import Value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
