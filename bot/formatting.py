@@ -41,6 +41,8 @@ def _per_year(value: Decimal | None, years: Decimal | None, currency: str | None
     if value is None or years is None or years <= 1:
         return ""
     rounded = round(years, 1)
+    if rounded <= 1:
+        return ""
     span = f"{rounded:.0f}" if rounded == rounded.to_integral_value() else f"{rounded:.1f}"
     return f" ({format_money(value, currency)} a year over {span} years)"
 

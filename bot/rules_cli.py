@@ -1,22 +1,20 @@
-"""`tenderbot rules ...`: list, check, test and preview rule sets."""
+"""`tenderbot rules ...`: list, check, test, preview, explain and evaluate rule sets."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.durations import parse_duration
-from bot.formatting import format_value
 from bot.notifiers.console import plain
+from bot.rules_evaluate import evaluate, print_evaluation, read_labels
+from bot.rules_preview import print_explanations, print_preview
 from bot.store import Store
 from rules.context import Context
 from rules.errors import RuleFileError
@@ -26,7 +24,7 @@ from rules.loader import load_rule_set
 from rules.matcher import MatchPlan, Narrowing
 from rules.ruleset import Match, RuleSet
 from sources.clock import Clock
-from sources.notice import Notice
+from sources.notice import Notice, merge_notice
 from sources.ocds import MappingError, load_json, releases_of
 from sources.releases import map_any_releases
 
@@ -64,6 +62,33 @@ def add_rules_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         help="judge deadlines as of DATE instead of each notice's release date",
     )
     preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    preview.add_argument(
+        "--explain",
+        metavar="ID",
+        help="why the notice with this id did or did not match, condition by condition",
+    )
+    preview.add_argument(
+        "--near-misses",
+        action="store_true",
+        help="list the notices that almost matched, and what each lacked",
+    )
+    evaluate = sub.add_parser(
+        "evaluate",
+        parents=[common],
+        help="recall and precision of a rule set on notices labelled by hand",
+    )
+    evaluate.add_argument("ref", metavar="NAME|FILE")
+    evaluate.add_argument(
+        "--labels", required=True, metavar="FILE.csv", help="CSV with columns id,label[,note]"
+    )
+    evaluate.add_argument(
+        "--from",
+        dest="source_files",
+        action="append",
+        metavar="FILE",
+        help="OCDS release package(s) or JSON lines (repeatable); default: the store",
+    )
+    evaluate.add_argument("--format", choices=("table", "json"), default="table")
 
 
 def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
@@ -75,6 +100,8 @@ def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> in
         return _check(args.files, out)
     if command == "test":
         return _test(args, out)
+    if command == "evaluate":
+        return _evaluate(args, out)
     return _preview(args, out, clock)
 
 
@@ -236,11 +263,48 @@ def read_notices_file(path: Path, source: str) -> tuple[list[Notice], list[str]]
 
 
 def latest_by_notice(notices: Iterable[Notice]) -> list[Notice]:
-    """One notice per (source, id): its newest release."""
+    """One notice per (source, id): its releases merged in order, as the store merges them."""
     latest: dict[tuple[str, str], Notice] = {}
     for notice in sorted(notices, key=lambda n: (n.release_date, n.release_id)):
-        latest[(notice.source, notice.id)] = notice
+        key = (notice.source, notice.id)
+        known = latest.get(key)
+        latest[key] = notice if known is None else merge_notice(known, notice)
     return sorted(latest.values(), key=lambda n: n.release_date, reverse=True)
+
+
+def _notices_from(
+    files: Sequence[str] | None, config: Config | None, since: datetime | None = None
+) -> list[Notice]:
+    """Notices from files (each under its own stem as source), or from the store."""
+    if files:
+        notices: list[Notice] = []
+        for file in files:
+            path = Path(file)
+            # Several files (pages of one feed) are one source, so a process spread over
+            # them is merged into one notice.
+            source = path.stem if len(files) == 1 else "files"
+            found, problems = read_notices_file(path, source=source)
+            for problem in problems:
+                print(f"skipped: {problem}", file=sys.stderr)
+            notices.extend(found)
+        return latest_by_notice(notices)
+    assert config is not None
+    store = Store(config.bot.database)
+    try:
+        return list(store.current_notices(since))
+    finally:
+        store.close()
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    config = (
+        None if args.source_files else load_config(find_config_path(getattr(args, "config", None)))
+    )
+    rule_set = _load_ref(args.ref, config)
+    labels = read_labels(Path(args.labels))
+    notices = _notices_from(args.source_files, config)
+    print_evaluation(evaluate(rule_set, labels, notices), args.format, out)
+    return EXIT_OK
 
 
 def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
@@ -251,18 +315,9 @@ def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
     rule_sets = {ref: _load_ref(ref, config) for ref in args.refs}
     since = _parse_when(args.since, now, "--since") if args.since else None
     as_of = _parse_when(args.as_of, now, "--as-of") if args.as_of else None
-    if args.source_file:
-        path = Path(args.source_file)
-        notices, problems = read_notices_file(path, source=path.stem)
-        for problem in problems:
-            print(f"skipped: {problem}", file=sys.stderr)
-    else:
-        assert config is not None
-        store = Store(config.bot.database)
-        try:
-            notices = list(store.current_notices(since))
-        finally:
-            store.close()
+    notices = _notices_from([args.source_file] if args.source_file else None, config, since)
+    if args.explain or args.near_misses:
+        return print_explanations(args, rule_sets, notices, as_of, out)
     plan = MatchPlan([(list(args.refs), Narrowing())], rule_sets.__getitem__)
     matches: list[tuple[Notice, Match]] = []
     for notice in latest_by_notice(notices):
@@ -270,89 +325,5 @@ def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
             continue
         for _, found in plan.match(Context(notice, as_of or notice.release_date)):
             matches.append((notice, found))
-    _print_preview(matches, args.format, out)
+    print_preview(matches, args.format, out)
     return EXIT_OK
-
-
-def _row(notice: Notice, match: Match) -> dict[str, Any]:
-    return {
-        "source": notice.source,
-        "id": notice.id,
-        "title": notice.title,
-        "buyer": notice.buyer,
-        "value": format_value(notice),
-        "deadline": notice.deadline.isoformat() if notice.deadline else None,
-        "stage": notice.stage,
-        "stage_label": notice.stage_label,
-        "notice_type": notice.notice_type,
-        "release_date": notice.release_date.isoformat(),
-        "url": notice.url,
-        "value_low": _number(notice.value_low),
-        "value_high": _number(notice.value_high),
-        "value_per_year": _number(notice.value_per_year),
-        "score": match.score,
-        "reasons": list(match.reasons),
-    }
-
-
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _blank(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _print_preview(matches: list[tuple[Notice, Match]], fmt: str, out: TextIO) -> None:
-    rows = [_row(n, m) for n, m in matches]
-    if fmt == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
-        return
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "source",
-                "id",
-                "title",
-                "buyer",
-                "value",
-                "deadline",
-                "stage",
-                "url",
-                "value_low",
-                "value_high",
-                "value_per_year",
-                "score",
-                "reasons",
-            ]
-        )
-        for row in rows:
-            writer.writerow(
-                [
-                    row["source"],
-                    row["id"],
-                    row["title"],
-                    row["buyer"],
-                    row["value"],
-                    row["deadline"] or "",
-                    row["stage"],
-                    row["url"] or "",
-                    _blank(row["value_low"]),
-                    _blank(row["value_high"]),
-                    _blank(row["value_per_year"]),
-                    f"{row['score']:g}",
-                    " | ".join(row["reasons"]),
-                ]
-            )
-        out.write(buffer.getvalue())
-        return
-    for row in rows:
-        deadline = (row["deadline"] or "no deadline")[:10]
-        print(f"{row['score']:>5g}  {deadline}  {plain(row['title'])[:80]}", file=out)
-        print(f"       {plain(row['buyer'])} · {row['value']}", file=out)
-        print(f"       why: {plain('; '.join(row['reasons']))}", file=out)
-    print(f"{len(rows)} matching notice(s)", file=out)

@@ -129,7 +129,7 @@ def _pattern(value: object, path: Path_) -> Pattern:
 
 def _value(value: object, path: Path_) -> Value:
     table = table_value(value, path)
-    check_keys(table, {"at_most", "at_least", "missing", "per_year", "lots"}, path)
+    check_keys(table, {"at_most", "at_least", "missing", "per_year", "lots", "per_provider"}, path)
     if "at_most" not in table and "at_least" not in table:
         raise fail(path, "give at_most, at_least or both")
     at_most = (
@@ -144,6 +144,7 @@ def _value(value: object, path: Path_) -> Value:
         missing_passes=missing_passes(table, path, "value"),
         per_year=bool_value(table.get("per_year", False), [*path, "per_year"]),
         lots=bool_value(table.get("lots", False), [*path, "lots"]),
+        per_provider=bool_value(table.get("per_provider", False), [*path, "per_provider"]),
     )
 
 

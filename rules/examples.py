@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from rules.ruleset import Example, RuleSet
-from sources.notice import Notice
+from sources.notice import Lot, Notice
 from sources.ocds import MappingError, load_json, releases_of
 from sources.releases import map_any_releases
 
@@ -60,7 +60,37 @@ def notice_from_fields(fields: dict[str, Any], *, source: str = "example") -> No
         suitable_vcse=fields.get("vcse"),
         suitable_sme=fields.get("sme"),
         procedure=fields.get("procedure"),
+        contract_start=EXAMPLE_START if "years" in fields else None,
+        contract_end=_end(fields.get("years")),
+        lots=tuple(
+            Lot(
+                id=str(number),
+                title=str(lot.get("title", "")),
+                value=_decimal(lot.get("value")),
+                contract_start=EXAMPLE_START if "years" in lot else None,
+                contract_end=_end(lot.get("years")),
+                suitable_vcse=lot.get("vcse"),
+            )
+            for number, lot in enumerate(fields.get("lots", ()), start=1)
+        ),
+        reserved=("smeVcse",) if fields.get("reserved") else (),
+        legal_basis="UKPGA" if fields.get("notice_type") else None,
+        special_regimes=tuple(fields.get("regime", ())),
+        above_threshold=None
+        if fields.get("below_threshold") is None
+        else not fields["below_threshold"],
+        notice_type=fields.get("notice_type"),
     )
+
+
+EXAMPLE_START = EXAMPLE_TIME + timedelta(days=60)
+"""When an example's contract (its `years`) starts."""
+
+
+def _end(years: Any) -> datetime | None:
+    if years is None:
+        return None
+    return EXAMPLE_START + timedelta(days=float(years) * 365.25)
 
 
 def _notice_from_release(example: Example) -> Notice:

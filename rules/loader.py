@@ -15,11 +15,12 @@ from typing import Any
 from rules.condition_parser import (
     CONDITION_KEYS,
     STAGES,
+    condition,
     condition_parts,
     parse_condition_key,
     parse_stage,
 )
-from rules.conditions import All
+from rules.conditions import All, Condition
 from rules.errors import RuleFileError
 from rules.lines import LineFinder
 from rules.parsing import (
@@ -32,6 +33,7 @@ from rules.parsing import (
     string,
     strings,
     table_value,
+    type_name,
 )
 from rules.ruleset import FILTER, TOPIC, Example, RuleSet, ScoreRule
 
@@ -71,7 +73,21 @@ _EXAMPLE_KEYS = {
     "vcse",
     "sme",
     "procedure",
+    "years",
+    "lots",
+    "reserved",
+    "regime",
+    "below_threshold",
+    "notice_type",
 }
+_LOT_KEYS = {"title", "value", "years", "vcse"}
+
+
+def _exclusions(value: object) -> tuple[Condition, ...]:
+    """``[exclude]`` (each key one exclusion) or ``[[exclude]]`` (each table one exclusion)."""
+    if isinstance(value, list):
+        return tuple(condition(item, ["exclude", index]) for index, item in enumerate(value))
+    return tuple(condition_parts(value, ["exclude"]))
 
 
 def _score(value: object) -> tuple[ScoreRule, ...]:
@@ -130,10 +146,25 @@ def _check_example_fields(fields: Mapping[str, Any], path: Path_) -> None:
             strings(value, where)
         elif key in ("value", "value_low", "value_high", "days_left"):
             number(value, where)
-        elif key in ("vcse", "sme"):
+        elif key in ("vcse", "sme", "reserved", "below_threshold"):
             bool_value(value, where)
         elif key == "stage":
             parse_stage(value, where)
+        elif key == "years":
+            number(value, where, minimum=0)
+        elif key == "regime":
+            strings(value, where)
+        elif key == "lots":
+            if not isinstance(value, list):
+                raise fail(where, f"expected an array of lot tables, got {type_name(value)}")
+            for index, lot in enumerate(value):
+                lot_table = table_value(lot, [*where, index])
+                check_keys(lot_table, _LOT_KEYS, [*where, index])
+                _check_example_fields(
+                    {k: v for k, v in lot_table.items() if k != "vcse"}, [*where, index]
+                )
+                if "vcse" in lot_table:
+                    bool_value(lot_table["vcse"], [*where, index, "vcse"])
         else:
             string(value, where)
 
@@ -172,7 +203,7 @@ def _build(
     require = (
         All(tuple(condition_parts(data["require"], ["require"]))) if "require" in data else None
     )
-    exclude = tuple(condition_parts(data["exclude"], ["exclude"])) if "exclude" in data else ()
+    exclude = _exclusions(data["exclude"]) if "exclude" in data else ()
     score = _score(data["score"]) if "score" in data else ()
     threshold = float(number(data.get("threshold", 1 if score else 0), ["threshold"], minimum=0))
     if threshold and not score:

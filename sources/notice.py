@@ -42,6 +42,9 @@ Find a Tender publishes every amendment as a new release tagged ``tenderUpdate``
 """
 
 DAYS_PER_YEAR = Decimal("365.25")
+MANY_PROVIDERS = 5
+UNLIMITED_PARTICIPANTS = 1_000_000
+"""How `max_participants` records "no limit" (Find a Tender writes 1e9999)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +132,10 @@ class Notice:
     eoi_deadline: datetime | None = None
     expected_tender_date: datetime | None = None
     related_ids: tuple[str, ...] = ()
+    framework: bool = False
+    open_framework: bool = False
+    dynamic_market: bool = False
+    max_participants: int | None = None
 
     @property
     def cpv_codes(self) -> tuple[str, ...]:
@@ -159,6 +166,17 @@ class Notice:
     def reserved_for_sme_vcse(self) -> bool:
         """Whether participation is reserved for SMEs and VCSEs."""
         return "smeVcse" in self.reserved
+
+    @property
+    def many_providers(self) -> bool:
+        """A framework or dynamic market that many providers join, each taking a share.
+
+        An open framework, a dynamic purchasing system or market, or a framework for five or
+        more suppliers; its value is the total across every provider, not one contract.
+        """
+        if self.open_framework or self.dynamic_market:
+            return True
+        return self.framework and (self.max_participants or 0) >= MANY_PROVIDERS
 
     @property
     def years(self) -> Decimal | None:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sources.errors import Problem
-from sources.notice import Lot, Notice
+from sources.notice import UNLIMITED_PARTICIPANTS, Lot, Notice
 from sources.ocds_fields import (
     MappingError,
     amount,
@@ -216,6 +216,27 @@ def _suitable(tender: Mapping[str, Any], lots: Sequence[Lot], key: str) -> bool 
     return False if values and all(v is False for v in values) else None
 
 
+def _techniques(tender: Mapping[str, Any]) -> dict[str, Any]:
+    """Framework and dynamic market facts from ``tender.techniques`` (OCDS techniques)."""
+    techniques = mapping(tender.get("techniques"))
+    agreement = mapping(techniques.get("frameworkAgreement"))
+    dynamic = mapping(techniques.get("dynamicPurchasingSystem"))
+    limit = agreement.get("maximumParticipants")
+    participants: int | None = None
+    if isinstance(limit, int | Decimal) and not isinstance(limit, bool):
+        number = Decimal(limit)
+        if not number.is_finite() or number >= UNLIMITED_PARTICIPANTS:
+            participants = UNLIMITED_PARTICIPANTS
+        elif number > 0:
+            participants = int(number)
+    return {
+        "framework": techniques.get("hasFrameworkAgreement") is True or bool(agreement),
+        "open_framework": agreement.get("isOpenFrameworkScheme") is True,
+        "dynamic_market": techniques.get("hasDynamicPurchasingSystem") is True or bool(dynamic),
+        "max_participants": participants,
+    }
+
+
 def _related_ids(release: Mapping[str, Any], ocid: str) -> tuple[str, ...]:
     """OCIDs of the same process at another publisher (a forwarded notice's canonical link)."""
     found: list[str] = []
@@ -335,6 +356,7 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
             tender.get("expressionOfInterestDeadline"), field="tender.expressionOfInterestDeadline"
         ),
         related_ids=_related_ids(release, ocid.strip()),
+        **_techniques(tender),
         expected_tender_date=optional_datetime(
             mapping(tender.get("communication")).get("futureNoticeDate"),
             field="tender.communication.futureNoticeDate",

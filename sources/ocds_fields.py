@@ -99,7 +99,7 @@ def sequence(value: object) -> Sequence[Any]:
 def amount(value: object, *, field: str) -> tuple[Decimal | None, str | None]:
     """An OCDS Value as (amount, currency): ``amountGross`` when there is no ``amount``.
 
-    Placeholders for "not stated" (``1e9999``, negative numbers) read as None.
+    Placeholders for "not stated" (``1e9999``, zero, negative numbers) read as None.
 
     Raises:
         MappingError: the amount is not a number.
@@ -115,8 +115,8 @@ def amount(value: object, *, field: str) -> tuple[Decimal | None, str | None]:
         number = Decimal(str(raw))
     except InvalidOperation:
         raise MappingError(f"{field}: {raw!r} is not a number") from None
-    # Publishers use absurd placeholders (1e9999, negative numbers) for "not stated".
-    if not number.is_finite() or number < 0 or number > Decimal("1e15"):
+    # Publishers use absurd placeholders (1e9999, negative numbers, zero) for "not stated".
+    if not number.is_finite() or number <= 0 or number > Decimal("1e15"):
         return None, currency
     return number, currency
 

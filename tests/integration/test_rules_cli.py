@@ -65,7 +65,7 @@ def test_preview_small_charities_on_the_real_2025_page():
     by_title = {r["title"]: r for r in rows}
     dudley = by_title["Domestic Abuse Support Services - Children"]
     assert dudley["id"] == "ocds-b5fd17-a5e45aec-2d31-48df-97dc-e6dff1d22609"
-    assert dudley["score"] > 0 and "value £48,000–£60,000 ≤ £500,000" in dudley["reasons"]
+    assert dudley["score"] > 0 and "value £48,000–£60,000 ≤ £400,000" in dudley["reasons"]
     assert any(r.startswith("CPV 85000000") for r in dudley["reasons"])
     assert "Domestic Abuse Support Services - Adults" in by_title
     titles = " ".join(by_title)
@@ -143,7 +143,7 @@ def test_poll_alerts_only_matching_notices_with_their_reasons(tmp_path, fake_cf,
     assert "Domestic Abuse Support Services - Children" in titles
     assert "Provision for Children looked after" not in " ".join(titles)
     assert len(titles) < 10
-    assert "   Why:      value £48,000–£60,000 ≤ £500,000; " in out
+    assert "   Why:      value £48,000–£60,000 ≤ £400,000; " in out
 
 
 def test_an_unknown_rule_set_is_a_clear_start_up_error(tmp_path, capsys, clock):

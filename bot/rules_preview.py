@@ -1,0 +1,139 @@
+"""What `rules preview` prints: matching notices as a table, JSON or CSV, or explanations."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TextIO
+
+from bot.formatting import format_value
+from bot.notifiers.console import plain
+from rules.explain import explain, render_explanation
+from rules.ruleset import Match, RuleSet
+from sources.notice import Notice
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def print_explanations(
+    args: argparse.Namespace,
+    rule_sets: dict[str, RuleSet],
+    notices: Sequence[Notice],
+    as_of: datetime | None,
+    out: TextIO,
+) -> int:
+    """`--explain ID` (one notice, condition by condition) or `--near-misses`."""
+    if args.explain:
+        found = [n for n in notices if args.explain in (n.id, n.release_id)]
+        if not found:
+            print(f"{args.explain}: no such notice in the data", file=out)
+            return EXIT_FAILED
+        notice = found[0]
+        print(f"{notice.id}: {plain(notice.title)}", file=out)
+        print(f"  {notice.stage_label} · {plain(notice.buyer)} · {format_value(notice)}", file=out)
+        for rule_set in rule_sets.values():
+            verdict = explain(rule_set, notice, as_of or notice.release_date)
+            for line in render_explanation(verdict):
+                print(line, file=out)
+        return EXIT_OK
+    count = 0
+    for notice in notices:
+        for rule_set in rule_sets.values():
+            verdict = explain(rule_set, notice, as_of or notice.release_date)
+            if not verdict.near_miss:
+                continue
+            count += 1
+            print(f"{notice.id}  {plain(notice.title)[:80]}", file=out)
+            print(f"   {rule_set.name}: lacking {'; '.join(verdict.lacking)}", file=out)
+    print(f"{count} near miss(es)", file=out)
+    return EXIT_OK
+
+
+def _row(notice: Notice, match: Match) -> dict[str, Any]:
+    return {
+        "source": notice.source,
+        "id": notice.id,
+        "title": notice.title,
+        "buyer": notice.buyer,
+        "value": format_value(notice),
+        "deadline": notice.deadline.isoformat() if notice.deadline else None,
+        "stage": notice.stage,
+        "stage_label": notice.stage_label,
+        "notice_type": notice.notice_type,
+        "release_date": notice.release_date.isoformat(),
+        "url": notice.url,
+        "value_low": _number(notice.value_low),
+        "value_high": _number(notice.value_high),
+        "value_per_year": _number(notice.value_per_year),
+        "score": match.score,
+        "reasons": list(match.reasons),
+    }
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _blank(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def print_preview(matches: list[tuple[Notice, Match]], fmt: str, out: TextIO) -> None:
+    """Print matches as a table, JSON or CSV."""
+    rows = [_row(n, m) for n, m in matches]
+    if fmt == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                "source",
+                "id",
+                "title",
+                "buyer",
+                "value",
+                "deadline",
+                "stage",
+                "url",
+                "value_low",
+                "value_high",
+                "value_per_year",
+                "score",
+                "reasons",
+            ]
+        )
+        for row in rows:
+            writer.writerow(
+                [
+                    row["source"],
+                    row["id"],
+                    row["title"],
+                    row["buyer"],
+                    row["value"],
+                    row["deadline"] or "",
+                    row["stage"],
+                    row["url"] or "",
+                    _blank(row["value_low"]),
+                    _blank(row["value_high"]),
+                    _blank(row["value_per_year"]),
+                    f"{row['score']:g}",
+                    " | ".join(row["reasons"]),
+                ]
+            )
+        out.write(buffer.getvalue())
+        return
+    for row in rows:
+        deadline = (row["deadline"] or "no deadline")[:10]
+        print(f"{row['score']:>5g}  {deadline}  {plain(row['title'])[:80]}", file=out)
+        print(f"       {plain(row['buyer'])} · {row['value']}", file=out)
+        print(f"       why: {plain('; '.join(row['reasons']))}", file=out)
+    print(f"{len(rows)} matching notice(s)", file=out)
