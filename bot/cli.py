@@ -135,15 +135,15 @@ async def _run(config: Config, clock: Clock, stdout: TextIO | None) -> int:
     return EXIT_OK
 
 
+def _known(config: Config, option: str, what: str, name: str, names: Sequence[str]) -> None:
+    if name not in names:
+        known = ", ".join(names) or "none configured"
+        raise ConfigError(f"{config.path}: {option}: no {what} named {name!r} ({what}s: {known})")
+
+
 def _outbox_retry(config: Config, channel: str | None, clock: Clock, out: TextIO) -> int:
     if channel is not None:
-        try:
-            config.channel(channel)
-        except KeyError:
-            known = ", ".join(c.name for c in config.channels) or "none configured"
-            raise ConfigError(
-                f"{config.path}: --channel: no channel named {channel!r} (channels: {known})"
-            ) from None
+        _known(config, "--channel", "channel", channel, [c.name for c in config.channels])
     store = Store(config.bot.database)
     try:
         count = Outbox(store).requeue_failed(clock.now(), channel)
@@ -190,13 +190,7 @@ def main(
         if args.command == "poll":
             names = args.source or [s.name for s in config.sources if s.enabled]
             for name in names:
-                try:
-                    config.source(name)
-                except KeyError:
-                    known = ", ".join(s.name for s in config.sources) or "none configured"
-                    raise ConfigError(
-                        f"{config.path}: --source: no source named {name!r} (sources: {known})"
-                    ) from None
+                _known(config, "--source", "source", name, [s.name for s in config.sources])
             return asyncio.run(_poll(config, names, clock, stdout))
         return asyncio.run(_run(config, clock, stdout))
     except (ConfigError, StoreError, RuleFileError, InstanceError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rules.conditions import Condition
 from rules.context import Context
 from rules.ruleset import RuleSet
 from sources.notice import Notice
@@ -61,30 +62,16 @@ def explain(rule_set: RuleSet, notice: Notice, now: datetime) -> Explanation:
     steps: list[Step] = []
     lacking: list[str] = []
     for exclusion in rule_set.exclude:
-        found = exclusion.test(ctx)
-        steps.append(
-            Step(
-                part="exclude",
-                condition=exclusion.describe(),
-                held=found is not None,
-                reasons=tuple(found or ()),
-            )
-        )
-        if found is not None:
-            lacking.append(f"excluded: {'; '.join(found) or exclusion.describe()}")
+        step = _step("exclude", exclusion, ctx)
+        steps.append(step)
+        if step.held:
+            lacking.append(f"excluded: {'; '.join(step.reasons) or step.condition}")
     requirements = rule_set.require.children if rule_set.require is not None else ()
     for requirement in requirements:
-        found = requirement.test(ctx)
-        steps.append(
-            Step(
-                part="require",
-                condition=requirement.describe(),
-                held=found is not None,
-                reasons=tuple(found or ()),
-            )
-        )
-        if found is None:
-            lacking.append(f"requirement not met: {requirement.describe()}")
+        step = _step("require", requirement, ctx)
+        steps.append(step)
+        if not step.held:
+            lacking.append(f"requirement not met: {step.condition}")
     total = 0.0
     for rule in rule_set.score:
         found = rule.condition.test(ctx)
@@ -109,6 +96,16 @@ def explain(rule_set: RuleSet, notice: Notice, now: datetime) -> Explanation:
         threshold=rule_set.threshold,
         steps=tuple(steps),
         lacking=tuple(lacking),
+    )
+
+
+def _step(part: str, condition: Condition, ctx: Context) -> Step:
+    found = condition.test(ctx)
+    return Step(
+        part=part,
+        condition=condition.describe(),
+        held=found is not None,
+        reasons=tuple(found or ()),
     )
 
 

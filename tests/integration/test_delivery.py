@@ -15,8 +15,6 @@ from bot.cli import main
 from bot.config import load_config
 from bot.outbox import Outbox
 from tests.conftest import releases, write_config
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 ALL = releases()
 MATCHING = {
@@ -35,22 +33,7 @@ def short(title):
 CHAT = "-1001234567890"
 
 
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def telegram():
-    with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch, slack, telegram):
-    monkeypatch.setenv("TB_SLACK_TOKEN", slack.token)
-    monkeypatch.setenv("TB_TELEGRAM_TOKEN", telegram.token)
+pytestmark = pytest.mark.usefixtures("chat_tokens")
 
 
 def config_for(tmp_path, cf, slack, telegram, *, mode="instant", extra_sub="", bot_extra=""):

@@ -29,8 +29,6 @@ from bot.store import Store, StoreError
 from tests.conftest import releases, write_config
 from tests.fakes.contracts_finder import FakeContractsFinder
 from tests.fakes.publishers import ENTITY_BOMB, FakePublisher
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 ALL = releases()
 DUDLEY = next(
@@ -39,22 +37,7 @@ DUDLEY = next(
 CHAT = "-1001234567890"
 
 
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def telegram():
-    with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch, slack, telegram):
-    monkeypatch.setenv("TB_SLACK_TOKEN", slack.token)
-    monkeypatch.setenv("TB_TELEGRAM_TOKEN", telegram.token)
+pytestmark = pytest.mark.usefixtures("chat_tokens")
 
 
 def chat_config(tmp_path, cf, slack, telegram, *, source=None, rules="[]"):

@@ -80,7 +80,8 @@ def test_value_per_lot_passes_on_any_lot_and_names_it():
 
 def test_a_framework_for_many_providers_is_judged_by_one_providers_share():
     share = rules(
-        '[require]\nvalue = { at_most = 400000, per_year = true, per_provider = true, missing = "fail" }'
+        "[require]\nvalue = { at_most = 400000, per_year = true, per_provider = true, "
+        'missing = "fail" }'
     )
     open_framework = dataclasses.replace(BASE, value_high=Decimal("1e8"), open_framework=True)
     assert share.evaluate(open_framework, NOW).reasons == (
@@ -97,7 +98,10 @@ def test_a_framework_for_many_providers_is_judged_by_one_providers_share():
 
 
 def test_an_exclusion_can_spare_a_service_main_code():
-    body = '[[exclude]]\ncpv = { any = ["48", "30"], unless_main = ["853"] }\n[require]\nstage = ["tender"]'
+    body = (
+        '[[exclude]]\ncpv = { any = ["48", "30"], unless_main = ["853"] }\n'
+        '[require]\nstage = ["tender"]'
+    )
     support = dataclasses.replace(BASE, cpv_additional=("48000000", "30213000"))
     software = dataclasses.replace(support, cpv_main="48000000", cpv_additional=("85312000",))
     assert rules(body).evaluate(support, NOW) is not None
