@@ -427,3 +427,37 @@ async def test_control_and_bidi_characters_never_reach_slack_or_telegram(
     assert "Befriending" in sent
     for char in ("\x00", "\x1b", "\u202e", "\u2066", "\x07"):
         assert char not in sent
+
+
+# A refused alert is kept, listed by status, and can be queued again.
+
+
+def test_a_refused_alert_is_kept_listed_and_requeued(tmp_path, fake_cf, slack, telegram, clock):
+    fake_cf.pages = [[DUDLEY]]
+    slack.fail(("error", "invalid_blocks"))
+    path = chat_config(tmp_path, fake_cf, slack, telegram)
+    assert main(["poll", "--config", str(path)], clock=clock, stdout=io.StringIO()) == 1
+    assert slack.messages == [] and len(telegram.messages) == 1
+    out = io.StringIO()
+    assert main(["status", "--config", str(path)], clock=clock, stdout=out) == 1
+    assert "refused: slack: cf ocds-" in out.getvalue() and "invalid_blocks" in out.getvalue()
+    out = io.StringIO()
+    assert (
+        main(
+            ["outbox", "retry", "--channel", "slack", "--config", str(path)],
+            clock=clock,
+            stdout=out,
+        )
+        == 0
+    )
+    assert out.getvalue().startswith("1 refused alert(s) for slack queued again")
+    assert main(["poll", "--config", str(path)], clock=clock, stdout=io.StringIO()) == 0
+    assert len(slack.messages) == 1 and len(telegram.messages) == 1
+    assert main(["status", "--config", str(path)], clock=clock, stdout=io.StringIO()) == 0
+    err = io.StringIO()
+    assert (
+        main(
+            ["outbox", "retry", "--channel", "nope", "--config", str(path)], clock=clock, stdout=err
+        )
+        == 2
+    )

@@ -102,3 +102,30 @@ def test_near_misses_say_what_each_lacked():
 def test_regional_sets_have_figures_too(name):
     code, out = evaluate(name, "--format", "json")
     assert code == 0 and json.loads(out)["rule_set"] == name
+
+
+def test_the_readmes_council_feed_example_is_alerted_by_small_charities(tmp_path, clock):
+    from tests.conftest import DATA, write_config
+    from tests.fakes.publishers import FakePublisher
+
+    with FakePublisher(clock) as web:
+        web.serve("/tenders.rss", (DATA / "made" / "council_rss.xml").read_bytes())
+        extra = (
+            f'[[sources]]\nname = "anytown-council"\nkind = "feed"\nurl = "{web.url}/tenders.rss"\n'
+            'since = "1000d"\nbuyer = "Anytown Borough Council"\nregion = "North East"\n'
+            "deadline_pattern = 'Closing date:\\s*(?P<deadline>\\d\\d/\\d\\d/\\d{4} "
+            "\\d\\d:\\d\\d)'\n"
+            "value_pattern = 'value:\\s*(?P<value>£[\\d,.]+[km]?)'\n"
+            'date_format = "%d/%m/%Y %H:%M"\n'
+        )
+        subs = (
+            '[[subscriptions]]\nchannel = "console"\nrules = ["small-charities"]\nremind_days = 0\n'
+        )
+        config = write_config(tmp_path, web.url + "/none", extra=extra, subscriptions=subs)
+        config.write_text(config.read_text().replace('name = "cf"', 'name = "cf"\nenabled = false'))
+        out = io.StringIO()
+        assert main(["poll", "--config", str(config)], clock=clock, stdout=out) == 0
+    text = out.getvalue()
+    assert "== NEW: Befriending and Social Isolation Service for Older People" in text
+    assert "Highways Resurfacing" not in text
+    assert 'keywords in title: "befriend*"' in text
