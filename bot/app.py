@@ -17,7 +17,7 @@ from bot.instance import InstanceLock
 from bot.notifiers import Notifier
 from bot.notifiers.console import ConsoleNotifier
 from bot.notifiers.slack import SlackNotifier
-from bot.notifiers.telegram import TelegramNotifier
+from bot.notifiers.telegram import TelegramNotifier, TelegramRequests
 from bot.outbox import Outbox
 from bot.pacing import Pacer
 from bot.poller import PollResult, poll_source
@@ -35,9 +35,17 @@ log = logging.getLogger("tenderbot")
 
 
 def build_notifier(
-    channel: ChannelConfig, config: Config, outbox: Outbox, stdout: TextIO | None = None
+    channel: ChannelConfig,
+    config: Config,
+    outbox: Outbox,
+    stdout: TextIO | None = None,
+    *,
+    telegram: TelegramRequests | None = None,
 ) -> Notifier:
-    """The notifier for one configured channel (its token read from the environment)."""
+    """The notifier for one configured channel (its token read from the environment).
+
+    `telegram`: HTTP clients shared by every Telegram channel (the caller closes them).
+    """
     zone = config.bot.zone
     token = os.environ.get(channel.token_env or "", "")
     if channel.kind == "slack":
@@ -60,6 +68,7 @@ def build_notifier(
             zone=zone,
             api_url=channel.api_url,
             on_migrate=remember,
+            requests=telegram,
         )
     return ConsoleNotifier(zone, stdout)
 
@@ -119,8 +128,10 @@ class App:
                     "them; they are queued again (at most one repeat each)",
                     freed,
                 )
+        self._telegram = TelegramRequests()
         self.notifiers: dict[str, Notifier] = {
-            c.name: build_notifier(c, config, self.outbox, stdout) for c in config.channels
+            c.name: build_notifier(c, config, self.outbox, stdout, telegram=self._telegram)
+            for c in config.channels
         }
         self.sender = Sender(
             config.channels,
@@ -152,6 +163,7 @@ class App:
         self._clients.clear()
         for notifier in self.notifiers.values():
             await notifier.aclose()
+        await self._telegram.aclose()
         self.store.close()
         self._release_lock()
 

@@ -15,17 +15,14 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot import __version__
-from bot.app import App, build_notifier
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
-from bot.daemon import DatabaseFailed, run_daemon
 from bot.instance import InstanceError
 from bot.logs import setup_logging
-from bot.notifiers import SendError
 from bot.outbox import Outbox
 from bot.redaction import redactor_for
 from bot.rules_cli import add_rules_parser, run_rules_command
 from bot.status import collect_status, is_healthy, render_status, status_json
-from bot.store import Store, StoreError
+from bot.store import DatabaseFailed, Store, StoreError
 from rules.errors import RuleFileError
 from sources.clock import Clock, SystemClock
 
@@ -90,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: TextIO | None) -> int:
+    from bot.app import App  # the clients and notifiers load only for commands that send
+
     async with App(config, clock=clock, stdout=stdout, exclusive="poll") as app:
         results = await app.poll_many(names)
         delivery = await app.deliver()
@@ -107,6 +106,9 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     except KeyError:
         known = ", ".join(c.name for c in config.channels) or "none configured"
         raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
+    from bot.app import build_notifier
+    from bot.notifiers import SendError
+
     redact = redactor_for(config)
     store = Store(config.bot.database)
     try:
@@ -130,6 +132,9 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
 
 
 async def _run(config: Config, clock: Clock, stdout: TextIO | None) -> int:
+    from bot.app import App
+    from bot.daemon import run_daemon
+
     async with App(config, clock=clock, stdout=stdout, exclusive="run") as app:
         await run_daemon(app)
     return EXIT_OK

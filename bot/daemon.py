@@ -20,16 +20,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
+from bot.store import DatabaseFailed
 
 log = logging.getLogger("tenderbot")
 
 MAX_JITTER_SECONDS = 60.0
 DELIVERY_INTERVAL_SECONDS = 60.0
 MIN_DELIVERY_WAIT_SECONDS = 1.0
-
-
-class DatabaseFailed(Exception):
-    """The database stopped taking writes while the daemon ran (raised by `run_daemon`)."""
 
 
 def jitter_for(every_seconds: float) -> float:

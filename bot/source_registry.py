@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sources import contracts_finder, feed, find_a_tender, html, ocds_notices
 from sources.base import Source, SourceSettings
-from sources.http import HttpFetcher
+
+if TYPE_CHECKING:
+    from sources.http import HttpFetcher
 
 
 @dataclass(frozen=True, slots=True)

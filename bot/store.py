@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bot.alerts import NEW, UPDATED
 from bot.events import Event
+from sources.base import Validators
 from sources.errors import Problem
-from sources.http import Validators
 from sources.notice import Notice, merge_notice, notice_from_dict, notice_to_dict
 
 MIGRATIONS: tuple[str, ...] = (
@@ -145,6 +145,10 @@ UNSTORABLE = (sqlite3.DataError, sqlite3.IntegrityError, UnicodeError, ValueErro
 
 class StoreError(Exception):
     """The database cannot be opened or is from a newer tenderbot (raised by `Store`)."""
+
+
+class DatabaseFailed(Exception):
+    """The database stopped taking writes while the daemon ran (raised by `run_daemon`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

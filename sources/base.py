@@ -73,3 +73,11 @@ class Source(Protocol):
             sources.errors.SourceError: the pass cannot go on (throttled, unreachable, bad data).
         """
         ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Validators:
+    """What a server said to identify a response's version, for conditional GETs."""
+
+    etag: str | None = None
+    last_modified: str | None = None

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sources.base import Page, SourceSettings
-from sources.http import HttpFetcher
 from sources.ocds_package import ParsedPage, follow_pages, parse_package
 from sources.options import no_options
+
+if TYPE_CHECKING:
+    from sources.http import HttpFetcher
 
 KIND = "contracts_finder"
 DEFAULT_URL = "https://www.contractsfinder.service.gov.uk"

@@ -11,25 +11,22 @@ import io
 import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
-
-import feedparser
 
 from sources.base import Page, SourceSettings
 from sources.errors import PayloadError, Problem
 from sources.extract import DEFAULT_DATE_FORMATS, content_id, parse_date, parse_money
-from sources.http import HttpFetcher
 from sources.notice import Notice
 from sources.options import pattern, string_list, text, unknown_keys
 from sources.text import clean_text
 
+if TYPE_CHECKING:
+    from sources.http import HttpFetcher
+
 KIND = "feed"
 _DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_ENCODING_ERRORS = (
-    feedparser.CharacterEncodingOverride,
-    feedparser.CharacterEncodingUnknown,
-)
+
 OPTION_KEYS = {"buyer", "region", "deadline_pattern", "value_pattern", "date_format"}
 
 
@@ -84,12 +81,16 @@ def parse(
         raise PayloadError(
             source, where, "not a readable RSS or Atom feed (it declares XML entities: refused)"
         )
+    import feedparser  # imported when first used: commands that read no feed stay fast
+
     # A file-like object: feedparser never treats the payload as a path or URL to open.
     feed = feedparser.parse(io.BytesIO(payload))
     problems: list[Problem] = []
     exception = feed.get("bozo_exception")
     reason = f"{type(exception).__name__}: {exception}"
-    if isinstance(exception, _ENCODING_ERRORS):
+    if isinstance(
+        exception, feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown
+    ):
         # feedparser falls back to another encoding and reads junk ("commÿþunity").
         raise PayloadError(
             source, where, f"not a readable RSS or Atom feed (wrong text encoding: {exception})"

@@ -15,13 +15,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sources.base import Page, SourceSettings
 from sources.find_a_tender_release import fat_release_to_notice
-from sources.http import HttpFetcher
 from sources.ocds_fields import LONDON
 from sources.ocds_package import follow_pages, parse_package
 from sources.options import no_options
+
+if TYPE_CHECKING:
+    from sources.http import HttpFetcher
 
 KIND = "find_a_tender"
 DEFAULT_URL = "https://www.find-tender.service.gov.uk"

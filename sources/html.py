@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import urljoin
-
-from bs4 import BeautifulSoup, Tag
-from bs4.exceptions import ParserRejectedMarkup
-from soupsieve import SelectorSyntaxError
 
 from sources.base import Page, SourceSettings
 from sources.errors import PayloadError, Problem
 from sources.extract import DEFAULT_DATE_FORMATS, content_id, parse_date, parse_money
-from sources.http import HttpFetcher, check_same_host
+from sources.hosts import check_same_host
 from sources.notice import Notice
 from sources.options import OptionError, string_list, text, unknown_keys
 from sources.text import clean_text
+
+if TYPE_CHECKING:
+    from bs4 import Tag
+
+    from sources.http import HttpFetcher
 
 KIND = "html"
 SELECTOR_KEYS = {"item", "title", "link", "buyer", "deadline", "value", "id"}
@@ -50,6 +51,9 @@ def read_options(raw: Mapping[str, Any]) -> dict[str, Any]:
         if checked[key] is None:
             raise OptionError(f"selectors.{key}: is required")
     next_page = text(raw, "next_page")
+    from bs4 import BeautifulSoup  # imported when first used: other commands stay fast
+    from soupsieve import SelectorSyntaxError
+
     probe = BeautifulSoup("<p></p>", "html.parser")
     for key, selector in [*checked.items(), ("next_page", next_page)]:
         if selector:
@@ -68,6 +72,12 @@ def read_options(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _is_tag(value: object) -> TypeGuard[Tag]:
+    from bs4 import Tag
+
+    return isinstance(value, Tag)
+
+
 def _text_of(item: Tag, selector: str | None) -> str:
     if not selector:
         return ""
@@ -78,8 +88,8 @@ def _text_of(item: Tag, selector: str | None) -> str:
 def _link_of(item: Tag, selector: str | None, base: str) -> str | None:
     found = item.select_one(selector) if selector else item
     if found is not None and found.name != "a":
-        found = found.find("a", href=True) if isinstance(found, Tag) else None
-    href = found.get("href") if isinstance(found, Tag) else None
+        found = found.find("a", href=True) if _is_tag(found) else None
+    href = found.get("href") if _is_tag(found) else None
     return urljoin(base, href) if isinstance(href, str) and href.strip() else None
 
 
@@ -91,6 +101,9 @@ def parse(
     Raises:
         PayloadError: the page cannot be parsed, or holds no listing items at all.
     """
+    from bs4 import BeautifulSoup
+    from bs4.exceptions import ParserRejectedMarkup
+
     try:
         soup = BeautifulSoup(payload, "html.parser")
     except (ParserRejectedMarkup, AssertionError) as exc:

@@ -9,27 +9,19 @@ import ssl
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import certifi
 import httpx
 
-from sources.base import SourceSettings
+from sources.base import SourceSettings, Validators
 from sources.clock import Clock
 from sources.errors import FetchError, PayloadError, ThrottledError
+from sources.hosts import check_same_host
 from sources.politeness import HostGate
 
 log = logging.getLogger("tenderbot.sources")
 
 THROTTLE_STATUSES = frozenset({403, 429})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Validators:
-    """What a server said to identify a response's version, for conditional GETs."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,30 +48,6 @@ def retry_after_seconds(value: str | None, clock: Clock) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - clock.now()).total_seconds())
-
-
-def _origin(url: str) -> tuple[str, str | None, int | None]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    return parts.scheme.lower(), (parts.hostname or "").lower() or None, port
-
-
-def check_same_host(source: str, url: str, base: str) -> None:
-    """Refuse `url` unless it has the scheme, host and port of the source's `base` URL.
-
-    A publisher's response (a next-page link, a redirect) must never make tenderbot request
-    another address, an internal one least of all.
-
-    Raises:
-        PayloadError: `url` points somewhere else.
-    """
-    if _origin(url) != _origin(base):
-        raise PayloadError(
-            source, f"GET {url[:200]}", f"refused: the link leaves {urlsplit(base).netloc}"
-        )
 
 
 def _describe(exc: httpx.HTTPError) -> str:

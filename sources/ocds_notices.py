@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sources.base import Page, SourceSettings
-from sources.http import HttpFetcher
 from sources.ocds_package import follow_pages
 from sources.options import OptionError, string_list, unknown_keys
+
+if TYPE_CHECKING:
+    from sources.http import HttpFetcher
 
 PCS_KIND = "pcs"
 PCS_URL = "https://api.publiccontractsscotland.gov.uk"

@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sources.base import Page, SourceSettings
 from sources.errors import PayloadError, Problem
-from sources.http import HttpFetcher, check_same_host
+from sources.hosts import check_same_host
 from sources.json_salvage import item_label, split_array
 from sources.ocds import MappingError, load_json, map_releases, releases_of
 from sources.releases import Mapper, map_any_release
+
+if TYPE_CHECKING:
+    from sources.http import HttpFetcher
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -157,6 +157,25 @@ def classify(exc: TelegramError) -> SendError:
     return SendError(f"telegram: {type(exc).__name__}: {exc.message}", retryable=True)
 
 
+class TelegramRequests:
+    """The HTTP clients python-telegram-bot sends through, shared by every chat of a process.
+
+    One client per process instead of two per chat keeps the daemon's memory flat however
+    many Telegram channels it serves (each client holds its own TLS context and pool).
+    """
+
+    def __init__(self) -> None:
+        self.request = HTTPXRequest(
+            connection_pool_size=8, connect_timeout=10, read_timeout=30, write_timeout=30
+        )
+        self.updates = HTTPXRequest(connection_pool_size=1)
+
+    async def aclose(self) -> None:
+        """Close both clients."""
+        await self.request.shutdown()
+        await self.updates.shutdown()
+
+
 class TelegramNotifier:
     """Sends to one Telegram chat with a bot token."""
 
@@ -170,11 +189,16 @@ class TelegramNotifier:
         zone: ZoneInfo,
         api_url: str | None = None,
         on_migrate: Callable[[str], None] | None = None,
+        requests: TelegramRequests | None = None,
     ) -> None:
+        """One chat. `requests`: HTTP clients shared with other chats (their owner closes them)."""
+        self._owns_requests = requests is None
+        self._requests = requests or TelegramRequests()
         self._bot = Bot(
             token=token,
             base_url=api_url or DEFAULT_API_URL,
-            request=HTTPXRequest(connect_timeout=10, read_timeout=30, write_timeout=30),
+            request=self._requests.request,
+            get_updates_request=self._requests.updates,
         )
         self.chat_id = chat_id
         self._zone = zone
@@ -239,8 +263,6 @@ class TelegramNotifier:
         return await self._send(TelegramMessage(text=text))
 
     async def aclose(self) -> None:
-        """Close the bot's HTTP client."""
-        if self._ready:
-            await self._bot.shutdown()
-        else:
-            await self._bot.request.shutdown()
+        """Close the bot's HTTP clients, unless they are shared (their owner closes them)."""
+        if self._owns_requests:
+            await self._requests.aclose()
