@@ -6,14 +6,18 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
 import httpx
 
+from bot.admin import AdminNotices, current_problems
 from bot.config import ChannelConfig, Config
 from bot.instance import InstanceLock
+from bot.metrics import Metrics
 from bot.notifiers import Notifier
 from bot.notifiers.console import ConsoleNotifier
 from bot.notifiers.slack import SlackNotifier
@@ -113,7 +117,13 @@ class App:
             self._release_lock()
             raise
         self.redact = redactor_for(config)
-        self.outbox = Outbox(self.store, redact=self.redact)
+        self.metrics = Metrics(lambda: self.store, [s.name for s in config.sources])
+        self.outbox = Outbox(
+            self.store,
+            redact=self.redact,
+            on_queued=lambda channel: self.metrics.alerts(channel, "queued"),
+        )
+        self.router.on_refused = lambda ref, error: self.metrics.rule_file_refused()
         if self.lock is not None:
             try:
                 self.store.check_writable(self.clock.now())
@@ -140,10 +150,14 @@ class App:
             self.clock,
             max_instant=config.bot.max_instant,
             pacer=Pacer(self.clock),
+            on_outcome=self.metrics.alerts,
         )
         self._clients: dict[str, httpx.AsyncClient] = {}
         self.gate = HostGate(self.clock)
         self._delivery_lock = asyncio.Lock()
+        self._admin: AdminNotices | None = None
+        self.http_port: int | None = None
+        """The port the HTTP listener bound (set by the daemon)."""
 
     async def __aenter__(self) -> App:
         return self
@@ -183,6 +197,7 @@ class App:
             source_config.settings, client, self.clock, gate=self.gate, validators=validators
         )
         source = build_source(source_config.settings, fetcher)
+        started = time.monotonic()
         try:
             result = await poll_source(
                 source_config,
@@ -201,7 +216,9 @@ class App:
                 self.store.record_failure(
                     name, f"{name}: internal error: {exc!r}", now=self.clock.now()
                 )
+            self.metrics.polled(name, time.monotonic() - started, ok=False)
             return PollResult(source=name, error=f"internal error: {exc!r}")
+        self.metrics.polled(name, time.monotonic() - started, ok=result.ok)
         if result.ok and validators:
             self.store.save_validators(name, validators)
         return result
@@ -209,6 +226,30 @@ class App:
     async def poll_many(self, names: Sequence[str]) -> list[PollResult]:
         """Poll several sources concurrently; one failing never stops the others."""
         return list(await asyncio.gather(*(self.poll(name) for name in names)))
+
+    async def admin_round(self) -> int:
+        """Tell the admin channel (if configured) of new problems and recoveries."""
+        name = self.config.bot.admin_channel
+        if name is None:
+            return 0
+        if self._admin is None:
+            self._admin = AdminNotices(self.store, self.notifiers[name], self.redact)
+        problems = current_problems(
+            self.config, self.store, self.outbox, self.router.refused, self.clock.now()
+        )
+        return await self._admin.update(problems, self.clock.now())
+
+    def report_path(self) -> Path | None:
+        """Where the daemon writes the cold-spots report, if it is configured to."""
+        return None
+
+    def unhealthy(self) -> list[str]:
+        """Why the store cannot work now (empty when it can): it must take writes."""
+        try:
+            self.store.check_writable(self.clock.now(), key="health")
+        except StoreError as exc:
+            return [str(exc)]
+        return []
 
     async def deliver(self) -> DeliveryResult:
         """Queue due reminders, then send whatever is due (one delivery round at a time)."""

@@ -45,6 +45,10 @@ class BotConfig:
     log_level: str = "info"
     max_instant: int = 20
     contact: str | None = None
+    http: tuple[str, int] | None = None
+    admin_channel: str | None = None
+    admin_after: int = 3
+    keep: timedelta | None = None
 
     @property
     def user_agent(self) -> str:
@@ -66,6 +70,8 @@ class SourceConfig:
     since: timedelta
     overlap: timedelta
     enabled: bool = True
+    quiet_after: timedelta | None = None
+    """Tell the admin when a pass has returned no notice for longer than this."""
 
     @property
     def name(self) -> str:
@@ -235,6 +241,12 @@ def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
         raise table.error("log_level", f"must be one of {', '.join(LOG_LEVELS)}")
     max_instant = table.positive_int("max_instant", 20)
     contact = table.text("contact")
+    http = _listen_address(table, table.text("http"))
+    admin_channel = table.text("admin_channel")
+    admin_after = table.positive_int("admin_after", 3)
+    keep = table.duration("keep", "1d") if table.data.get("keep") is not None else None
+    if keep is not None and keep < timedelta(days=30):
+        raise table.error("keep", "must be at least 30 days (the report and updates need history)")
     table.finish()
     path = Path(database).expanduser()
     if not path.is_absolute():
@@ -245,7 +257,21 @@ def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
         log_level=log_level,
         max_instant=max_instant,
         contact=contact,
+        http=http,
+        admin_channel=admin_channel,
+        admin_after=admin_after,
+        keep=keep,
     )
+
+
+def _listen_address(table: _Table, text: str | None) -> tuple[str, int] | None:
+    """``HOST:PORT`` for the HTTP listener (port 0 picks a free one), or None when unset."""
+    if text is None:
+        return None
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise table.error("http", f'expected "HOST:PORT" such as "127.0.0.1:8787", got {text!r}')
+    return host.strip("[]"), int(port)
 
 
 def _load_source(file: Path, index: int, data: object, user_agent: str) -> SourceConfig:
@@ -276,6 +302,10 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     since = table.duration("since", "1d")
     overlap = table.duration("overlap", "1h")
     enabled = bool(table.get("enabled", bool, True))
+    quiet_default = entry.quiet_after or "1d"
+    quiet_after: timedelta | None = table.duration("quiet_after", quiet_default)
+    if "quiet_after" not in table.data and entry.quiet_after is None:
+        quiet_after = None
     ca_bundle = table.text("ca_bundle")
     if ca_bundle is not None:
         bundle = Path(ca_bundle).expanduser()
@@ -308,7 +338,12 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     )
     table.finish()
     return SourceConfig(
-        settings=settings, every=every, since=since, overlap=overlap, enabled=enabled
+        settings=settings,
+        every=every,
+        since=since,
+        overlap=overlap,
+        enabled=enabled,
+        quiet_after=quiet_after,
     )
 
 
@@ -434,6 +469,11 @@ def parse_config(text: str, file: Path) -> Config:
         for i, data in enumerate(_array(file, root, "subscriptions"))
     )
     _unique(file, "subscriptions", [s.name for s in subscriptions])
+    if bot.admin_channel is not None and bot.admin_channel not in by_name:
+        known = ", ".join(by_name) or "none configured"
+        raise ConfigError(
+            f"{file}: bot.admin_channel: no channel named {bot.admin_channel!r} (channels: {known})"
+        )
     return Config(
         path=file, bot=bot, sources=sources, channels=channels, subscriptions=subscriptions
     )

@@ -14,12 +14,14 @@ import contextlib
 import logging
 import signal
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
+from bot.durations import format_duration
+from bot.listener import Listener, make_web_app
 from bot.store import DatabaseFailed
 
 log = logging.getLogger("tenderbot")
@@ -27,6 +29,8 @@ log = logging.getLogger("tenderbot")
 MAX_JITTER_SECONDS = 60.0
 DELIVERY_INTERVAL_SECONDS = 60.0
 MIN_DELIVERY_WAIT_SECONDS = 1.0
+STALE_DELIVERY = timedelta(minutes=5)
+PRUNE_INTERVAL_HOURS = 24
 
 
 def jitter_for(every_seconds: float) -> float:
@@ -82,15 +86,34 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         finally:
             running.discard(task)
 
+    last_round = [datetime.now(UTC)]
+
+    async def prune_job() -> None:
+        keep = app.config.bot.keep
+        assert keep is not None
+        try:
+            removed = app.store.prune(datetime.now(UTC) - keep)
+        except sqlite3.Error as exc:
+            fatal(exc)
+            return
+        if any(removed.values()):
+            log.info(
+                "pruned history older than %s: %s",
+                format_duration(keep),
+                ", ".join(f"{n} {what}" for what, n in removed.items()),
+            )
+
     async def delivery_loop() -> None:
         while not stop.is_set():
             try:
                 await app.deliver()
+                await app.admin_round()
             except sqlite3.Error as exc:
                 fatal(exc)
                 return
             except Exception:  # a job boundary: log, and try again next round
                 log.exception("delivery round failed unexpectedly")
+            last_round[0] = datetime.now(UTC)
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delivery_wait(app))
@@ -116,12 +139,40 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         len(app.config.channels),
         app.config.bot.database,
     )
+    if app.config.bot.keep is not None:
+        scheduler.add_job(
+            prune_job,
+            IntervalTrigger(hours=PRUNE_INTERVAL_HOURS, timezone=UTC),
+            id="prune",
+            name="prune old history",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+
+    def health() -> list[str]:
+        reasons = [] if scheduler.running else ["the scheduler is not running"]
+        if delivery.done():
+            reasons.append("the delivery loop has stopped")
+        elif datetime.now(UTC) - last_round[0] > STALE_DELIVERY:
+            reasons.append(f"no delivery round since {last_round[0]:%Y-%m-%d %H:%M:%S} UTC")
+        return reasons + failure + app.unhealthy()
+
     delivery = asyncio.create_task(delivery_loop(), name="delivery")
+    listener = None
+    if app.config.bot.http is not None:
+        host, port = app.config.bot.http
+        listener = Listener(make_web_app(app.metrics, health, app.report_path), host, port)
+        await listener.start()
+        app.http_port = listener.port
     try:
         scheduler.start()
         await stop.wait()
     finally:
         log.info("stopping: finishing the current write and closing")
+        if listener is not None:
+            await listener.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         delivery.cancel()

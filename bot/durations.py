@@ -1,16 +1,18 @@
-"""Durations as people write them in the config: "90s", "10m", "1h30m", "1d", "2w"."""
+"""Durations as people write them in the config: "90s", "10m", "1h30m", "1d", "2w", "2y"."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdwy])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 365 * 86400}
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse a duration such as ``"90s"``, ``"10m"``, ``"1h30m"``, ``"1d"`` or ``"2w"``.
+    """Parse a duration such as ``"90s"``, ``"10m"``, ``"1h30m"``, ``"1d"``, ``"2w"``, ``"2y"``.
+
+    A year (``y``) is 365 days.
 
     Raises:
         ValueError: the text is not such a duration, or is zero.

@@ -63,11 +63,22 @@ class ChannelState:
 class Outbox:
     """Queue and deliver alerts through the store's connection."""
 
-    def __init__(self, store: Store, *, redact: Callable[[str], str] = str) -> None:
-        """Deliver through `store`; `redact` masks secrets in every error text it records."""
+    def __init__(
+        self,
+        store: Store,
+        *,
+        redact: Callable[[str], str] = str,
+        on_queued: Callable[[str], None] | None = None,
+    ) -> None:
+        """Deliver through `store`.
+
+        `redact` masks secrets in every error text it records; `on_queued(channel)` hears of
+        each alert queued (for metrics).
+        """
         self._store = store
         self._db = store.db
         self._redact = redact
+        self._on_queued = on_queued
         self.claimer = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     def enqueue(
@@ -110,7 +121,10 @@ class Outbox:
                 mode,
             ),
         )
-        return cursor.rowcount == 1
+        added = cursor.rowcount == 1
+        if added and self._on_queued is not None:
+            self._on_queued(channel)
+        return added
 
     def _was_queued(self, subscription: str, event: Event) -> bool:
         return self.was_told(subscription, event.notice.source, event.notice.id)

@@ -8,6 +8,7 @@ while the version already in force keeps working.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +51,9 @@ class Router:
         refs = [ref for s in config.subscriptions for ref in s.rules]
         self.library = RuleLibrary(refs, config.path.parent)
         self._subscriptions = config.subscriptions
+        self.refused: dict[str, str] = {}
+        """Rule files whose edit was refused, and why (cleared when a later edit loads)."""
+        self.on_refused: Callable[[str, str], None] | None = None
         try:
             self._plan = MatchPlan(
                 [(s.rules, _narrowing(s)) for s in config.subscriptions], self.library.get
@@ -67,8 +71,12 @@ class Router:
                     reload.ref,
                     reload.error,
                 )
+                self.refused[reload.ref] = reload.error
+                if self.on_refused is not None:
+                    self.on_refused(reload.ref, reload.error)
             else:
                 log.info("rule set %s reloaded", reload.ref)
+                self.refused.pop(reload.ref, None)
 
     @property
     def subscriptions(self) -> tuple[SubscriptionConfig, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -59,7 +59,12 @@ class Sender:
         max_instant: int = 20,
         pacer: Pacer | None = None,
         rng: random.Random | None = None,
+        on_outcome: Callable[[str, str, int], None] | None = None,
     ) -> None:
+        """Deliver for `channels` through their `notifiers`.
+
+        `on_outcome(channel, outcome, count)` hears of alerts sent, retried and refused.
+        """
         self._channels = channels
         self._notifiers = notifiers
         self._outbox = outbox
@@ -67,6 +72,7 @@ class Sender:
         self._max_instant = max_instant
         self._pacer = pacer or Pacer(clock)
         self._rng = rng or random.Random()
+        self._on_outcome = on_outcome or (lambda channel, outcome, count: None)
 
     async def deliver(self) -> DeliveryResult:
         """Send everything that is due, channel by channel.
@@ -123,6 +129,7 @@ class Sender:
                 continue
             self._outbox.mark_sent(list(alert.ids), self._clock.now(), ref)
             self._outbox.channel_ok(channel.name)
+            self._on_outcome(channel.name, "sent", 1)
             result.sent += 1
         for title, alerts in digests.items():
             whole = Digest(title=title, alerts=tuple(alerts))
@@ -137,6 +144,7 @@ class Sender:
                     continue
                 self._outbox.mark_sent(ids, self._clock.now())
                 self._outbox.channel_ok(channel.name)
+                self._on_outcome(channel.name, "sent", len(ids))
                 result.sent += len(ids)
 
     async def _pace(self, channel: ChannelConfig, notifier: Notifier) -> None:
@@ -167,6 +175,7 @@ class Sender:
             until = now + timedelta(seconds=wait)
             self._outbox.retry_later(ids, str(exc), until)
             self._outbox.back_off(channel.name, until)
+            self._on_outcome(channel.name, "retried", len(ids))
             result.retrying += len(ids)
             log.warning(
                 "%s: send failed (%s); failure %d in a row, next try in %.0fs",
@@ -177,6 +186,7 @@ class Sender:
             )
             return True
         self._outbox.mark_failed(ids, str(exc))
+        self._on_outcome(channel.name, "refused", len(ids))
         result.failed += len(ids)
         log.error(
             "%s: alert refused by the service: %s (kept; `tenderbot outbox retry --channel %s` "

@@ -28,6 +28,8 @@ class SourceKind:
     every: str = "10m"
     outage_note: str | None = None
     """What `status` adds when a source of this kind has been failing for a while."""
+    quiet_after: str | None = None
+    """How long without a single notice before the admin hears of it (None: never)."""
 
 
 SOURCE_KINDS: dict[str, SourceKind] = {
@@ -35,6 +37,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         default_url=contracts_finder.DEFAULT_URL,
         build=contracts_finder.ContractsFinderSource,
         read_options=contracts_finder.read_options,
+        quiet_after="3d",
     ),
     find_a_tender.KIND: SourceKind(
         default_url=find_a_tender.DEFAULT_URL,
@@ -42,6 +45,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         read_options=find_a_tender.read_options,
         min_gap=find_a_tender.MIN_GAP_SECONDS,
         throttle_wait=find_a_tender.THROTTLE_SECONDS,
+        quiet_after="1d",
     ),
     ocds_notices.PCS_KIND: SourceKind(
         default_url=ocds_notices.PCS_URL,

@@ -80,6 +80,14 @@ class Notifier(Protocol):
         """
         ...
 
+    async def send_admin(self, text: str, *, now: datetime) -> str | None:
+        """Deliver a plain message to the admin (a source failing, a channel paused...).
+
+        Raises:
+            SendError: the send failed.
+        """
+        ...
+
     async def aclose(self) -> None:
         """Release network resources."""
         ...

@@ -103,5 +103,10 @@ class ConsoleNotifier:
         self._write(f"== TEST: tenderbot test message ({now:%Y-%m-%d %H:%M} UTC)")
         return None
 
+    async def send_admin(self, text: str, *, now: datetime) -> str | None:
+        """Print an admin message."""
+        self._write(f"== ADMIN: {plain(text)}\n")
+        return None
+
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import Alert, Digest
 from bot.notifiers import SendError
 from bot.notifiers.content import content_of, cut, digest_line, safe_url, units
+from sources.text import strip_unsafe
 
 DEFAULT_API_URL = "https://slack.com/api/"
 HEADER_LIMIT = 150
@@ -265,6 +266,16 @@ class SlackNotifier:
         text = f"tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): this channel receives alerts."
         return await self._post(
             {"text": text, "blocks": [{"type": "section", "text": _mrkdwn(f"*Test* · {text}")}]}
+        )
+
+    async def send_admin(self, text: str, *, now: datetime) -> str | None:
+        """Post an admin message (escaped, within the section limit)."""
+        body = cut(escape(strip_unsafe(text)), TEXT_LIMIT)
+        return await self._post(
+            {
+                "text": cut(f"tenderbot admin: {body}", FALLBACK_LIMIT),
+                "blocks": [{"type": "section", "text": _mrkdwn(f"*tenderbot admin* · {body}")}],
+            }
         )
 
     async def aclose(self) -> None:

@@ -40,6 +40,7 @@ from telegram.request import HTTPXRequest
 from bot.alerts import Alert, Digest
 from bot.notifiers import SendError
 from bot.notifiers.content import content_of, cut, digest_line, safe_url, units
+from sources.text import strip_unsafe
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 MESSAGE_LIMIT = 4096
@@ -261,6 +262,11 @@ class TelegramNotifier:
             "this chat receives alerts."
         )
         return await self._send(TelegramMessage(text=text))
+
+    async def send_admin(self, text: str, *, now: datetime) -> str | None:
+        """Send an admin message (escaped, within the length limit)."""
+        body = e(cut(strip_unsafe(text), MESSAGE_LIMIT - 40))
+        return await self._send(TelegramMessage(text=f"<b>tenderbot admin</b> · {body}"))
 
     async def aclose(self) -> None:
         """Close the bot's HTTP clients, unless they are shared (their owner closes them)."""

@@ -1,0 +1,80 @@
+"""The daemon's optional HTTP listener (`[bot] http`): /healthz, /metrics and /report.
+
+- ``/healthz``: 200 ``ok`` while the scheduler runs, delivery is alive and the database
+  takes writes; otherwise 503 with the reasons, one a line.
+- ``/metrics``: Prometheus text format (see `bot.metrics`).
+- ``/report``: the last cold-spots report the daemon wrote, when one is configured.
+
+It listens on the configured address only (127.0.0.1 by default in the examples): put a
+reverse proxy in front of it to publish it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.metrics import CONTENT_TYPE, Metrics
+
+log = logging.getLogger("tenderbot.http")
+
+HealthCheck = Callable[[], list[str]]
+"""Returns the reasons the daemon is unhealthy (none when healthy)."""
+
+
+def make_web_app(
+    metrics: Metrics, health: HealthCheck, report: Callable[[], Path | None] | None = None
+) -> web.Application:
+    """The aiohttp application serving the three routes."""
+
+    async def healthz(request: web.Request) -> web.Response:
+        reasons = health()
+        if reasons:
+            return web.Response(status=503, text="unhealthy\n" + "\n".join(reasons) + "\n")
+        return web.Response(text="ok\n")
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def report_page(request: web.Request) -> web.StreamResponse:
+        path = report() if report is not None else None
+        if path is None or not path.is_file():
+            return web.Response(status=404, text="no report has been written yet\n")
+        return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
+
+    application = web.Application()
+    application.router.add_get("/healthz", healthz)
+    application.router.add_get("/metrics", metrics_page)
+    application.router.add_get("/report", report_page)
+    return application
+
+
+class Listener:
+    """Runs the web application on one address inside the daemon's event loop."""
+
+    def __init__(self, application: web.Application, host: str, port: int) -> None:
+        self._runner = web.AppRunner(application, access_log=None)
+        self._host = host
+        self._port = port
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        """Bind and serve; `port` holds the bound port (useful with port 0).
+
+        Raises:
+            OSError: the address cannot be bound.
+        """
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self._port
+        log.info("HTTP listener on http://%s:%s (/healthz, /metrics)", self._host, self.port)
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        await self._runner.cleanup()

@@ -1,0 +1,108 @@
+"""Keeping the database healthy for years: write checks, pruning old history, backups."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+
+from bot.store.records import StoreError, to_text
+from sources.notice import STAGES_OPEN
+
+
+class MaintenanceStore:
+    """The maintenance half of `Store` (it needs `db`, `path` and `transaction`)."""
+
+    db: sqlite3.Connection
+    path: Path
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """Provided by `Store`."""
+        raise NotImplementedError
+
+    def check_writable(self, now: datetime, *, key: str = "last_start") -> None:
+        """Prove the database takes writes now, before anything is fetched or sent.
+
+        Raises:
+            StoreError: it cannot be written (read-only file or folder, full disk, ...).
+        """
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, to_text(now))
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: database cannot be written: {exc}") from None
+
+    def prune(self, cutoff: datetime) -> dict[str, int]:
+        """Delete history older than `cutoff`; how many rows of each kind went.
+
+        Goes: notices closed (or past their deadline) and untouched since the cutoff, with
+        their versions, keys, links and alerts; older versions of every other notice; alerts
+        sent, superseded or refused before the cutoff; events no alert refers to. Kept: every
+        notice still open, the current version of every notice kept, pending alerts.
+        """
+        stamp = to_text(cutoff)
+        open_stages = tuple(sorted(STAGES_OPEN))
+        marks = ", ".join("?" for _ in open_stages)
+        removed: dict[str, int] = {}
+        with self.transaction():
+            self.db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS gone (source TEXT, id TEXT, "
+                "PRIMARY KEY (source, id))"
+            )
+            self.db.execute("DELETE FROM gone")
+            self.db.execute(
+                "INSERT INTO gone SELECT source, id FROM notices WHERE updated_at < ? AND "
+                f"(stage NOT IN ({marks}) OR (deadline IS NOT NULL AND deadline < ?))",
+                (stamp, *open_stages, stamp),
+            )
+            where = "(source, {id}) IN (SELECT source, id FROM gone)"
+            removed["notices"] = self.db.execute(
+                "DELETE FROM notices WHERE " + where.format(id="id")
+            ).rowcount
+            removed["versions"] = self.db.execute(
+                "DELETE FROM notice_versions WHERE " + where.format(id="id")
+            ).rowcount
+            removed["versions"] += self.db.execute(
+                "DELETE FROM notice_versions WHERE stored_at < ? AND NOT EXISTS (SELECT 1 FROM "
+                "notices n WHERE n.source = notice_versions.source AND n.id = notice_versions.id "
+                "AND n.release_id = notice_versions.release_id)",
+                (stamp,),
+            ).rowcount
+            for table in ("notice_keys", "notice_links"):
+                self.db.execute(f"DELETE FROM {table} WHERE " + where.format(id="notice_id"))
+            removed["alerts"] = self.db.execute(
+                "DELETE FROM outbox WHERE " + where.format(id="notice_id")
+            ).rowcount
+            removed["alerts"] += self.db.execute(
+                "DELETE FROM outbox WHERE status != 'pending' AND "
+                "COALESCE(sent_at, created_at) < ?",
+                (stamp,),
+            ).rowcount
+            removed["events"] = self.db.execute(
+                "DELETE FROM events WHERE created_at < ? AND NOT EXISTS "
+                "(SELECT 1 FROM outbox o WHERE o.event_id = events.id)",
+                (stamp,),
+            ).rowcount
+            self.db.execute("DELETE FROM gone")
+        return removed
+
+    def backup(self, target: Path) -> None:
+        """Copy the database to `target` with SQLite's online backup (safe while it is in use).
+
+        Raises:
+            StoreError: the copy cannot be written, or does not pass an integrity check.
+        """
+        try:
+            copy = sqlite3.connect(str(target))
+            try:
+                self.db.backup(copy)
+                result = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                copy.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{target}: cannot write the backup: {exc}") from None
+        if result != "ok":
+            raise StoreError(f"{target}: the backup fails its integrity check: {result}")

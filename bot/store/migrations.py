@@ -1,0 +1,133 @@
+"""The database schema, as migrations applied in order by ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE notices (
+        source TEXT NOT NULL,
+        id TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        release_date TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        versions INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (source, id)
+    );
+    CREATE TABLE notice_versions (
+        source TEXT NOT NULL,
+        id TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        release_date TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        stored_at TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (source, id, release_id)
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        previous_release_id TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        event_id INTEGER NOT NULL REFERENCES events(id),
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        due_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT,
+        UNIQUE (subscription, source, notice_id, kind, release_id)
+    );
+    CREATE INDEX outbox_due ON outbox (status, due_at);
+    CREATE TABLE source_state (
+        source TEXT PRIMARY KEY,
+        watermark TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        throttled_until TEXT,
+        notices_last_pass INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    """
+    ALTER TABLE outbox ADD COLUMN message_ref TEXT;
+    ALTER TABLE outbox ADD COLUMN mode TEXT NOT NULL DEFAULT 'instant';
+    CREATE INDEX outbox_notice ON outbox (subscription, source, notice_id);
+    CREATE TABLE channel_state (
+        channel TEXT PRIMARY KEY,
+        paused_reason TEXT,
+        paused_at TEXT,
+        chat_id TEXT,
+        retry_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    """
+    CREATE TABLE http_validators (
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        PRIMARY KEY (source, url)
+    );
+    CREATE TABLE notice_keys (
+        key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        PRIMARY KEY (key, source, notice_id)
+    );
+    CREATE TABLE notice_links (
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        primary_source TEXT NOT NULL,
+        primary_id TEXT NOT NULL,
+        matched_on TEXT NOT NULL,
+        PRIMARY KEY (source, notice_id)
+    );
+    """,
+    """
+    ALTER TABLE notices ADD COLUMN deadline TEXT;
+    UPDATE notices SET deadline = (
+        SELECT json_extract(v.data, '$.deadline') FROM notice_versions v
+        WHERE v.source = notices.source AND v.id = notices.id AND v.release_id = notices.release_id
+    );
+    CREATE INDEX notices_deadline ON notices (deadline);
+    """,
+    """
+    ALTER TABLE source_state ADD COLUMN resume_url TEXT;
+    ALTER TABLE source_state ADD COLUMN resume_since TEXT;
+    ALTER TABLE source_state ADD COLUMN resume_until TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    """,
+    """
+    ALTER TABLE source_state ADD COLUMN last_notices_at TEXT;
+    CREATE TABLE admin_problems (
+        key TEXT PRIMARY KEY,
+        message TEXT NOT NULL,
+        since TEXT NOT NULL,
+        notified INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX outbox_sent_at ON outbox (sent_at);
+    CREATE INDEX notice_versions_stored ON notice_versions (stored_at);
+    CREATE INDEX events_created ON events (created_at);
+    CREATE INDEX notices_updated ON notices (updated_at);
+    """,
+)
