@@ -1,4 +1,4 @@
-"""The `tenderbot` command line: run, poll, status, send-test, outbox, rules.
+"""The `tenderbot` command line: run, poll, status, send-test, outbox, backup, rules.
 
 Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
 2 bad usage, a bad config, or a database that cannot be opened.
@@ -12,6 +12,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
@@ -74,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
         "send-test", parents=[common], help="send a test message to a configured channel"
     )
     send_test.add_argument("channel", metavar="CHANNEL")
+    backup = commands.add_parser(
+        "backup", parents=[common], help="an online copy of the database, safe while it runs"
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy")
     outbox = commands.add_parser(
         "outbox", parents=[common], help="the queue of alerts: re-queue alerts a service refused"
     )
@@ -140,6 +145,22 @@ async def _run(config: Config, clock: Clock, stdout: TextIO | None) -> int:
     return EXIT_OK
 
 
+def _backup(config: Config, file: str, out: TextIO) -> int:
+    target = Path(file).expanduser().resolve()
+    if target == config.bot.database.resolve():
+        raise ConfigError(f"{file}: that is the database itself; name another file")
+    if target.exists():
+        raise ConfigError(f"{file}: already exists; tenderbot never overwrites a backup")
+    store = Store(config.bot.database)
+    try:
+        store.backup(target)
+        notices = store.count_notices()
+    finally:
+        store.close()
+    print(f"backup written to {target} ({notices} notices; integrity check ok)", file=out)
+    return EXIT_OK
+
+
 def _known(config: Config, option: str, what: str, name: str, names: Sequence[str]) -> None:
     if name not in names:
         known = ", ".join(names) or "none configured"
@@ -189,6 +210,8 @@ def main(
             return _status(config, clock, out, args.format)
         if args.command == "outbox":
             return _outbox_retry(config, args.channel, clock, out)
+        if args.command == "backup":
+            return _backup(config, args.file, out)
         check_secrets(config)
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))

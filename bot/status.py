@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import Config
+from bot.config import Config, SourceConfig
 from bot.durations import format_duration
 from bot.outbox import Outbox
 from bot.source_registry import outage_note
@@ -36,6 +36,7 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
                 "throttled_until": _iso(state.throttled_until),
                 "watermark": _iso(state.watermark),
                 "notices_stored": store.count_notices(source.name),
+                "next_poll": _iso(_next_poll(source, state, now)) if source.enabled else None,
                 "long_outage": _long_outage(state, now),
                 "outage_note": outage_note(source.kind),
             }
@@ -57,6 +58,17 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
 
 
 LONG_OUTAGE = timedelta(days=1)
+
+
+def _next_poll(source: SourceConfig, state: SourceState, now: datetime) -> datetime:
+    """When the daemon polls next: its interval after the last attempt, or the throttle's end.
+
+    The daemon adds up to a tenth of the interval (at most a minute) of jitter.
+    """
+    due = now if state.last_attempt is None else state.last_attempt + source.every
+    if state.throttled_until is not None:
+        due = max(due, state.throttled_until)
+    return max(due, now) if state.last_attempt is None else due
 
 
 def _long_outage(state: SourceState, now: datetime) -> bool:
@@ -130,6 +142,8 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
         if source["throttled_until"]:
             lines.append(f"    throttled:     until {_when(source['throttled_until'], zone, now)}")
         lines.append(f"    watermark:     {_when(source['watermark'], zone, now)}")
+        if source["next_poll"]:
+            lines.append(f"    next poll:     {_when(source['next_poll'], zone, now)}")
         lines.append(f"    notices:       {source['notices_stored']} stored")
     lines.append("")
     lines.append("Rule sets:" if status["rule_sets"] else "Rule sets: none (every open notice)")
