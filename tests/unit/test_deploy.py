@@ -1,0 +1,81 @@
+"""The deployment files: what can be checked without systemd or a Docker engine."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+from tests.conftest import ROOT
+
+DEPLOY = ROOT / "deploy"
+
+
+def test_the_systemd_unit_restarts_runs_unprivileged_and_keeps_state():
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    unit.read(DEPLOY / "tenderbot.service")
+    service = unit["Service"]
+    assert service["ExecStart"].endswith("tenderbot run")
+    assert service["Restart"] == "on-failure"
+    assert service["NoNewPrivileges"] == "true"
+    assert service["User"] == "tenderbot" and service["StateDirectory"] == "tenderbot"
+    assert "TENDERBOT_CONFIG" in service["Environment"]
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_compose_takes_secrets_from_the_environment_and_keeps_the_database_in_a_volume():
+    text = (DEPLOY / "compose.yaml").read_text()
+    assert "SLACK_BOT_TOKEN: ${SLACK_BOT_TOKEN:-}" in text
+    assert "TELEGRAM_BOT_TOKEN: ${TELEGRAM_BOT_TOKEN:-}" in text
+    assert "tenderbot-data:/data" in text and "dockerfile: deploy/Dockerfile" in text
+
+
+def test_the_dockerfile_builds_the_wheel_from_what_it_copies(tmp_path):
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "pip wheel --no-cache-dir --no-deps" in dockerfile
+    assert re.search(r"^USER tenderbot$", dockerfile, re.MULTILINE)
+    assert 'VOLUME ["/data"]' in dockerfile
+    build_stage = dockerfile.split("FROM python:3.11-slim\n")[0]
+    context = tmp_path / "context"
+    context.mkdir()
+    for line in build_stage.splitlines():
+        if line.startswith("COPY "):
+            *sources, _ = line.split()[1:]
+            for name in sources:
+                source = ROOT / name
+                if source.is_dir():
+                    shutil.copytree(
+                        source, context / name, ignore=shutil.ignore_patterns("__pycache__")
+                    )
+                else:
+                    shutil.copy(source, context / name)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(context),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp_path / "dist").glob("tenderbot-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in (
+        "bot/store/__init__.py",
+        "bot/notifiers/telegram.py",
+        "rules/sets/small-charities.toml",
+    ):
+        assert needed in names
