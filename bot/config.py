@@ -69,6 +69,7 @@ class SourceConfig:
     every: timedelta
     since: timedelta
     overlap: timedelta
+    margin: timedelta = timedelta(minutes=5)
     enabled: bool = True
     quiet_after: timedelta | None = None
     """Tell the admin when a pass has returned no notice for longer than this."""
@@ -301,6 +302,7 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     every = table.duration("every", entry.every)
     since = table.duration("since", "1d")
     overlap = table.duration("overlap", "1h")
+    margin = table.duration("margin", "5m")
     enabled = bool(table.get("enabled", bool, True))
     quiet_default = entry.quiet_after or "1d"
     quiet_after: timedelta | None = table.duration("quiet_after", quiet_default)
@@ -342,6 +344,7 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
         every=every,
         since=since,
         overlap=overlap,
+        margin=margin,
         enabled=enabled,
         quiet_after=quiet_after,
     )

@@ -97,6 +97,23 @@ def store_page(
     return events, queued
 
 
+def window_start(config: SourceConfig, state: SourceState, now: datetime) -> datetime:
+    """Where a new pass starts reading.
+
+    The first pass looks back `since`. Later passes start from the newest release already
+    stored minus `margin`, so an idle poll costs one small request instead of re-reading the
+    last `overlap`: never later than the last pass's start (a publisher's future-dated
+    release must not hide what comes next), and never earlier than the last pass's start
+    minus `overlap` (a quiet source does not widen the window).
+    """
+    if state.watermark is None:
+        return now - config.since
+    floor = state.watermark - config.overlap
+    if state.newest_release is None:
+        return floor
+    return max(floor, min(state.newest_release - config.margin, state.watermark))
+
+
 def _cancellations(event: Event, router: Router, outbox: Outbox) -> list[Route]:
     """Subscriptions told about a notice that is now cancelled: they hear of it, matched or not."""
     if event.kind != UPDATED or not event.notice.stage.endswith("Cancellation"):
@@ -140,11 +157,7 @@ async def poll_source(
     else:
         resume = None
         until = started
-        since = (
-            state.watermark - config.overlap
-            if state.watermark is not None
-            else started - config.since
-        )
+        since = window_start(config, state, started)
     router.refresh()
     with store.transaction():
         store.record_attempt(name, started)
@@ -164,6 +177,8 @@ async def poll_source(
                     resume_url=page.resume_url,
                     window=(since, until),
                 )
+                if page.notices:
+                    store.record_newest(name, max(n.release_date for n in page.notices))
 
             events, added = store_page(
                 page.notices,

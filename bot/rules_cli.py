@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -274,8 +274,8 @@ def latest_by_notice(notices: Iterable[Notice]) -> list[Notice]:
 
 def _notices_from(
     files: Sequence[str] | None, config: Config | None, since: datetime | None = None
-) -> list[Notice]:
-    """Notices from files (each under its own stem as source), or from the store."""
+) -> Iterator[Notice]:
+    """Notices from files (merged per process), or streamed from the store."""
     if files:
         notices: list[Notice] = []
         for file in files:
@@ -287,11 +287,12 @@ def _notices_from(
             for problem in problems:
                 print(f"skipped: {problem}", file=sys.stderr)
             notices.extend(found)
-        return latest_by_notice(notices)
+        yield from latest_by_notice(notices)
+        return
     assert config is not None
     store = Store(config.bot.database)
     try:
-        return list(store.current_notices(since))
+        yield from store.current_notices(since)
     finally:
         store.close()
 
@@ -302,7 +303,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     )
     rule_set = _load_ref(args.ref, config)
     labels = read_labels(Path(args.labels))
-    notices = _notices_from(args.source_files, config)
+    notices = list(_notices_from(args.source_files, config))
     print_evaluation(evaluate(rule_set, labels, notices), args.format, out)
     return EXIT_OK
 
@@ -317,10 +318,10 @@ def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
     as_of = _parse_when(args.as_of, now, "--as-of") if args.as_of else None
     notices = _notices_from([args.source_file] if args.source_file else None, config, since)
     if args.explain or args.near_misses:
-        return print_explanations(args, rule_sets, notices, as_of, out)
+        return print_explanations(args, rule_sets, list(notices), as_of, out)
     plan = MatchPlan([(list(args.refs), Narrowing())], rule_sets.__getitem__)
     matches: list[tuple[Notice, Match]] = []
-    for notice in latest_by_notice(notices):
+    for notice in notices:  # streamed: already one per notice, from the store or merged files
         if since is not None and notice.release_date < since:
             continue
         for _, found in plan.match(Context(notice, as_of or notice.release_date)):

@@ -247,7 +247,8 @@ class Store(SourceStateStore, MaintenanceStore):
             "ON v.source = n.source AND v.id = n.id AND v.release_id = n.release_id "
             "WHERE n.release_date >= ? ORDER BY n.release_date DESC",
             (to_text(since) or "",),
-        ).fetchall()
+        )
+        # Row by row: a year of notices never sits in memory at once.
         for row in rows:
             yield notice_from_dict(json.loads(row["data"]))
 

@@ -119,6 +119,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     """
     ALTER TABLE source_state ADD COLUMN last_notices_at TEXT;
+    ALTER TABLE source_state ADD COLUMN newest_release TEXT;
     CREATE TABLE admin_problems (
         key TEXT PRIMARY KEY,
         message TEXT NOT NULL,
@@ -129,5 +130,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX notice_versions_stored ON notice_versions (stored_at);
     CREATE INDEX events_created ON events (created_at);
     CREATE INDEX notices_updated ON notices (updated_at);
+    CREATE INDEX notices_release_date ON notices (release_date);
     """,
 )

@@ -35,6 +35,7 @@ class SourceState:
     resume_since: datetime | None = None
     resume_until: datetime | None = None
     last_notices_at: datetime | None = None
+    newest_release: datetime | None = None
 
 
 def to_text(moment: datetime | None) -> str | None:

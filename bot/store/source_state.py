@@ -57,6 +57,7 @@ class SourceStateStore:
             resume_since=from_text(row["resume_since"]),
             resume_until=from_text(row["resume_until"]),
             last_notices_at=from_text(row["last_notices_at"]),
+            newest_release=from_text(row["newest_release"]),
         )
 
     def _upsert_state(self, source: str, **fields: object) -> None:
@@ -111,6 +112,12 @@ class SourceStateStore:
             resume_since=to_text(window[0]) if resume_url else None,
             resume_until=to_text(window[1]) if resume_url else None,
         )
+
+    def record_newest(self, source: str, newest: datetime) -> None:
+        """Remember the newest release date stored for `source` (call inside `transaction`)."""
+        current = self.source_state(source).newest_release
+        if current is None or newest > current:
+            self._upsert_state(source, newest_release=to_text(newest))
 
     def record_partial(self, source: str, *, now: datetime, notices: int) -> None:
         """A pass that stopped on its page budget: healthy, with more to read next time."""

@@ -74,7 +74,7 @@ def test_every_kind_side_by_side_stores_each_item_once(tmp_path, fake_cf, web, c
     web.routes["/westshire/opportunities"] = _paged(web.routes["/westshire/opportunities"], page2)
     extra = (
         source("fat", "find_a_tender", web.url)
-        + source("pcs", "pcs", web.url + "/pcs", since='"2400d"')
+        + source("pcs", "pcs", web.url + "/pcs", since='"2400d"', notice_types="[2]")
         + source("s2w", "sell2wales", web.url + "/s2w", since='"700d"')
         + source("anytown", "feed", web.url + "/anytown/tenders.rss", **FEED_OPTIONS)
         + source(
