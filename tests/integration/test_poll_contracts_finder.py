@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -65,9 +65,8 @@ def test_poll_stores_each_notice_once_and_prints_each_open_one_once(tmp_path, fa
     code, out = poll(config, clock)
     assert code == 0 and printed_ids(out) == []
     second = fake_cf.requests[3]["query"]
-    # The next pass starts from the newest release stored, less a five-minute margin.
-    newest = max(datetime.fromisoformat(r["date"]) for r in ALL)
-    assert second["publishedFrom"] == (newest - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    # The newest release stored is older than the overlap: the window is the last hour.
+    assert second["publishedFrom"] == (started - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     store = open_store(config)
     assert store.count_notices() == DISTINCT
     store.close()

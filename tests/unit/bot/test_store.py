@@ -167,3 +167,27 @@ def test_older_databases_are_migrated_in_place_keeping_their_notices(tmp_path):
     row = store.db.execute("SELECT deadline FROM notices").fetchone()
     assert row[0] == notice.deadline.isoformat()
     store.close()
+
+
+def test_a_poll_window_starts_at_the_newest_release_less_a_margin_within_the_overlap():
+    from bot.config import SourceConfig
+    from bot.poller import window_start
+    from bot.store import SourceState
+    from sources.base import SourceSettings
+
+    config = SourceConfig(
+        settings=SourceSettings(name="s", kind="contracts_finder", url="https://x.example"),
+        every=timedelta(minutes=10),
+        since=timedelta(days=1),
+        overlap=timedelta(hours=1),
+        margin=timedelta(minutes=5),
+    )
+    last = NOW - timedelta(minutes=10)
+    first = window_start(config, SourceState(source="s"), NOW)
+    recent = SourceState(source="s", watermark=last, newest_release=last - timedelta(minutes=2))
+    quiet = SourceState(source="s", watermark=last, newest_release=last - timedelta(days=3))
+    future = SourceState(source="s", watermark=last, newest_release=NOW + timedelta(days=9))
+    assert first == NOW - timedelta(days=1)
+    assert window_start(config, recent, NOW) == last - timedelta(minutes=7)
+    assert window_start(config, quiet, NOW) == last - timedelta(hours=1)
+    assert window_start(config, future, NOW) == last
