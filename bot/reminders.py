@@ -25,47 +25,53 @@ def queue_reminders(
     Returns:
         How many reminders were queued.
     """
+    by_name = {s.name: s for s in subscriptions if s.remind_days > 0}
+    if not by_name:
+        return 0
+    furthest = now + timedelta(days=max(s.remind_days for s in by_name.values()))
+    # One query a round, driven by the deadline index (CROSS JOIN keeps SQLite from starting
+    # at the outbox's status index instead): its cost depends on how many notices close
+    # soon, never on how long the outbox history is.
+    rows = store.db.execute(
+        "SELECT DISTINCT o.subscription, o.source, o.notice_id FROM notices n CROSS JOIN outbox o "
+        "ON o.source = n.source AND o.notice_id = n.id "
+        "WHERE n.deadline > ? AND n.deadline <= ? AND o.status = ? AND o.kind IN (?, ?) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.subscription = o.subscription "
+        "AND r.source = o.source AND r.notice_id = o.notice_id AND r.kind = ?)",
+        (to_text(now), to_text(furthest), SENT, NEW, UPDATED, CLOSING),
+    ).fetchall()
     queued = 0
-    for subscription in subscriptions:
-        if subscription.remind_days <= 0:
+    for row in rows:
+        subscription = by_name.get(str(row["subscription"]))
+        if subscription is None:
             continue
         horizon = now + timedelta(days=subscription.remind_days)
-        rows = store.db.execute(
-            "SELECT DISTINCT o.source, o.notice_id FROM outbox o JOIN notices n "
-            "ON n.source = o.source AND n.id = o.notice_id "
-            "WHERE o.subscription = ? AND o.status = ? AND o.kind IN (?, ?) "
-            "AND n.deadline > ? AND n.deadline <= ? AND NOT EXISTS (SELECT 1 FROM outbox r "
-            "WHERE r.subscription = o.subscription AND r.source = o.source "
-            "AND r.notice_id = o.notice_id AND r.kind = ?)",
-            (subscription.name, SENT, NEW, UPDATED, to_text(now), to_text(horizon), CLOSING),
-        ).fetchall()
-        for row in rows:
-            notice = store.notice(row["source"], row["notice_id"])
-            if notice is None or not notice.is_open_stage or notice.deadline is None:
-                continue
-            if not now < notice.deadline <= horizon:
-                continue
-            with store.transaction():
-                cursor = store.db.execute(
-                    "INSERT INTO events (kind, source, notice_id, release_id, "
-                    "previous_release_id, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
-                    (CLOSING, notice.source, notice.id, notice.release_id, to_text(now)),
-                )
-                assert cursor.lastrowid is not None
-                event = Event(
-                    id=cursor.lastrowid,
-                    kind=CLOSING,
-                    notice=notice,
-                    previous_release_id=None,
-                    created_at=now,
-                )
-                queued += outbox.enqueue(
-                    event,
-                    subscription=subscription.name,
-                    channel=subscription.channel,
-                    reasons=(f"deadline within {subscription.remind_days} days",),
-                    now=now,
-                    due_at=due_time(subscription.mode, subscription.digest_at, zone, now),
-                    mode=subscription.mode,
-                )
+        notice = store.notice(row["source"], row["notice_id"])
+        if notice is None or not notice.is_open_stage or notice.deadline is None:
+            continue
+        if not now < notice.deadline <= horizon:
+            continue
+        with store.transaction():
+            cursor = store.db.execute(
+                "INSERT INTO events (kind, source, notice_id, release_id, "
+                "previous_release_id, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
+                (CLOSING, notice.source, notice.id, notice.release_id, to_text(now)),
+            )
+            assert cursor.lastrowid is not None
+            event = Event(
+                id=cursor.lastrowid,
+                kind=CLOSING,
+                notice=notice,
+                previous_release_id=None,
+                created_at=now,
+            )
+            queued += outbox.enqueue(
+                event,
+                subscription=subscription.name,
+                channel=subscription.channel,
+                reasons=(f"deadline within {subscription.remind_days} days",),
+                now=now,
+                due_at=due_time(subscription.mode, subscription.digest_at, zone, now),
+                mode=subscription.mode,
+            )
     return queued

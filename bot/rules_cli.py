@@ -320,11 +320,13 @@ def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
     if args.explain or args.near_misses:
         return print_explanations(args, rule_sets, list(notices), as_of, out)
     plan = MatchPlan([(list(args.refs), Narrowing())], rule_sets.__getitem__)
-    matches: list[tuple[Notice, Match]] = []
-    for notice in notices:  # streamed: already one per notice, from the store or merged files
-        if since is not None and notice.release_date < since:
-            continue
-        for _, found in plan.match(Context(notice, as_of or notice.release_date)):
-            matches.append((notice, found))
-    print_preview(matches, args.format, out)
+
+    def matches() -> Iterator[tuple[Notice, Match]]:
+        for notice in notices:  # streamed: one per notice, from the store or merged files
+            if since is not None and notice.release_date < since:
+                continue
+            for _, found in plan.match(Context(notice, as_of or notice.release_date)):
+                yield notice, found
+
+    print_preview(matches(), args.format, out)
     return EXIT_OK

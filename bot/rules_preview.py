@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TextIO
@@ -85,55 +84,52 @@ def _blank(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def print_preview(matches: list[tuple[Notice, Match]], fmt: str, out: TextIO) -> None:
-    """Print matches as a table, JSON or CSV."""
-    rows = [_row(n, m) for n, m in matches]
+CSV_COLUMNS = (
+    "source",
+    "id",
+    "title",
+    "buyer",
+    "value",
+    "deadline",
+    "stage",
+    "url",
+    "value_low",
+    "value_high",
+    "value_per_year",
+    "score",
+    "reasons",
+)
+
+
+def print_preview(matches: Iterable[tuple[Notice, Match]], fmt: str, out: TextIO) -> None:
+    """Print matches as a table, JSON or CSV, one at a time.
+
+    A year of matches never waits in memory at once.
+    """
+    rows = (_row(n, m) for n, m in matches)
+    count = 0
     if fmt == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
+        out.write("[")
+        for count, row in enumerate(rows, start=1):
+            out.write(("," if count > 1 else "") + "\n  ")
+            out.write(json.dumps(row, ensure_ascii=False))
+        out.write("\n]\n" if count else "]\n")
         return
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "source",
-                "id",
-                "title",
-                "buyer",
-                "value",
-                "deadline",
-                "stage",
-                "url",
-                "value_low",
-                "value_high",
-                "value_per_year",
-                "score",
-                "reasons",
-            ]
-        )
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
         for row in rows:
             writer.writerow(
                 [
-                    row["source"],
-                    row["id"],
-                    row["title"],
-                    row["buyer"],
-                    row["value"],
-                    row["deadline"] or "",
-                    row["stage"],
-                    row["url"] or "",
-                    _blank(row["value_low"]),
-                    _blank(row["value_high"]),
-                    _blank(row["value_per_year"]),
-                    f"{row['score']:g}",
-                    " | ".join(row["reasons"]),
+                    _blank(row[c]) if c != "reasons" else " | ".join(row["reasons"])
+                    for c in CSV_COLUMNS
                 ]
             )
-        out.write(buffer.getvalue())
         return
     for row in rows:
+        count += 1
         deadline = (row["deadline"] or "no deadline")[:10]
         print(f"{row['score']:>5g}  {deadline}  {plain(row['title'])[:80]}", file=out)
         print(f"       {plain(row['buyer'])} · {row['value']}", file=out)
         print(f"       why: {plain('; '.join(row['reasons']))}", file=out)
-    print(f"{len(rows)} matching notice(s)", file=out)
+    print(f"{count} matching notice(s)", file=out)

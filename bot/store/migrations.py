@@ -131,5 +131,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_created ON events (created_at);
     CREATE INDEX notices_updated ON notices (updated_at);
     CREATE INDEX notices_release_date ON notices (release_date);
+    CREATE INDEX outbox_by_notice ON outbox (source, notice_id);
     """,
 )
