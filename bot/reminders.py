@@ -11,6 +11,10 @@ from bot.digests import due_time
 from bot.events import Event
 from bot.outbox import SENT, Outbox
 from bot.store import Store, to_text
+from sources.notice import STAGES_OPEN
+
+OPEN_STAGES = tuple(sorted(STAGES_OPEN))
+OPEN_MARKS = ", ".join("?" for _ in OPEN_STAGES)
 
 
 def queue_reminders(
@@ -35,10 +39,11 @@ def queue_reminders(
     rows = store.db.execute(
         "SELECT DISTINCT o.subscription, o.source, o.notice_id FROM notices n CROSS JOIN outbox o "
         "ON o.source = n.source AND o.notice_id = n.id "
-        "WHERE n.deadline > ? AND n.deadline <= ? AND o.status = ? AND o.kind IN (?, ?) "
+        f"WHERE n.deadline > ? AND n.deadline <= ? AND n.stage IN ({OPEN_MARKS}) "
+        "AND o.status = ? AND o.kind IN (?, ?) "
         "AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.subscription = o.subscription "
         "AND r.source = o.source AND r.notice_id = o.notice_id AND r.kind = ?)",
-        (to_text(now), to_text(furthest), SENT, NEW, UPDATED, CLOSING),
+        (to_text(now), to_text(furthest), *OPEN_STAGES, SENT, NEW, UPDATED, CLOSING),
     ).fetchall()
     queued = 0
     for row in rows:

@@ -132,5 +132,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX notices_updated ON notices (updated_at);
     CREATE INDEX notices_release_date ON notices (release_date);
     CREATE INDEX outbox_by_notice ON outbox (source, notice_id);
+    CREATE INDEX outbox_claimed ON outbox (claimed_by) WHERE claimed_by IS NOT NULL;
     """,
 )
