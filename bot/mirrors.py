@@ -86,7 +86,7 @@ class Mirrors:
     def __init__(self, store: Store) -> None:
         self._db = store.db
 
-    def primary_of(self, notice: Notice) -> Mirror | None:
+    def primary_of(self, notice: Notice, keys: list[str] | None = None) -> Mirror | None:
         """The already-stored notice from another source that `notice` duplicates, if any."""
         linked = self._db.execute(
             "SELECT primary_source, primary_id, matched_on FROM notice_links "
@@ -95,7 +95,7 @@ class Mirrors:
         ).fetchone()
         if linked is not None:
             return Mirror(str(linked[0]), str(linked[1]), str(linked[2]))
-        for key in match_keys(notice):
+        for key in match_keys(notice) if keys is None else keys:
             row = self._db.execute(
                 "SELECT source, notice_id FROM notice_keys WHERE key = ? AND source != ? "
                 "AND NOT EXISTS (SELECT 1 FROM notice_links l WHERE l.source = notice_keys.source "
@@ -106,11 +106,72 @@ class Mirrors:
                 return Mirror(str(row[0]), str(row[1]), key.split(":", 1)[0])
         return None
 
-    def remember(self, notice: Notice) -> None:
+    def remember(self, notice: Notice, keys: list[str] | None = None) -> None:
         """Record the keys of a notice so later copies on other sources are recognised."""
         self._db.executemany(
             "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
-            [(key, notice.source, notice.id) for key in match_keys(notice)],
+            [
+                (key, notice.source, notice.id)
+                for key in (match_keys(notice) if keys is None else keys)
+            ],
+        )
+
+    def primaries(self, notices: list[tuple[Notice, list[str]]]) -> dict[tuple[str, str], Mirror]:
+        """`primary_of` for a page of notices (with their keys) in two queries, not one each."""
+        found: dict[tuple[str, str], Mirror] = {}
+        if not notices:
+            return found
+        ids = {(n.source, n.id) for n, _ in notices}
+        sources = {source for source, _ in ids}
+        for source in sources:
+            wanted = [notice_id for s, notice_id in ids if s == source]
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for row in self._db.execute(
+                    "SELECT notice_id, primary_source, primary_id, matched_on FROM notice_links "
+                    f"WHERE source = ? AND notice_id IN ({marks})",
+                    (source, *chunk),
+                ):
+                    found[(source, str(row[0]))] = Mirror(str(row[1]), str(row[2]), str(row[3]))
+        for source in sources:
+            pending = [
+                (n, ks) for n, ks in notices if n.source == source and (n.source, n.id) not in found
+            ]
+            keys = list(dict.fromkeys(k for _, ks in pending for k in ks))
+            holders = self._holders(keys, source)
+            for notice, notice_keys in pending:
+                key = next((k for k in notice_keys if k in holders), None)
+                if key is not None:
+                    other = holders[key]
+                    found[(notice.source, notice.id)] = Mirror(
+                        other[0], other[1], key.split(":", 1)[0]
+                    )
+        return found
+
+    def _holders(self, keys: list[str], source: str) -> dict[str, tuple[str, str]]:
+        """For each key, the first-stored notice of another source holding it, if any."""
+        holders: dict[str, tuple[int, str, str]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            # No ORDER BY: it would make SQLite walk the whole table in rowid order.
+            for row in self._db.execute(
+                f"SELECT rowid, key, source, notice_id FROM notice_keys WHERE key IN ({marks}) "
+                "AND source != ? AND NOT EXISTS (SELECT 1 FROM notice_links l "
+                "WHERE l.source = notice_keys.source AND l.notice_id = notice_keys.notice_id)",
+                (*chunk, source),
+            ):
+                key = str(row[1])
+                if key not in holders or int(row[0]) < holders[key][0]:
+                    holders[key] = (int(row[0]), str(row[2]), str(row[3]))
+        return {key: (held[1], held[2]) for key, held in holders.items()}
+
+    def remember_all(self, notices: list[tuple[Notice, list[str]]]) -> None:
+        """`remember` for many notices in one statement."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
+            [(key, n.source, n.id) for n, keys in notices for key in keys],
         )
 
     def link(self, notice: Notice, primary: Mirror) -> None:

@@ -12,7 +12,7 @@ from bot.alerts import UPDATED
 from bot.config import SourceConfig
 from bot.digests import due_time
 from bot.events import Event
-from bot.mirrors import Mirrors
+from bot.mirrors import Mirrors, match_keys
 from bot.outbox import Outbox
 from bot.routing import Route, Router
 from bot.store import SourceState, Store
@@ -69,8 +69,11 @@ def store_page(
         events = store.save_notices(notices, now, problems)
         if checkpoint is not None:
             checkpoint()
-        for event in events:
-            primary = mirrors.primary_of(event.notice)
+        keyed = [(event.notice, match_keys(event.notice)) for event in events]
+        primaries = mirrors.primaries(keyed)
+        fresh = []
+        for event, keys_of in zip(events, keyed, strict=True):
+            primary = primaries.get((event.notice.source, event.notice.id))
             if primary is not None:
                 mirrors.link(event.notice, primary)
                 log.info(
@@ -82,7 +85,7 @@ def store_page(
                     primary.matched_on,
                 )
                 continue
-            mirrors.remember(event.notice)
+            fresh.append(keys_of)
             for route in router.route(event, now) + _cancellations(event, router, outbox):
                 subscription = route.subscription
                 queued += outbox.enqueue(
@@ -94,6 +97,9 @@ def store_page(
                     due_at=due_time(subscription.mode, subscription.digest_at, zone, now),
                     mode=subscription.mode,
                 )
+        # One page is one source, so its notices cannot be copies of each other: their keys
+        # are remembered together, after the page.
+        mirrors.remember_all(fresh)
     return events, queued
 
 

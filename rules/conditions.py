@@ -56,11 +56,22 @@ class Keywords:
     label: str = "keywords"
 
     def _found(self, ctx: Context, keyword: Keyword) -> bool:
-        key = (self.fields, keyword)
-        hit = ctx.memo.get(key)
-        if hit is None:
-            hit = ctx.memo[key] = any(ctx.index(f).contains(keyword) for f in self.fields)
-        return bool(hit)
+        # A look-up in the field's word index is cheaper than remembering its answer.
+        return any(ctx.index(f).contains(keyword) for f in self.fields)
+
+    def _any_found(self, ctx: Context) -> list[Keyword]:
+        """The `any_of` keywords found, in their order; single whole words by one set test."""
+        words: set[str] = set()
+        for field in self.fields:
+            words |= ctx.index(field).words
+        found = []
+        for keyword in self.any_of:
+            if len(keyword.words) == 1 and not keyword.prefix:
+                if keyword.words[0] in words:
+                    found.append(keyword)
+            elif self._found(ctx, keyword):
+                found.append(keyword)
+        return found
 
     def test(self, ctx: Context) -> Reasons:
         """None unless every `all_of`, at least one `any_of` and no `none_of` keyword is found."""
@@ -69,7 +80,7 @@ class Keywords:
         found_all = [k for k in self.all_of if self._found(ctx, k)]
         if len(found_all) < len(self.all_of):
             return None
-        found_any = [k for k in self.any_of if self._found(ctx, k)]
+        found_any = self._any_found(ctx) if self.any_of else []
         if self.any_of and not found_any:
             return None
         found = found_all + found_any

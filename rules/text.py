@@ -59,6 +59,11 @@ class TextIndex:
         self._joined = " " + " ".join(words) + " "
         self._sorted = sorted(self._words)
 
+    @property
+    def words(self) -> frozenset[str]:
+        """The distinct words of the text."""
+        return self._words
+
     def _has_prefix(self, prefix: str) -> bool:
         at = bisect_left(self._sorted, prefix)
         return at < len(self._sorted) and self._sorted[at].startswith(prefix)

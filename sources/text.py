@@ -10,6 +10,8 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _BLOCK_TAGS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5"})
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _SPACES = re.compile(r"[^\S\n]+")
+_PLAIN = re.compile(r"[\x20-\x25\x27-\x3b\x3d\x3f-\x7e\t\n]*")
+"""Printable ASCII without ``&``, ``<`` or ``>``: nothing for `clean_text` to decode or strip."""
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 # C0/C1 controls (but tab and newline), bidirectional overrides and isolates, and lone
 # surrogates: invisible in chat, they can reorder what a reader sees or break encoders.
@@ -79,16 +81,20 @@ def clean_text(text: str | None, *, multiline: bool = False) -> str:
     """
     if not text:
         return ""
-    if _TAG.search(text):
+    plain = _PLAIN.fullmatch(text) is not None  # ASCII, no markup, entities or controls
+    if plain and not multiline:
+        return " ".join(text.split())
+    if not plain and _TAG.search(text):
         text = _strip_markup(text)
-    for _ in range(3):
-        decoded = html.unescape(text)
-        if decoded == text:
-            break
-        text = decoded
-    text = repair_mojibake(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = strip_unsafe(text)
+    if not plain:
+        for _ in range(3):
+            decoded = html.unescape(text)
+            if decoded == text:
+                break
+            text = decoded
+        text = repair_mojibake(text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = strip_unsafe(text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
     if not multiline:
         return " ".join(text.split())

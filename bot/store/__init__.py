@@ -7,7 +7,6 @@ not at all.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,8 +30,8 @@ from sources.errors import Problem
 from sources.notice import (
     Notice,
     merge_notice,
-    notice_from_dict,
-    notice_to_dict,
+    notice_from_json,
+    notice_json,
 )
 
 __all__ = [
@@ -115,38 +114,171 @@ class Store(SourceStateStore, MaintenanceStore):
         first_seen: set[tuple[str, str]] = set()
         previous: dict[tuple[str, str], str] = {}
         changed: dict[tuple[str, str], Notice] = {}
-        for notice in sorted(notices, key=lambda n: (n.release_date, n.release_id)):
-            self.db.execute("SAVEPOINT one_notice")
-            try:
-                self._save_one(notice, stamp, first_seen, previous, changed)
-            except UNSTORABLE as exc:
-                self.db.execute("ROLLBACK TO one_notice")
-                if problems is not None:
-                    what = f"cannot be stored ({type(exc).__name__}: {str(exc)[:120]})"
-                    record = notice.release_id.encode("utf-8", "replace").decode()[:200]
-                    problems.append(Problem(source=notice.source, record_id=record, what=what))
-            finally:
-                self.db.execute("RELEASE one_notice")
+        ordered = sorted(notices, key=lambda n: (n.release_date, n.release_id))
+        self.db.execute("SAVEPOINT page")
+        try:
+            self._save_batch(ordered, stamp, first_seen, previous, changed)
+        except UNSTORABLE:
+            # One record SQLite or the encoder refuses: redo the page one notice at a time,
+            # so only that record is left out.
+            self.db.execute("ROLLBACK TO page")
+            first_seen.clear()
+            previous.clear()
+            changed.clear()
+            for notice in ordered:
+                self._save_guarded(notice, stamp, first_seen, previous, changed, problems)
+        finally:
+            self.db.execute("RELEASE page")
+        # Event ids are given here, in one statement for the page: the write transaction
+        # holds the database, so nobody else can take the next ids meanwhile.
+        next_id = int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
         events = []
-        for key, notice in changed.items():
+        for offset, (key, notice) in enumerate(changed.items(), start=1):
             kind = NEW if key in first_seen else UPDATED
             prior = None if key in first_seen else previous.get(key)
-            cursor = self.db.execute(
-                "INSERT INTO events (kind, source, notice_id, release_id, previous_release_id, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (kind, *key, notice.release_id, prior, stamp),
-            )
-            assert cursor.lastrowid is not None
             events.append(
                 Event(
-                    id=cursor.lastrowid,
+                    id=next_id + offset,
                     kind=kind,
                     notice=notice,
                     previous_release_id=prior,
                     created_at=now,
                 )
             )
+        self.db.executemany(
+            "INSERT INTO events (id, kind, source, notice_id, release_id, previous_release_id, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e.id,
+                    e.kind,
+                    e.notice.source,
+                    e.notice.id,
+                    e.notice.release_id,
+                    e.previous_release_id,
+                    stamp,
+                )
+                for e in events
+            ],
+        )
         return events
+
+    def _known(
+        self, notices: Sequence[Notice]
+    ) -> tuple[set[tuple[str, str, str]], dict[tuple[str, str], tuple[str, str]]]:
+        """The releases already stored, and the current release of each notice, for a page."""
+        known: set[tuple[str, str, str]] = set()
+        current: dict[tuple[str, str], tuple[str, str]] = {}
+        by_source: dict[str, list[str]] = {}
+        for notice in notices:
+            by_source.setdefault(notice.source, []).append(notice.id)
+        for source, ids in by_source.items():
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                where = f"WHERE source = ? AND id IN ({', '.join('?' for _ in chunk)})"
+                for row in self.db.execute(
+                    f"SELECT id, release_id FROM notice_versions {where}", (source, *chunk)
+                ):
+                    known.add((source, str(row[0]), str(row[1])))
+                for row in self.db.execute(
+                    f"SELECT id, release_id, release_date FROM notices {where}", (source, *chunk)
+                ):
+                    current[(source, str(row[0]))] = (str(row[1]), str(row[2]))
+        return known, current
+
+    def _save_batch(
+        self,
+        ordered: Sequence[Notice],
+        stamp: str | None,
+        first_seen: set[tuple[str, str]],
+        previous: dict[tuple[str, str], str],
+        changed: dict[tuple[str, str], Notice],
+    ) -> None:
+        """Store a page with one statement per table (the fast path of `save_notices`)."""
+        known, current = self._known(ordered)
+        versions: list[tuple[object, ...]] = []
+        counts: dict[tuple[str, str], int] = {}
+        heads: dict[tuple[str, str], Notice] = {}
+        for notice in ordered:
+            key = (notice.source, notice.id)
+            if (notice.source, notice.id, notice.release_id) in known:
+                continue
+            known.add((notice.source, notice.id, notice.release_id))
+            head = current.get(key)
+            newer = head is None or notice.release_date >= datetime.fromisoformat(head[1])
+            if head is not None and newer:
+                stored = heads.get(key) or self.notice(notice.source, notice.id, head[0])
+                if stored is not None:
+                    notice = merge_notice(stored, notice)
+            versions.append(
+                (
+                    notice.source,
+                    notice.id,
+                    notice.release_id,
+                    to_text(notice.release_date),
+                    notice.stage,
+                    stamp,
+                    notice_json(notice).decode(),
+                )
+            )
+            counts[key] = counts.get(key, 0) + 1
+            if head is None:
+                first_seen.add(key)
+            elif newer:
+                previous.setdefault(key, head[0])
+            if newer:
+                heads[key] = notice
+                changed[key] = notice
+                current[key] = (notice.release_id, to_text(notice.release_date) or "")
+        self.db.executemany("INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
+        self.db.executemany(
+            "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
+            "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (source, id) DO UPDATE SET versions = versions + excluded.versions, "
+            "release_id = excluded.release_id, release_date = excluded.release_date, "
+            "stage = excluded.stage, updated_at = excluded.updated_at, "
+            "deadline = excluded.deadline",
+            [
+                (
+                    *key,
+                    notice.release_id,
+                    to_text(notice.release_date),
+                    notice.stage,
+                    stamp,
+                    stamp,
+                    counts[key],
+                    to_text(notice.deadline),
+                )
+                for key, notice in heads.items()
+            ],
+        )
+        # Notices that only gained older releases: count them, nothing else changes.
+        self.db.executemany(
+            "UPDATE notices SET versions = versions + ? WHERE source = ? AND id = ?",
+            [(count, *key) for key, count in counts.items() if key not in heads],
+        )
+
+    def _save_guarded(
+        self,
+        notice: Notice,
+        stamp: str | None,
+        first_seen: set[tuple[str, str]],
+        previous: dict[tuple[str, str], str],
+        changed: dict[tuple[str, str], Notice],
+        problems: list[Problem] | None,
+    ) -> None:
+        self.db.execute("SAVEPOINT one_notice")
+        try:
+            self._save_one(notice, stamp, first_seen, previous, changed)
+        except UNSTORABLE as exc:
+            self.db.execute("ROLLBACK TO one_notice")
+            if problems is not None:
+                what = f"cannot be stored ({type(exc).__name__}: {str(exc)[:120]})"
+                record = notice.release_id.encode("utf-8", "replace").decode()[:200]
+                problems.append(Problem(source=notice.source, record_id=record, what=what))
+        finally:
+            self.db.execute("RELEASE one_notice")
 
     def _save_one(
         self,
@@ -185,7 +317,7 @@ class Store(SourceStateStore, MaintenanceStore):
                 to_text(notice.release_date),
                 notice.stage,
                 stamp,
-                json.dumps(notice_to_dict(notice), ensure_ascii=False),
+                notice_json(notice).decode(),
             ),
         )
         if current is None:
@@ -238,7 +370,7 @@ class Store(SourceStateStore, MaintenanceStore):
             "SELECT data FROM notice_versions WHERE source = ? AND id = ? AND release_id = ?",
             (source, notice_id, release_id),
         ).fetchone()
-        return None if row is None else notice_from_dict(json.loads(row["data"]))
+        return None if row is None else notice_from_json(row["data"])
 
     def current_notices(self, since: datetime | None = None) -> Iterator[Notice]:
         """Every stored notice at its current release, newest first, optionally since a date."""
@@ -250,7 +382,7 @@ class Store(SourceStateStore, MaintenanceStore):
         )
         # Row by row: a year of notices never sits in memory at once.
         for row in rows:
-            yield notice_from_dict(json.loads(row["data"]))
+            yield notice_from_json(row["data"])
 
     def count_notices(self, source: str | None = None) -> int:
         """How many distinct notices are stored (for one source, or all)."""

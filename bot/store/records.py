@@ -6,7 +6,16 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-UNSTORABLE = (sqlite3.DataError, sqlite3.IntegrityError, UnicodeError, ValueError, RecursionError)
+import orjson
+
+UNSTORABLE = (
+    sqlite3.DataError,
+    sqlite3.IntegrityError,
+    UnicodeError,
+    ValueError,
+    RecursionError,
+    orjson.JSONEncodeError,
+)
 """What one record can make SQLite or the JSON encoder raise (never a full or broken disk)."""
 
 
