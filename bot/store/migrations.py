@@ -126,10 +126,6 @@ MIGRATIONS: tuple[str, ...] = (
         since TEXT NOT NULL,
         notified INTEGER NOT NULL DEFAULT 0
     );
-    CREATE INDEX outbox_sent_at ON outbox (sent_at);
-    CREATE INDEX notice_versions_stored ON notice_versions (stored_at);
-    CREATE INDEX events_created ON events (created_at);
-    CREATE INDEX notices_updated ON notices (updated_at);
     CREATE INDEX notices_release_date ON notices (release_date);
     CREATE INDEX outbox_by_notice ON outbox (source, notice_id);
     CREATE INDEX outbox_claimed ON outbox (claimed_by) WHERE claimed_by IS NOT NULL;
