@@ -211,17 +211,7 @@ class Store(SourceStateStore, MaintenanceStore):
                 stored = heads.get(key) or self.notice(notice.source, notice.id, head[0])
                 if stored is not None:
                     notice = merge_notice(stored, notice)
-            versions.append(
-                (
-                    notice.source,
-                    notice.id,
-                    notice.release_id,
-                    to_text(notice.release_date),
-                    notice.stage,
-                    stamp,
-                    notice_json(notice).decode(),
-                )
-            )
+            versions.append(_version_row(notice, stamp))
             counts[key] = counts.get(key, 0) + 1
             if head is None:
                 first_seen.add(key)
@@ -309,16 +299,7 @@ class Store(SourceStateStore, MaintenanceStore):
             if stored is not None:
                 notice = merge_notice(stored, notice)
         self.db.execute(
-            "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                notice.source,
-                notice.id,
-                notice.release_id,
-                to_text(notice.release_date),
-                notice.stage,
-                stamp,
-                notice_json(notice).decode(),
-            ),
+            "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", _version_row(notice, stamp)
         )
         if current is None:
             self.db.execute(
@@ -401,3 +382,16 @@ class Store(SourceStateStore, MaintenanceStore):
             (source, notice_id),
         ).fetchone()
         return int(row[0])
+
+
+def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
+    """The `notice_versions` row of a notice stored at `stamp`."""
+    return (
+        notice.source,
+        notice.id,
+        notice.release_id,
+        to_text(notice.release_date),
+        notice.stage,
+        stamp,
+        notice_json(notice).decode(),
+    )

@@ -15,6 +15,7 @@ from bot.cli import main
 from bot.config import load_config
 from bot.outbox import Outbox
 from tests.conftest import releases, write_config
+from tests.integration.conftest import chat_channels
 
 ALL = releases()
 MATCHING = {
@@ -37,21 +38,7 @@ pytestmark = pytest.mark.usefixtures("chat_tokens")
 
 
 def config_for(tmp_path, cf, slack, telegram, *, mode="instant", extra_sub="", bot_extra=""):
-    channels = f"""
-[[channels]]
-name = "slack"
-kind = "slack"
-token_env = "TB_SLACK_TOKEN"
-channel = "C0123456789"
-api_url = "{slack.api_url}"
-
-[[channels]]
-name = "telegram"
-kind = "telegram"
-token_env = "TB_TELEGRAM_TOKEN"
-chat_id = "{CHAT}"
-api_url = "{telegram.api_url}"
-"""
+    channels = chat_channels(slack, telegram)
     subs = "".join(
         f'[[subscriptions]]\nchannel = "{c}"\nrules = ["small-charities"]\nmode = "{mode}"\n'
         f"remind_days = 0\n{extra_sub}\n"

@@ -29,6 +29,7 @@ from bot.store import Store, StoreError
 from tests.conftest import releases, write_config
 from tests.fakes.contracts_finder import FakeContractsFinder
 from tests.fakes.publishers import ENTITY_BOMB, FakePublisher
+from tests.integration.conftest import chat_channels
 
 ALL = releases()
 DUDLEY = next(
@@ -41,21 +42,7 @@ pytestmark = pytest.mark.usefixtures("chat_tokens")
 
 
 def chat_config(tmp_path, cf, slack, telegram, *, source=None, rules="[]"):
-    channels = f"""
-[[channels]]
-name = "slack"
-kind = "slack"
-token_env = "TB_SLACK_TOKEN"
-channel = "C0123456789"
-api_url = "{slack.api_url}"
-
-[[channels]]
-name = "telegram"
-kind = "telegram"
-token_env = "TB_TELEGRAM_TOKEN"
-chat_id = "{CHAT}"
-api_url = "{telegram.api_url}"
-"""
+    channels = chat_channels(slack, telegram)
     subs = "".join(
         f'[[subscriptions]]\nchannel = "{c}"\nrules = {rules}\nremind_days = 0\n\n'
         for c in ("slack", "telegram")
