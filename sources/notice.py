@@ -213,6 +213,9 @@ def notice_to_dict(notice: Notice) -> dict[str, Any]:
     return {f.name: _plain(getattr(notice, f.name)) for f in dataclasses.fields(notice)}
 
 
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Notice))
+
+
 def _decimal_text(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)
@@ -220,8 +223,14 @@ def _decimal_text(value: object) -> str:
 
 
 def notice_json(notice: Notice) -> bytes:
-    """The notice as JSON bytes, the same document `notice_to_dict` describes, made by orjson."""
-    return orjson.dumps(notice, default=_decimal_text)
+    """The notice as JSON bytes, made by orjson.
+
+    It is `notice_to_dict`'s document without the empty fields (they read back as defaults).
+    """
+    return orjson.dumps(
+        {f: v for f in _FIELD_NAMES if (v := getattr(notice, f)) not in _EMPTY},
+        default=_decimal_text,
+    )
 
 
 def notice_from_json(data: str | bytes) -> Notice:
