@@ -14,26 +14,33 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
-from bot.durations import parse_duration
+from bot.config_table import ConfigError, TomlTable, type_name
 from bot.source_registry import SOURCE_KINDS
 from sources.base import SourceSettings
 from sources.options import OptionError
+
+__all__ = [
+    "BotConfig",
+    "ChannelConfig",
+    "Config",
+    "ConfigError",
+    "SourceConfig",
+    "SubscriptionConfig",
+    "check_secrets",
+    "find_config_path",
+    "load_config",
+    "parse_config",
+]
 
 CHANNEL_KINDS = ("console", "slack", "telegram")
 DEFAULT_CONTACT = "https://github.com/tenderbot/tenderbot"
 MODES = ("instant", "daily", "weekly")
 DEFAULT_CONFIG_NAME = "tenderbot.toml"
 LOG_LEVELS = ("debug", "info", "warning", "error")
-
-T = TypeVar("T")
-
-
-class ConfigError(Exception):
-    """The configuration file is missing, unreadable or invalid (raised by `load_config`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,78 +157,6 @@ class Config:
         raise KeyError(name)
 
 
-class _Table:
-    """Reads one TOML table with type checks, remembering which keys were used."""
-
-    def __init__(self, file: Path, where: str, data: object) -> None:
-        self.file = file
-        self.where = where
-        if not isinstance(data, Mapping):
-            raise self.error("", f"expected a table, got {_type_name(data)}")
-        self.data: Mapping[str, Any] = data
-        self.used: set[str] = set()
-
-    def error(self, key: str, what: str) -> ConfigError:
-        path = f"{self.where}.{key}" if self.where and key else (self.where or key)
-        return ConfigError(f"{self.file}: {path}: {what}")
-
-    def get(self, key: str, kind: type[T], default: T | None = None) -> T | None:
-        self.used.add(key)
-        if key not in self.data:
-            return default
-        value = self.data[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(key, f"expected {_TYPE_NAMES[kind]}, got {_type_name(value)}")
-        return value
-
-    def require(self, key: str, kind: type[T]) -> T:
-        value = self.get(key, kind)
-        if value is None:
-            raise self.error(key, "is required")
-        return value
-
-    def text(self, key: str, default: str | None = None) -> str | None:
-        value = self.get(key, str, default)
-        if value is not None and not value.strip():
-            raise self.error(key, "must not be empty")
-        return value
-
-    def duration(self, key: str, default: str) -> timedelta:
-        text = self.get(key, str, default) or default
-        try:
-            return parse_duration(text)
-        except ValueError as exc:
-            raise self.error(key, str(exc)) from None
-
-    def positive_int(self, key: str, default: int, *, minimum: int = 1) -> int:
-        value = self.get(key, int, default)
-        assert value is not None
-        if value < minimum:
-            raise self.error(key, f"must be at least {minimum}, got {value}")
-        return value
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self.error(unknown[0], "unknown key")
-
-
-_TYPE_NAMES: dict[type, str] = {
-    str: "a string",
-    int: "an integer",
-    float: "a number",
-    bool: "true/false",
-    list: "an array",
-    dict: "a table",
-}
-
-
-def _type_name(value: object) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
 def _array(file: Path, root: Mapping[str, Any], key: str) -> list[object]:
     value = root.get(key, [])
     if not isinstance(value, list):
@@ -230,7 +165,7 @@ def _array(file: Path, root: Mapping[str, Any], key: str) -> list[object]:
 
 
 def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
-    table = _Table(file, "bot", root.get("bot", {}))
+    table = TomlTable(file, "bot", root.get("bot", {}))
     database = table.text("database", "tenderbot.db") or "tenderbot.db"
     timezone = table.text("timezone", "Europe/London") or "Europe/London"
     try:
@@ -265,7 +200,7 @@ def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
     )
 
 
-def _listen_address(table: _Table, text: str | None) -> tuple[str, int] | None:
+def _listen_address(table: TomlTable, text: str | None) -> tuple[str, int] | None:
     """``HOST:PORT`` for the HTTP listener (port 0 picks a free one), or None when unset."""
     if text is None:
         return None
@@ -276,7 +211,7 @@ def _listen_address(table: _Table, text: str | None) -> tuple[str, int] | None:
 
 
 def _load_source(file: Path, index: int, data: object, user_agent: str) -> SourceConfig:
-    table = _Table(file, f"sources[{index}]", data)
+    table = TomlTable(file, f"sources[{index}]", data)
     name = table.require("name", str).strip()
     if not name:
         raise table.error("name", "must not be empty")
@@ -351,7 +286,7 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
 
 
 def _load_channel(file: Path, index: int, data: object) -> ChannelConfig:
-    table = _Table(file, f"channels[{index}]", data)
+    table = TomlTable(file, f"channels[{index}]", data)
     name = table.require("name", str).strip()
     if not name:
         raise table.error("name", "must not be empty")
@@ -366,7 +301,7 @@ def _load_channel(file: Path, index: int, data: object) -> ChannelConfig:
     if raw_chat_id is not None and (
         isinstance(raw_chat_id, bool) or not isinstance(raw_chat_id, str | int)
     ):
-        raise table.error("chat_id", f"expected a string or integer, got {_type_name(raw_chat_id)}")
+        raise table.error("chat_id", f"expected a string or integer, got {type_name(raw_chat_id)}")
     chat_id = None if raw_chat_id is None else str(raw_chat_id)
     api_url = table.text("api_url")
     if api_url is not None and not api_url.startswith(("http://", "https://")):
@@ -386,7 +321,7 @@ def _load_channel(file: Path, index: int, data: object) -> ChannelConfig:
 def _load_subscription(
     file: Path, index: int, data: object, channels: Mapping[str, ChannelConfig]
 ) -> SubscriptionConfig:
-    table = _Table(file, f"subscriptions[{index}]", data)
+    table = TomlTable(file, f"subscriptions[{index}]", data)
     channel = table.require("channel", str)
     if channel not in channels:
         known = ", ".join(sorted(channels)) or "none are configured"
@@ -426,7 +361,7 @@ def _load_subscription(
     )
 
 
-def _string_list(table: _Table, key: str) -> tuple[str, ...]:
+def _string_list(table: TomlTable, key: str) -> tuple[str, ...]:
     values = table.get(key, list, [])
     assert values is not None
     if not all(isinstance(v, str) and v.strip() for v in values):
