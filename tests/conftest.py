@@ -39,6 +39,14 @@ def releases(path: Path = CF_2025) -> list[dict[str, Any]]:
     return list(json.loads(recorded(path).read_text())["releases"])
 
 
+MADE_CF_PAGE = DATA / "made" / "contracts_finder_page.json"
+
+
+def made_releases() -> list[dict[str, Any]]:
+    """100 invented releases in Contracts Finder's shape, written for the tests (always here)."""
+    return list(json.loads(MADE_CF_PAGE.read_text())["releases"])
+
+
 def fat_day_releases() -> list[dict[str, Any]]:
     """Every release of the recorded Find a Tender day, page by page in order."""
     found: list[dict[str, Any]] = []

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, releases, write_config
+from tests.conftest import ROOT, made_releases, write_config
 
-ALL = releases()
+ALL = made_releases()
 
 
 def open_ids():

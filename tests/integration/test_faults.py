@@ -26,14 +26,16 @@ from bot.instance import InstanceError, InstanceLock
 from bot.outbox import Outbox
 from bot.sender import RETRY_CAP_SECONDS, retry_delay
 from bot.store import Store, StoreError
-from tests.conftest import releases, write_config
+from tests.conftest import made_releases, write_config
 from tests.fakes.contracts_finder import FakeContractsFinder
 from tests.fakes.publishers import ENTITY_BOMB, FakePublisher
 from tests.integration.conftest import chat_channels
 
-ALL = releases()
+ALL = made_releases()
 DUDLEY = next(
-    r for r in ALL if r["tender"]["title"] == "Domestic Abuse Support Services - Children"
+    r
+    for r in ALL
+    if r["tender"]["title"].startswith("Domestic Abuse Support Services") and r["tag"] == ["tender"]
 )
 CHAT = "-1001234567890"
 

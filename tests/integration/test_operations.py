@@ -16,9 +16,9 @@ from bot.cli import main
 from bot.config import load_config
 from bot.daemon import run_daemon
 from bot.store import Store
-from tests.conftest import releases, write_config
+from tests.conftest import made_releases, write_config
 
-ALL = releases()
+ALL = made_releases()
 
 
 def with_bot(path, extra):
