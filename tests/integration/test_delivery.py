@@ -14,15 +14,15 @@ from bot.app import App
 from bot.cli import main
 from bot.config import load_config
 from bot.outbox import Outbox
-from tests.conftest import releases, write_config
+from tests.conftest import made_releases, write_config
 from tests.integration.conftest import chat_channels
 
-ALL = releases()
+ALL = made_releases()
 MATCHING = {
     "Domestic Abuse Support Services - Children",
     "Domestic Abuse Support Services - Adults",
-    "Mole Valley District Council - Tenancy Sustainment Service",
-    "The Development of a North West Skills Mapping Plan",
+    "Tenancy Sustainment Service",
+    "Befriending Service for Older People",
 }
 
 
