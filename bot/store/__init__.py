@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -111,31 +112,27 @@ class Store(SourceStateStore, MaintenanceStore):
         the rest of the batch is kept.
         """
         stamp = to_text(now)
-        first_seen: set[tuple[str, str]] = set()
-        previous: dict[tuple[str, str], str] = {}
-        changed: dict[tuple[str, str], Notice] = {}
+        page = _PageChanges()
         ordered = sorted(notices, key=lambda n: (n.release_date, n.release_id))
         self.db.execute("SAVEPOINT page")
         try:
-            self._save_batch(ordered, stamp, first_seen, previous, changed)
+            self._save_batch(ordered, stamp, page)
         except UNSTORABLE:
             # One record SQLite or the encoder refuses: redo the page one notice at a time,
             # so only that record is left out.
             self.db.execute("ROLLBACK TO page")
-            first_seen.clear()
-            previous.clear()
-            changed.clear()
+            page = _PageChanges()
             for notice in ordered:
-                self._save_guarded(notice, stamp, first_seen, previous, changed, problems)
+                self._save_guarded(notice, stamp, page, problems)
         finally:
             self.db.execute("RELEASE page")
         # Event ids are given here, in one statement for the page: the write transaction
         # holds the database, so nobody else can take the next ids meanwhile.
         next_id = int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
         events = []
-        for offset, (key, notice) in enumerate(changed.items(), start=1):
-            kind = NEW if key in first_seen else UPDATED
-            prior = None if key in first_seen else previous.get(key)
+        for offset, (key, notice) in enumerate(page.changed.items(), start=1):
+            kind = NEW if key in page.first_seen else UPDATED
+            prior = None if key in page.first_seen else page.previous.get(key)
             events.append(
                 Event(
                     id=next_id + offset,
@@ -191,9 +188,7 @@ class Store(SourceStateStore, MaintenanceStore):
         self,
         ordered: Sequence[Notice],
         stamp: str | None,
-        first_seen: set[tuple[str, str]],
-        previous: dict[tuple[str, str], str],
-        changed: dict[tuple[str, str], Notice],
+        page: _PageChanges,
     ) -> None:
         """Store a page with one statement per table (the fast path of `save_notices`)."""
         known, current = self._known(ordered)
@@ -214,12 +209,12 @@ class Store(SourceStateStore, MaintenanceStore):
             versions.append(_version_row(notice, stamp))
             counts[key] = counts.get(key, 0) + 1
             if head is None:
-                first_seen.add(key)
+                page.first_seen.add(key)
             elif newer:
-                previous.setdefault(key, head[0])
+                page.previous.setdefault(key, head[0])
             if newer:
                 heads[key] = notice
-                changed[key] = notice
+                page.changed[key] = notice
                 current[key] = (notice.release_id, to_text(notice.release_date) or "")
         self.db.executemany("INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
         self.db.executemany(
@@ -253,14 +248,12 @@ class Store(SourceStateStore, MaintenanceStore):
         self,
         notice: Notice,
         stamp: str | None,
-        first_seen: set[tuple[str, str]],
-        previous: dict[tuple[str, str], str],
-        changed: dict[tuple[str, str], Notice],
+        page: _PageChanges,
         problems: list[Problem] | None,
     ) -> None:
         self.db.execute("SAVEPOINT one_notice")
         try:
-            self._save_one(notice, stamp, first_seen, previous, changed)
+            self._save_one(notice, stamp, page)
         except UNSTORABLE as exc:
             self.db.execute("ROLLBACK TO one_notice")
             if problems is not None:
@@ -274,9 +267,7 @@ class Store(SourceStateStore, MaintenanceStore):
         self,
         notice: Notice,
         stamp: str | None,
-        first_seen: set[tuple[str, str]],
-        previous: dict[tuple[str, str], str],
-        changed: dict[tuple[str, str], Notice],
+        page: _PageChanges,
     ) -> None:
         key = (notice.source, notice.id)
         known = self.db.execute(
@@ -315,8 +306,8 @@ class Store(SourceStateStore, MaintenanceStore):
                     to_text(notice.deadline),
                 ),
             )
-            first_seen.add(key)
-            changed[key] = notice
+            page.first_seen.add(key)
+            page.changed[key] = notice
             return
         self.db.execute(
             "UPDATE notices SET versions = versions + 1 WHERE source = ? AND id = ?", key
@@ -335,8 +326,8 @@ class Store(SourceStateStore, MaintenanceStore):
                 *key,
             ),
         )
-        previous.setdefault(key, current["release_id"])
-        changed[key] = notice
+        page.previous.setdefault(key, current["release_id"])
+        page.changed[key] = notice
 
     def notice(self, source: str, notice_id: str, release_id: str | None = None) -> Notice | None:
         """A stored notice: the given release, or its current one."""
@@ -382,6 +373,15 @@ class Store(SourceStateStore, MaintenanceStore):
             (source, notice_id),
         ).fetchone()
         return int(row[0])
+
+
+@dataclass(slots=True)
+class _PageChanges:
+    """What storing a page changed: notices seen first, their previous releases, the latest."""
+
+    first_seen: set[tuple[str, str]] = field(default_factory=set)
+    previous: dict[tuple[str, str], str] = field(default_factory=dict)
+    changed: dict[tuple[str, str], Notice] = field(default_factory=dict)
 
 
 def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
