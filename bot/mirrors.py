@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.store import Store
+from bot.store.records import key_hash
 from sources.notice import Notice
 
 UK = ZoneInfo("Europe/London")
@@ -100,7 +101,7 @@ class Mirrors:
                 "SELECT source, notice_id FROM notice_keys WHERE key = ? AND source != ? "
                 "AND NOT EXISTS (SELECT 1 FROM notice_links l WHERE l.source = notice_keys.source "
                 "AND l.notice_id = notice_keys.notice_id) ORDER BY rowid LIMIT 1",
-                (key, notice.source),
+                (key_hash(key), notice.source),
             ).fetchone()
             if row is not None:
                 return Mirror(str(row[0]), str(row[1]), key.split(":", 1)[0])
@@ -111,7 +112,7 @@ class Mirrors:
         self._db.executemany(
             "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
             [
-                (key, notice.source, notice.id)
+                (key_hash(key), notice.source, notice.id)
                 for key in (match_keys(notice) if keys is None else keys)
             ],
         )
@@ -151,9 +152,11 @@ class Mirrors:
 
     def _holders(self, keys: list[str], source: str) -> dict[str, tuple[str, str]]:
         """For each key, the first-stored notice of another source holding it, if any."""
+        by_hash = {key_hash(key): key for key in keys}
+        hashes = list(by_hash)
         holders: dict[str, tuple[int, str, str]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             # No ORDER BY: it would make SQLite walk the whole table in rowid order.
             for row in self._db.execute(
@@ -162,7 +165,7 @@ class Mirrors:
                 "WHERE l.source = notice_keys.source AND l.notice_id = notice_keys.notice_id)",
                 (*chunk, source),
             ):
-                key = str(row[1])
+                key = by_hash[bytes(row[1])]
                 if key not in holders or int(row[0]) < holders[key][0]:
                     holders[key] = (int(row[0]), str(row[2]), str(row[3]))
         return {key: (held[1], held[2]) for key, held in holders.items()}
@@ -171,7 +174,7 @@ class Mirrors:
         """`remember` for many notices in one statement."""
         self._db.executemany(
             "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
-            [(key, n.source, n.id) for n, keys in notices for key in keys],
+            [(key_hash(key), n.source, n.id) for n, keys in notices for key in keys],
         )
 
     def link(self, notice: Notice, primary: Mirror) -> None:

@@ -24,6 +24,7 @@ from bot.store.records import (
     SourceState,
     StoreError,
     from_text,
+    key_hash,
     to_text,
 )
 from bot.store.source_state import SourceStateStore
@@ -64,6 +65,8 @@ class Store(SourceStateStore, MaintenanceStore):
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            # Migration 7 re-keys the mirror keys with the same hash the code uses.
+            self.db.create_function("tenderbot_key_hash", 1, key_hash, deterministic=True)
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open database: {exc}") from None

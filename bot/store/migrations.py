@@ -130,4 +130,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_by_notice ON outbox (source, notice_id);
     CREATE INDEX outbox_claimed ON outbox (claimed_by) WHERE claimed_by IS NOT NULL;
     """,
+    """
+    CREATE TABLE notice_keys_hashed (
+        key BLOB NOT NULL,
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        PRIMARY KEY (key, source, notice_id)
+    );
+    INSERT OR IGNORE INTO notice_keys_hashed
+        SELECT tenderbot_key_hash(key), source, notice_id FROM notice_keys ORDER BY rowid;
+    DROP TABLE notice_keys;
+    ALTER TABLE notice_keys_hashed RENAME TO notice_keys;
+    """,
 )

@@ -191,3 +191,25 @@ def test_a_poll_window_starts_at_the_newest_release_less_a_margin_within_the_ove
     assert window_start(config, recent, NOW) == last - timedelta(minutes=7)
     assert window_start(config, quiet, NOW) == last - timedelta(hours=1)
     assert window_start(config, future, NOW) == last
+
+
+def test_migration_7_rekeys_stored_mirror_keys_with_their_hash(tmp_path):
+    import sqlite3
+
+    from bot.store import MIGRATIONS
+    from bot.store.records import key_hash
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:6]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 6")
+    db.execute("INSERT INTO notice_keys VALUES ('link:portal.example/advert?id=1', 'cf', 'n1')")
+    db.commit()
+    db.close()
+    store = Store(path)
+    rows = store.db.execute("SELECT key, source, notice_id FROM notice_keys").fetchall()
+    version = store.db.execute("PRAGMA user_version").fetchone()[0]
+    store.close()
+    assert version == len(MIGRATIONS) == 7
+    assert [tuple(r) for r in rows] == [(key_hash("link:portal.example/advert?id=1"), "cf", "n1")]
