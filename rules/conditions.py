@@ -8,7 +8,7 @@ explain why a notice did not match.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rules.context import Context
@@ -54,24 +54,31 @@ class Keywords:
     all_of: tuple[Keyword, ...] = ()
     none_of: tuple[Keyword, ...] = ()
     label: str = "keywords"
+    _whole: frozenset[str] = field(init=False, repr=False, compare=False)
+    _others: tuple[Keyword, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        whole = [k for k in self.any_of if len(k.words) == 1 and not k.prefix]
+        object.__setattr__(self, "_whole", frozenset(k.words[0] for k in whole))
+        object.__setattr__(self, "_others", tuple(k for k in self.any_of if k not in whole))
 
     def _found(self, ctx: Context, keyword: Keyword) -> bool:
         # A look-up in the field's word index is cheaper than remembering its answer.
         return any(ctx.index(f).contains(keyword) for f in self.fields)
 
     def _any_found(self, ctx: Context) -> list[Keyword]:
-        """The `any_of` keywords found, in their order; single whole words by one set test."""
-        words: set[str] = set()
-        for field in self.fields:
-            words |= ctx.index(field).words
-        found = []
-        for keyword in self.any_of:
-            if len(keyword.words) == 1 and not keyword.prefix:
-                if keyword.words[0] in words:
-                    found.append(keyword)
-            elif self._found(ctx, keyword):
-                found.append(keyword)
-        return found
+        """The `any_of` keywords found, in their order; whole words by one set intersection."""
+        hits: set[str] = set()
+        for name in self.fields:
+            hits |= ctx.index(name).words & self._whole
+        others = {k for k in self._others if self._found(ctx, k)}
+        if not hits and not others:
+            return []
+        return [
+            k
+            for k in self.any_of
+            if k in others or (len(k.words) == 1 and not k.prefix and k.words[0] in hits)
+        ]
 
     def test(self, ctx: Context) -> Reasons:
         """None unless every `all_of`, at least one `any_of` and no `none_of` keyword is found."""
@@ -111,10 +118,10 @@ class Pattern:
 
     def test(self, ctx: Context) -> Reasons:
         """The pattern's first match, if any field has one."""
-        for field in self.fields:
-            found = self.regex.search(ctx.text(field))
+        for name in self.fields:
+            found = self.regex.search(ctx.text(name))
             if found is not None:
-                return [f'pattern /{self.source}/ found "{found.group(0)[:60]}" in {field}']
+                return [f'pattern /{self.source}/ found "{found.group(0)[:60]}" in {name}']
         return None
 
     def describe(self) -> str:
