@@ -8,7 +8,6 @@ import os
 import sqlite3
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
@@ -238,10 +237,6 @@ class App:
             self.config, self.store, self.outbox, self.router.refused, self.clock.now()
         )
         return await self._admin.update(problems, self.clock.now())
-
-    def report_path(self) -> Path | None:
-        """Where the daemon writes the cold-spots report, if it is configured to."""
-        return None
 
     def unhealthy(self) -> list[str]:
         """Why the store cannot work now (empty when it can): it must take writes."""

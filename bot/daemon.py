@@ -163,7 +163,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     listener = None
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
-        listener = Listener(make_web_app(app.metrics, health, app.report_path), host, port)
+        listener = Listener(make_web_app(app.metrics, health), host, port)
         await listener.start()
         app.http_port = listener.port
     try:

@@ -1,9 +1,8 @@
-"""The daemon's optional HTTP listener (`[bot] http`): /healthz, /metrics and /report.
+"""The daemon's optional HTTP listener (`[bot] http`): /healthz and /metrics.
 
 - ``/healthz``: 200 ``ok`` while the scheduler runs, delivery is alive and the database
   takes writes; otherwise 503 with the reasons, one a line.
 - ``/metrics``: Prometheus text format (see `bot.metrics`).
-- ``/report``: the last cold-spots report the daemon wrote, when one is configured.
 
 It listens on the configured address only (127.0.0.1 by default in the examples): put a
 reverse proxy in front of it to publish it.
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from aiohttp import web
 
@@ -25,10 +23,8 @@ HealthCheck = Callable[[], list[str]]
 """Returns the reasons the daemon is unhealthy (none when healthy)."""
 
 
-def make_web_app(
-    metrics: Metrics, health: HealthCheck, report: Callable[[], Path | None] | None = None
-) -> web.Application:
-    """The aiohttp application serving the three routes."""
+def make_web_app(metrics: Metrics, health: HealthCheck) -> web.Application:
+    """The aiohttp application serving the routes."""
 
     async def healthz(request: web.Request) -> web.Response:
         reasons = health()
@@ -39,16 +35,9 @@ def make_web_app(
     async def metrics_page(request: web.Request) -> web.Response:
         return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
-    async def report_page(request: web.Request) -> web.StreamResponse:
-        path = report() if report is not None else None
-        if path is None or not path.is_file():
-            return web.Response(status=404, text="no report has been written yet\n")
-        return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
-
     application = web.Application()
     application.router.add_get("/healthz", healthz)
     application.router.add_get("/metrics", metrics_page)
-    application.router.add_get("/report", report_page)
     return application
 
 

@@ -55,7 +55,7 @@ async def test_healthz_and_metrics_answer_from_a_running_daemon(tmp_path, fake_c
             assert 'tenderbot_poll_duration_seconds_count{source="cf"} 1.0' in metrics
             assert 'tenderbot_alerts_total{channel="console",outcome="queued"}' in metrics
             assert "tenderbot_source_last_success_timestamp_seconds" in metrics
-            assert (await client.get(f"{base}/report")).status_code == 404
+            assert (await client.get(f"{base}/nothing")).status_code == 404
             app.store.db.execute("PRAGMA query_only = ON")  # the disk turned read-only
             sick = await client.get(f"{base}/healthz")
             app.store.db.execute("PRAGMA query_only = OFF")
