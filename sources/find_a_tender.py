@@ -41,6 +41,29 @@ def api_time(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def _ambiguous(moment: datetime) -> bool:
+    """Whether the London wall-clock time of `moment` happens twice (the October hour)."""
+    local = moment.astimezone(LONDON).replace(tzinfo=None)
+    return (
+        local.replace(tzinfo=LONDON, fold=0).utcoffset()
+        != local.replace(tzinfo=LONDON, fold=1).utcoffset()
+    )
+
+
+def api_window(start: datetime, end: datetime) -> tuple[str, str]:
+    """`updatedFrom` and `updatedTo` for a window, never narrower than the window itself.
+
+    When the clocks go back, a wall-clock time in the repeated hour names two instants and
+    the API may read the other one; such an edge is moved an hour outwards, so the window
+    asked for always covers the window wanted (what is read twice is stored once).
+    """
+    if _ambiguous(start):
+        start -= timedelta(hours=1)
+    if _ambiguous(end):
+        end += timedelta(hours=1)
+    return api_time(start), api_time(end)
+
+
 read_options = no_options
 """Find a Tender takes no keys beyond the common ones."""
 

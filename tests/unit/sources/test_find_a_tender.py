@@ -220,3 +220,14 @@ def test_a_sparse_update_merged_over_a_full_notice_keeps_value_and_description(t
     assert merged.value_high == Decimal("4000000")
     assert merged.description == full.description and merged.deadline == full.deadline
     assert merged.lots[0].contract_start == full.lots[0].contract_start
+
+
+def test_a_window_edge_in_the_repeated_october_hour_is_moved_outwards():
+    from sources.find_a_tender import api_window
+
+    # 26 October 2025: London clocks go back at 02:00 BST, so 01:00–02:00 happens twice.
+    first_pass = datetime(2025, 10, 26, 0, 30, tzinfo=UTC)  # 01:30 BST
+    second_pass = datetime(2025, 10, 26, 1, 20, tzinfo=UTC)  # 01:20 GMT
+    assert api_window(first_pass, second_pass) == ("2025-10-26T00:30:00", "2025-10-26T02:20:00")
+    plain = (datetime(2025, 8, 10, 9, 0, tzinfo=UTC), datetime(2025, 8, 10, 10, 0, tzinfo=UTC))
+    assert api_window(*plain) == ("2025-08-10T10:00:00", "2025-08-10T11:00:00")
