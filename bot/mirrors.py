@@ -87,38 +87,8 @@ class Mirrors:
     def __init__(self, store: Store) -> None:
         self._db = store.db
 
-    def primary_of(self, notice: Notice, keys: list[str] | None = None) -> Mirror | None:
-        """The already-stored notice from another source that `notice` duplicates, if any."""
-        linked = self._db.execute(
-            "SELECT primary_source, primary_id, matched_on FROM notice_links "
-            "WHERE source = ? AND notice_id = ?",
-            (notice.source, notice.id),
-        ).fetchone()
-        if linked is not None:
-            return Mirror(str(linked[0]), str(linked[1]), str(linked[2]))
-        for key in match_keys(notice) if keys is None else keys:
-            row = self._db.execute(
-                "SELECT source, notice_id FROM notice_keys WHERE key = ? AND source != ? "
-                "AND NOT EXISTS (SELECT 1 FROM notice_links l WHERE l.source = notice_keys.source "
-                "AND l.notice_id = notice_keys.notice_id) ORDER BY rowid LIMIT 1",
-                (key_hash(key), notice.source),
-            ).fetchone()
-            if row is not None:
-                return Mirror(str(row[0]), str(row[1]), key.split(":", 1)[0])
-        return None
-
-    def remember(self, notice: Notice, keys: list[str] | None = None) -> None:
-        """Record the keys of a notice so later copies on other sources are recognised."""
-        self._db.executemany(
-            "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
-            [
-                (key_hash(key), notice.source, notice.id)
-                for key in (match_keys(notice) if keys is None else keys)
-            ],
-        )
-
     def primaries(self, notices: list[tuple[Notice, list[str]]]) -> dict[tuple[str, str], Mirror]:
-        """`primary_of` for a page of notices (with their keys) in two queries, not one each."""
+        """For a page of notices (with their keys), the stored notice each duplicates, if any."""
         found: dict[tuple[str, str], Mirror] = {}
         if not notices:
             return found
@@ -171,7 +141,7 @@ class Mirrors:
         return {key: (held[1], held[2]) for key, held in holders.items()}
 
     def remember_all(self, notices: list[tuple[Notice, list[str]]]) -> None:
-        """`remember` for many notices in one statement."""
+        """Record the keys of notices so later copies on other sources are recognised."""
         self._db.executemany(
             "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
             [(key_hash(key), n.source, n.id) for n, keys in notices for key in keys],

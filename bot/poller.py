@@ -86,7 +86,8 @@ def store_page(
                 )
                 continue
             fresh.append(keys_of)
-            for route in router.route(event, now) + _cancellations(event, router, outbox):
+            routes = router.route(event, now)
+            for route in routes + _cancellations(event, routes, router, outbox):
                 subscription = route.subscription
                 queued += outbox.enqueue(
                     event,
@@ -120,15 +121,20 @@ def window_start(config: SourceConfig, state: SourceState, now: datetime) -> dat
     return max(floor, min(state.newest_release - config.margin, state.watermark))
 
 
-def _cancellations(event: Event, router: Router, outbox: Outbox) -> list[Route]:
-    """Subscriptions told about a notice that is now cancelled: they hear of it, matched or not."""
+def _cancellations(
+    event: Event, routes: list[Route], router: Router, outbox: Outbox
+) -> list[Route]:
+    """Subscriptions told about a notice that is now cancelled: they hear of it, matched or not.
+
+    `routes` are the event's own routes; those subscriptions hear of it through them already.
+    """
     if event.kind != UPDATED or not event.notice.stage.endswith("Cancellation"):
         return []
+    routed = {id(route.subscription) for route in routes}
     return [
         Route(subscription=s, reasons=("you were alerted about this notice; it was cancelled",))
         for s in router.subscriptions
-        if outbox.was_told(s.name, event.notice.source, event.notice.id)
-        and not router.matches(s, event)
+        if id(s) not in routed and outbox.was_told(s.name, event.notice.source, event.notice.id)
     ]
 
 

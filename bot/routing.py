@@ -83,10 +83,6 @@ class Router:
         """Every configured subscription."""
         return tuple(self._subscriptions)
 
-    def matches(self, subscription: SubscriptionConfig, event: Event) -> bool:
-        """Whether `event` was routed to `subscription` by its rules (at the event's time)."""
-        return any(r.subscription is subscription for r in self.route(event, event.created_at))
-
     def route(self, event: Event, now: datetime) -> list[Route]:
         """The subscriptions `event` should reach, judged at `now`."""
         return [

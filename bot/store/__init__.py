@@ -256,7 +256,7 @@ class Store(SourceStateStore, MaintenanceStore):
     ) -> None:
         self.db.execute("SAVEPOINT one_notice")
         try:
-            self._save_one(notice, stamp, page)
+            self._save_batch([notice], stamp, page)
         except UNSTORABLE as exc:
             self.db.execute("ROLLBACK TO one_notice")
             if problems is not None:
@@ -265,72 +265,6 @@ class Store(SourceStateStore, MaintenanceStore):
                 problems.append(Problem(source=notice.source, record_id=record, what=what))
         finally:
             self.db.execute("RELEASE one_notice")
-
-    def _save_one(
-        self,
-        notice: Notice,
-        stamp: str | None,
-        page: _PageChanges,
-    ) -> None:
-        key = (notice.source, notice.id)
-        known = self.db.execute(
-            "SELECT 1 FROM notice_versions WHERE source = ? AND id = ? AND release_id = ?",
-            (notice.source, notice.id, notice.release_id),
-        ).fetchone()
-        if known:
-            return
-        current = self.db.execute(
-            "SELECT release_id, release_date FROM notices WHERE source = ? AND id = ?",
-            key,
-        ).fetchone()
-        newer = current is None or notice.release_date >= datetime.fromisoformat(
-            current["release_date"]
-        )
-        if current is not None and newer:
-            # One process, one notice: a release is laid over what is known, so a sparse
-            # update (a cancellation stub, a corrigendum) keeps the earlier details.
-            stored = self.notice(notice.source, notice.id, str(current["release_id"]))
-            if stored is not None:
-                notice = merge_notice(stored, notice)
-        self.db.execute(
-            "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", _version_row(notice, stamp)
-        )
-        if current is None:
-            self.db.execute(
-                "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
-                "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                (
-                    *key,
-                    notice.release_id,
-                    to_text(notice.release_date),
-                    notice.stage,
-                    stamp,
-                    stamp,
-                    to_text(notice.deadline),
-                ),
-            )
-            page.first_seen.add(key)
-            page.changed[key] = notice
-            return
-        self.db.execute(
-            "UPDATE notices SET versions = versions + 1 WHERE source = ? AND id = ?", key
-        )
-        if not newer:
-            return
-        self.db.execute(
-            "UPDATE notices SET release_id = ?, release_date = ?, stage = ?, updated_at = ?, "
-            "deadline = ? WHERE source = ? AND id = ?",
-            (
-                notice.release_id,
-                to_text(notice.release_date),
-                notice.stage,
-                stamp,
-                to_text(notice.deadline),
-                *key,
-            ),
-        )
-        page.previous.setdefault(key, current["release_id"])
-        page.changed[key] = notice
 
     def notice(self, source: str, notice_id: str, release_id: str | None = None) -> Notice | None:
         """A stored notice: the given release, or its current one."""
