@@ -92,7 +92,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         keep = app.config.bot.keep
         assert keep is not None
         try:
-            removed = app.store.prune(datetime.now(UTC) - keep)
+            removed = app.store.prune(app.clock.now() - keep)
         except sqlite3.Error as exc:
             fatal(exc)
             return

@@ -133,7 +133,6 @@ def evaluate(rule_set: RuleSet, labels: Sequence[Label], notices: Sequence[Notic
             result.not_found.append(label.id)
             continue
         result.found += 1
-        verdict = explain(rule_set, notice, notice.release_date)
         match = rule_set.evaluate(notice, notice.release_date)
         good = label.label in ("yes", "maybe")
         flagged = notice.suitable_vcse is True
@@ -151,6 +150,7 @@ def evaluate(rule_set: RuleSet, labels: Sequence[Label], notices: Sequence[Notic
             if not good:
                 result.false_alarms.append({**row, "reasons": list(match.reasons)})
         elif label.label == "yes":
+            verdict = explain(rule_set, notice, notice.release_date)
             result.misses.append({**row, "lacking": list(verdict.lacking)})
     return result
 
