@@ -91,11 +91,8 @@ class FindATenderSource:
         windows = [(since, until)]
         while windows:
             start, end = windows.pop(0)
-            params = {
-                "updatedFrom": api_time(start),
-                "updatedTo": api_time(end),
-                "limit": str(limit),
-            }
+            updated_from, updated_to = api_window(start, end)
+            params = {"updatedFrom": updated_from, "updatedTo": updated_to, "limit": str(limit)}
             if end - start <= SMALLEST_WINDOW:
                 async for page in follow_pages(
                     self._http, self.settings, url, params, mapper=fat_release_to_notice

@@ -159,6 +159,19 @@ def test_the_real_throttle_is_obeyed(tmp_path, web, fat_clock):
     assert len(web.requests_to(PATH)) == 1
 
 
+def test_a_window_in_the_repeated_october_hour_is_asked_for_wider(tmp_path):
+    # 01:20 GMT on 26 October 2025, 50 minutes after 01:30 BST: both London times happen twice.
+    clock = FakeClock(datetime(2025, 10, 26, 1, 20, tzinfo=UTC))
+    with FakePublisher(clock) as web:
+        serve_find_a_tender(web, [])
+        code, _ = poll(config_for(tmp_path, web, since='"50m"'), clock)
+        asked = [
+            (r["query"]["updatedFrom"], r["query"]["updatedTo"]) for r in web.requests_to(PATH)
+        ]
+    assert code == 0
+    assert asked == [("2025-10-26T00:30:00", "2025-10-26T02:20:00")]
+
+
 def test_a_notice_forwarded_from_scotland_is_alerted_once_with_both_links(tmp_path, web, fat_clock):
     pcs_ocid = "ocds-r6ebe6-0000999999"
     forwarded = json.loads(json.dumps(next(r for r in MADE if r["id"] == "900007-2026")))
