@@ -15,8 +15,8 @@ from typing import Any
 
 from sources.notice import Notice
 from sources.ocds import release_to_notice
-from sources.ocds_fields import mapping, sequence
-from sources.ocds_stages import notice_type, stage_of
+from sources.ocds_fields import sequence
+from sources.ocds_stages import notice_documents, notice_type, stage_of
 
 OCID_PREFIX = "ocds-h6vhtk-"
 """Find a Tender's OCID prefix: how a release from a file is recognised as one of its own."""
@@ -59,14 +59,9 @@ def own_notice_type(release: Mapping[str, Any]) -> str | None:
     Falls back to the latest notice document of any section.
     """
     release_id = release.get("id")
-    sections: list[object] = [release.get("planning"), release.get("tender")]
-    sections += list(sequence(release.get("awards"))) + list(sequence(release.get("contracts")))
-    for section in sections:
-        for document in sequence(mapping(section).get("documents")):
-            doc = mapping(document)
-            kind = doc.get("noticeType")
-            if doc.get("id") == release_id and isinstance(kind, str) and kind.strip():
-                return kind.strip().upper()
+    for doc in notice_documents(release):
+        if doc.get("id") == release_id:
+            return str(doc["noticeType"]).strip().upper()
     return notice_type(release)
 
 

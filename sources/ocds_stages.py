@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sources.ocds_fields import MappingError, mapping, sequence
@@ -82,16 +82,24 @@ NOTICE_TYPE_STAGES = {
 """Stage of each notice type found in documents' `noticeType`."""
 
 
-def notice_type(release: Mapping[str, Any]) -> str | None:
-    """The release's notice type (``UK4``, ``F21``...), from its latest document that says."""
-    found: list[tuple[str, str]] = []
+def notice_documents(release: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The documents of every section (planning, tender, awards, contracts) that name a type."""
     sections = [release.get("planning"), release.get("tender")]
     sections += list(sequence(release.get("awards"))) + list(sequence(release.get("contracts")))
     for section in sections:
-        for doc in sequence(mapping(section).get("documents")):
-            kind = mapping(doc).get("noticeType")
+        for document in sequence(mapping(section).get("documents")):
+            doc = mapping(document)
+            kind = doc.get("noticeType")
             if isinstance(kind, str) and kind.strip():
-                found.append((str(mapping(doc).get("datePublished") or ""), kind.strip().upper()))
+                yield doc
+
+
+def notice_type(release: Mapping[str, Any]) -> str | None:
+    """The release's notice type (``UK4``, ``F21``...), from its latest document that says."""
+    found = [
+        (str(doc.get("datePublished") or ""), str(doc["noticeType"]).strip().upper())
+        for doc in notice_documents(release)
+    ]
     if not found:
         return None
     return max(enumerate(found), key=lambda item: (item[1][0], item[0]))[1][1]
