@@ -21,6 +21,7 @@ from bot.instance import InstanceError
 from bot.logs import setup_logging
 from bot.outbox import Outbox
 from bot.redaction import redactor_for
+from bot.report.command import add_report_parser, run_report_command
 from bot.rules_cli import add_rules_parser, run_rules_command
 from bot.status import collect_status, is_healthy, render_status, status_json
 from bot.store import DatabaseFailed, Store, StoreError
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
     add_rules_parser(commands, common)
+    add_report_parser(commands, common)
     return parser
 
 
@@ -204,6 +206,9 @@ def main(
         if args.command == "rules":
             setup_logging(None, verbose)
             return run_rules_command(args, out, clock)
+        if args.command == "report":
+            setup_logging(None, verbose)
+            return run_report_command(args, out, clock)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
 from bot.config_table import ConfigError, TomlTable, type_name
+from bot.report.settings import ReportConfig, load_report_config
 from bot.source_registry import SOURCE_KINDS
 from sources.base import SourceSettings
 from sources.options import OptionError
@@ -133,6 +134,7 @@ class Config:
     sources: tuple[SourceConfig, ...]
     channels: tuple[ChannelConfig, ...]
     subscriptions: tuple[SubscriptionConfig, ...]
+    report: ReportConfig | None = None
 
     def channel(self, name: str) -> ChannelConfig:
         """The channel called `name`.
@@ -387,7 +389,7 @@ def parse_config(text: str, file: Path) -> Config:
         root = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    allowed = {"bot", "sources", "channels", "subscriptions"}
+    allowed = {"bot", "sources", "channels", "subscriptions", "report"}
     for key in root:
         if key not in allowed:
             raise ConfigError(f"{file}: {key}: unknown key")
@@ -413,7 +415,12 @@ def parse_config(text: str, file: Path) -> Config:
             f"{file}: bot.admin_channel: no channel named {bot.admin_channel!r} (channels: {known})"
         )
     return Config(
-        path=file, bot=bot, sources=sources, channels=channels, subscriptions=subscriptions
+        path=file,
+        bot=bot,
+        sources=sources,
+        channels=channels,
+        subscriptions=subscriptions,
+        report=load_report_config(file, root),
     )
 
 

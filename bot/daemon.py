@@ -47,6 +47,16 @@ def delivery_wait(app: App) -> float:
     return max(MIN_DELIVERY_WAIT_SECONDS, wait)
 
 
+async def report_job(app: App) -> None:
+    """Write the cold-spots report (in a worker thread); a failure keeps the last one."""
+    from bot.report.command import write_configured_report
+
+    try:
+        await asyncio.to_thread(write_configured_report, app.config, app.clock.now())
+    except Exception as exc:  # a job boundary: the next run tries again
+        log.error("report: not written, the last one stays: %s", exc)
+
+
 async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set or SIGINT/SIGTERM arrives, then stop cleanly.
 
@@ -151,6 +161,20 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
             next_run_time=datetime.now(UTC),
         )
 
+    report = app.config.report
+    if report is not None and report.every is not None:
+        scheduler.add_job(
+            report_job,
+            IntervalTrigger(seconds=report.every.total_seconds(), timezone=UTC),
+            args=[app],
+            id="report",
+            name="write the cold-spots report",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+
     def health() -> list[str]:
         reasons = [] if scheduler.running else ["the scheduler is not running"]
         if delivery.done():
@@ -163,7 +187,8 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     listener = None
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
-        listener = Listener(make_web_app(app.metrics, health), host, port)
+        served = (report.out, report.format) if report is not None else None
+        listener = Listener(make_web_app(app.metrics, health, served), host, port)
         await listener.start()
         app.http_port = listener.port
     try:

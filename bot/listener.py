@@ -3,6 +3,8 @@
 - ``/healthz``: 200 ``ok`` while the scheduler runs, delivery is alive and the database
   takes writes; otherwise 503 with the reasons, one a line.
 - ``/metrics``: Prometheus text format (see `bot.metrics`).
+- ``/report``: the cold-spots report the daemon last wrote (`[report] out`), 404 when no
+  `[report]` is configured, 503 until the first one is written.
 
 It listens on the configured address only (127.0.0.1 by default in the examples): put a
 reverse proxy in front of it to publish it.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -23,8 +26,17 @@ HealthCheck = Callable[[], list[str]]
 """Returns the reasons the daemon is unhealthy (none when healthy)."""
 
 
-def make_web_app(metrics: Metrics, health: HealthCheck) -> web.Application:
-    """The aiohttp application serving the routes."""
+REPORT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def make_web_app(
+    metrics: Metrics, health: HealthCheck, report: tuple[Path, str] | None = None
+) -> web.Application:
+    """The aiohttp application serving the routes; `report` is the report's file and format."""
 
     async def healthz(request: web.Request) -> web.Response:
         reasons = health()
@@ -35,7 +47,18 @@ def make_web_app(metrics: Metrics, health: HealthCheck) -> web.Application:
     async def metrics_page(request: web.Request) -> web.Response:
         return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
+    async def report_page(request: web.Request) -> web.Response:
+        if report is None:
+            return web.Response(status=404, text="no [report] is configured\n")
+        path, fmt = report
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            return web.Response(status=503, text="the report has not been made yet\n")
+        return web.Response(body=body, headers={"Content-Type": REPORT_TYPES[fmt]})
+
     application = web.Application()
+    application.router.add_get("/report", report_page)
     application.router.add_get("/healthz", healthz)
     application.router.add_get("/metrics", metrics_page)
     return application
@@ -62,7 +85,9 @@ class Listener:
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self._port
-        log.info("HTTP listener on http://%s:%s (/healthz, /metrics)", self._host, self.port)
+        log.info(
+            "HTTP listener on http://%s:%s (/healthz, /metrics, /report)", self._host, self.port
+        )
 
     async def stop(self) -> None:
         """Stop serving."""

@@ -105,7 +105,8 @@ def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> in
     return _preview(args, out, clock)
 
 
-def _optional_config(args: argparse.Namespace) -> Config | None:
+def optional_config(args: argparse.Namespace) -> Config | None:
+    """The config named by `--config` (or found by default), or None when there is none."""
     explicit = getattr(args, "config", None)
     path = find_config_path(explicit)
     if not explicit and not path.is_file():
@@ -118,7 +119,7 @@ def _base_dir(config: Config | None) -> Path:
 
 
 def _list(args: argparse.Namespace, out: TextIO) -> int:
-    config = _optional_config(args)
+    config = optional_config(args)
     rows: list[dict[str, str]] = []
     refs: dict[str, str] = {name: "shipped" for name in shipped_paths()}
     if config:
@@ -173,7 +174,7 @@ def _check(files: Sequence[str], out: TextIO) -> int:
 
 
 def _test(args: argparse.Namespace, out: TextIO) -> int:
-    config = _optional_config(args)
+    config = optional_config(args)
     refs = list(args.refs) or list(shipped_paths())
     if not args.refs and config:
         refs += [r for s in config.subscriptions for r in s.rules if r not in refs]
@@ -210,7 +211,7 @@ def _test(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _load_ref(ref: str, config: Config | None) -> RuleSet:
+def load_ref(ref: str, config: Config | None) -> RuleSet:
     """Load a rule set by shipped name or path: relative to the config's folder, else here."""
     try:
         return load_rule_set(resolve(ref, _base_dir(config)))
@@ -220,7 +221,12 @@ def _load_ref(ref: str, config: Config | None) -> RuleSet:
         return load_rule_set(resolve(ref, Path.cwd()))
 
 
-def _parse_when(text: str, now: datetime, option: str) -> datetime:
+def parse_when(text: str, now: datetime, option: str) -> datetime:
+    """A date (``2025-01-20``) or a duration ago (``30d``) as an aware UTC datetime.
+
+    Raises:
+        ConfigError: `text` is neither; the message names `option`.
+    """
     try:
         return now - parse_duration(text)
     except ValueError:
@@ -301,7 +307,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     config = (
         None if args.source_files else load_config(find_config_path(getattr(args, "config", None)))
     )
-    rule_set = _load_ref(args.ref, config)
+    rule_set = load_ref(args.ref, config)
     labels = read_labels(Path(args.labels))
     notices = list(_notices_from(args.source_files, config))
     print_evaluation(evaluate(rule_set, labels, notices), args.format, out)
@@ -313,9 +319,9 @@ def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
     config = (
         None if args.source_file else load_config(find_config_path(getattr(args, "config", None)))
     )
-    rule_sets = {ref: _load_ref(ref, config) for ref in args.refs}
-    since = _parse_when(args.since, now, "--since") if args.since else None
-    as_of = _parse_when(args.as_of, now, "--as-of") if args.as_of else None
+    rule_sets = {ref: load_ref(ref, config) for ref in args.refs}
+    since = parse_when(args.since, now, "--since") if args.since else None
+    as_of = parse_when(args.as_of, now, "--as-of") if args.as_of else None
     notices = _notices_from([args.source_file] if args.source_file else None, config, since)
     if args.explain or args.near_misses:
         return print_explanations(args, rule_sets, list(notices), as_of, out)

@@ -89,6 +89,39 @@ def per_year(value: Decimal | None, years: Decimal | None) -> Decimal | None:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Supplier:
+    """A supplier a contract was awarded to, with the size flags the buyer published."""
+
+    name: str
+    sme: bool | None = None
+    vcse: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Award:
+    """One contract award of a process: who won it, when, for how much."""
+
+    id: str
+    status: str | None = None
+    date: datetime | None = None
+    value: Decimal | None = None
+    suppliers: tuple[Supplier, ...] = ()
+
+    @property
+    def to_small_supplier(self) -> bool | None:
+        """Whether a supplier of the award is flagged SME or VCSE (None: no flags published)."""
+        flags = [f for s in self.suppliers for f in (s.sme, s.vcse)]
+        if any(f is True for f in flags):
+            return True
+        return False if any(f is False for f in flags) else None
+
+    @property
+    def to_vcse(self) -> bool:
+        """Whether a supplier of the award is flagged VCSE."""
+        return any(s.vcse is True for s in self.suppliers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Notice:
     """A procurement notice normalised from any source.
 
@@ -138,6 +171,7 @@ class Notice:
     open_framework: bool = False
     dynamic_market: bool = False
     max_participants: int | None = None
+    awards: tuple[Award, ...] = ()
 
     @property
     def cpv_codes(self) -> tuple[str, ...]:
@@ -201,7 +235,7 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, Lot):
+    if isinstance(value, Lot | Award | Supplier):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
@@ -252,6 +286,7 @@ _DATETIME_FIELDS = frozenset(
         "enquiry_deadline",
         "eoi_deadline",
         "expected_tender_date",
+        "date",
     }
 )
 _DECIMAL_FIELDS = frozenset({"value_low", "value_high", "value"})
@@ -282,6 +317,10 @@ def _typed(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
             value = tuple(value)
         elif key == "lots":
             value = tuple(Lot(**_typed(Lot, lot)) for lot in value)
+        elif key == "awards":
+            value = tuple(Award(**_typed(Award, award)) for award in value)
+        elif key == "suppliers":
+            value = tuple(Supplier(**_typed(Supplier, supplier)) for supplier in value)
         kwargs[key] = value
     return kwargs
 

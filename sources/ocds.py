@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sources.errors import Problem
 from sources.notice import UNLIMITED_PARTICIPANTS, Lot, Notice
+from sources.ocds_awards import release_awards
 from sources.ocds_fields import (
     MappingError,
     amount,
@@ -357,6 +358,7 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
         ),
         related_ids=_related_ids(release, ocid.strip()),
         **_techniques(tender),
+        awards=release_awards(release),
         expected_tender_date=optional_datetime(
             mapping(tender.get("communication")).get("futureNoticeDate"),
             field="tender.communication.futureNoticeDate",

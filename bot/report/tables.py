@@ -1,0 +1,130 @@
+"""The report's figures as CSV (one row per region and per buyer) and as JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any, TextIO
+
+from bot.report.build import Report
+from bot.report.coldspots import ColdSpot
+from bot.report.figures import AreaFigures
+
+COLUMNS = (
+    "level",
+    "key",
+    "name",
+    "region",
+    "opportunities",
+    "suitable",
+    "suitable_share",
+    "population",
+    "suitable_per_100k",
+    "valued",
+    "value_per_year_total",
+    "value_per_year_median",
+    "suitable_value_per_year_total",
+    "suitable_value_per_year_median",
+    "below_threshold",
+    "below_threshold_share",
+    "with_lots",
+    "lots_share",
+    "reserved",
+    "reserved_share",
+    "response_days_median",
+    "awards",
+    "awards_small",
+    "awards_small_share",
+    "awards_vcse",
+    "services",
+    "services_suitable",
+    "services_large",
+    "services_short",
+    "services_single",
+    "cold_spot_rank",
+)
+"""Every figure of an area, in the order the CSV gives them."""
+
+
+def area_row(area: AreaFigures, rank: int | None) -> dict[str, Any]:
+    """One area's figures, keyed by `COLUMNS`."""
+    row = {name: getattr(area, name) for name in COLUMNS if name != "cold_spot_rank"}
+    row["cold_spot_rank"] = rank
+    return row
+
+
+def _ranks(spots: tuple[ColdSpot, ...]) -> dict[str, int]:
+    return {spot.key: spot.rank for spot in spots}
+
+
+def rows(report: Report) -> list[dict[str, Any]]:
+    """The UK total, then every region, then every buyer."""
+    regions, buyers = _ranks(report.cold_regions), _ranks(report.cold_buyers)
+    return [
+        area_row(report.total, None),
+        *(area_row(r, regions.get(r.key)) for r in report.regions),
+        *(area_row(b, buyers.get(b.key)) for b in report.buyers),
+    ]
+
+
+def write_csv(report: Report, out: TextIO) -> None:
+    """One header row, then the UK total, each region and each buyer."""
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows(report):
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+def _spot(spot: ColdSpot) -> dict[str, Any]:
+    return {
+        "rank": spot.rank,
+        "level": spot.level,
+        "key": spot.key,
+        "name": spot.name,
+        "region": spot.region,
+        "services": spot.services,
+        "services_suitable": spot.services_suitable,
+        "missed": spot.missed,
+        "large": spot.large,
+        "short": spot.short,
+        "single": spot.single,
+        "facts": spot.facts,
+    }
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The whole report as JSON-ready data."""
+    regions, buyers = _ranks(report.cold_regions), _ranks(report.cold_buyers)
+    return {
+        "period": {"start": report.start.isoformat(), "end": report.end.isoformat()},
+        "generated": report.generated.isoformat(),
+        "rules": report.rules,
+        "made_from": report.made_from,
+        "population_source": report.population_source,
+        "summary": list(report.summary),
+        "total": area_row(report.total, None),
+        "regions": [area_row(r, regions.get(r.key)) for r in report.regions],
+        "buyers": [area_row(b, buyers.get(b.key)) for b in report.buyers],
+        "cold_spots": {
+            "regions": [_spot(s) for s in report.cold_regions],
+            "buyers": [_spot(s) for s in report.cold_buyers],
+        },
+        "trend": {
+            "unit": report.trend_unit,
+            "points": [
+                {
+                    "start": p.start.isoformat(),
+                    "label": p.label,
+                    "opportunities": p.opportunities,
+                    "suitable": p.suitable,
+                }
+                for p in report.trend
+            ],
+        },
+    }
+
+
+def write_json(report: Report, out: TextIO) -> None:
+    """The report as one JSON document."""
+    json.dump(report_document(report), out, ensure_ascii=False, indent=1)
+    out.write("\n")
