@@ -56,12 +56,52 @@ async def test_healthz_and_metrics_answer_from_a_running_daemon(tmp_path, fake_c
             assert 'tenderbot_alerts_total{channel="console",outcome="queued"}' in metrics
             assert "tenderbot_source_last_success_timestamp_seconds" in metrics
             assert (await client.get(f"{base}/nothing")).status_code == 404
+            assert (await client.get(f"{base}/report")).status_code == 404  # no [report]
             app.store.db.execute("PRAGMA query_only = ON")  # the disk turned read-only
             sick = await client.get(f"{base}/healthz")
             app.store.db.execute("PRAGMA query_only = OFF")
         stop.set()
         await daemon
     assert sick.status_code == 503 and "database cannot be written" in sick.text
+
+
+async def test_the_daemon_writes_the_report_on_schedule_and_serves_it(tmp_path, fake_cf):
+    fake_cf.pages = [ALL[:30]]
+    path = with_bot(
+        write_config(tmp_path, fake_cf.url, source={"every": '"1h"'}), 'http = "127.0.0.1:0"'
+    )
+    path.write_text(path.read_text() + '\n[report]\nevery = "1d"\nout = "out/report.html"\n')
+    stop = asyncio.Event()
+    async with App(load_config(path), exclusive="run") as app:
+        daemon = asyncio.create_task(run_daemon(app, stop=stop))
+        report = tmp_path / "out" / "report.html"
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if app.http_port and report.exists():
+                break
+        async with httpx.AsyncClient() as client:
+            served = await client.get(f"http://127.0.0.1:{app.http_port}/report")
+        stop.set()
+        await daemon
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("text/html")
+    assert "<svg" in served.text and "Cold spots" in served.text
+    assert served.content == report.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('every = "1m"', "report.every: must be at least 5 minutes"),
+        ('format = "pdf"', "report.format: must be one of html, csv, json"),
+        ('colour = "red"', "report.colour"),
+    ],
+)
+def test_a_bad_report_table_is_a_config_error(tmp_path, fake_cf, capsys, table, message):
+    path = write_config(tmp_path, fake_cf.url)
+    path.write_text(path.read_text() + f"\n[report]\n{table}\n")
+    assert main(["status", "--config", str(path)], stdout=io.StringIO()) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_a_bad_listen_address_is_a_config_error(tmp_path, fake_cf, capsys):

@@ -180,3 +180,39 @@ def test_contracts_finder_parse_reads_a_page_and_refuses_an_error_page():
         PayloadError, match=r"^cf: GET https://cf\.example/s: response is not valid JSON"
     ):
         contracts_finder.parse(b"<html>Error</html>", source="cf", url="https://cf.example/s")
+
+
+def test_awards_carry_their_suppliers_size_flags_from_parties():
+    release = {
+        "ocid": "ocds-h6vhtk-0aaaaa",
+        "id": "ocds-h6vhtk-0aaaaa-2",
+        "date": "2026-08-10T09:00:00Z",
+        "tag": ["award"],
+        "tender": {"title": "Befriending service"},
+        "parties": [
+            {"id": "GB-A", "name": "Small Co", "roles": ["supplier"], "details": {"scale": "sme"}},
+            {"id": "GB-B", "name": "Big plc", "roles": ["supplier"], "details": {"scale": "large"}},
+            {"id": "GB-C", "name": "Trust", "roles": ["supplier"], "details": {"vcse": True}},
+        ],
+        "awards": [
+            {"id": "1", "status": "active", "suppliers": [{"id": "GB-A"}], "date": "2026-08-09"},
+            {
+                "id": "2",
+                "status": "active",
+                "suppliers": [{"id": "GB-B", "name": "Big plc"}],
+                "value": {"amount": 1200, "currency": "GBP"},
+            },
+            {"id": "3", "status": "pending", "suppliers": [{"id": "GB-C"}]},
+            {"id": "4", "suppliers": [{"id": "unknown", "name": "Nobody flagged"}]},
+        ],
+    }
+    awards = release_to_notice(release, source="fat").awards
+    assert [a.to_small_supplier for a in awards] == [True, False, True, None]
+    assert [a.to_vcse for a in awards] == [False, False, True, False]
+    assert awards[0].suppliers[0].name == "Small Co"
+    assert awards[1].value == Decimal(1200)
+    assert awards[0].date == datetime(2026, 8, 9, tzinfo=UTC)
+    again = notice_from_dict(
+        json.loads(json.dumps(notice_to_dict(release_to_notice(release, source="fat"))))
+    )
+    assert again.awards == awards

@@ -1,0 +1,369 @@
+"""`tenderbot report`: figures checked against a hand-made store, recomputed here independently."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from statistics import median
+
+import pytest
+from bs4 import BeautifulSoup
+
+from bot.cli import main
+from bot.mirrors import Mirror, Mirrors
+from bot.report.population import POPULATION, UK_POPULATION
+from bot.store import Store
+from sources.notice import Award, Lot, Notice, Supplier
+from tests.conftest import FAT_DAY, ROOT, FakeClock, recorded
+
+NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+RULES = """
+name = "befriending-test"
+title = "Befriending services (test)"
+[require]
+stage = ["planning", "planningUpdate", "tender", "tenderUpdate"]
+keywords = { fields = ["title"], any = ["befriending"] }
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One hand-made process and the facts the test expects of it."""
+
+    number: int
+    region: str
+    title: str
+    value: int | None
+    days: int | None
+    below: bool = False
+    lots: int = 0
+    reserved: bool = False
+    regions: tuple[str, ...] = ()
+    postcode: str | None = None
+    cpv: str = "85310000"
+    age_days: int = 30
+
+    @property
+    def suitable(self) -> bool:
+        return "befriending" in self.title.lower()
+
+
+ROWS = [
+    Row(1, "UKC", "Befriending older people", 60_000, 30, below=True, regions=("UKC21",)),
+    Row(2, "UKC", "Befriending carers", 90_000, 20, regions=("North East",)),
+    Row(3, "UKC", "Grounds maintenance", 900_000, 14, cpv="77310000", postcode="NE1 4ST"),
+    Row(4, "UKI", "Befriending in Hackney", 40_000, 35, reserved=True, regions=("UKI41",)),
+    Row(5, "UKI", "Adult social care", 2_000_000, 21, lots=3, regions=("London",)),
+    Row(6, "UKI", "Advocacy service", 500_000, 28, regions=("UKI",)),
+    Row(7, "UKM", "Youth work", None, None, regions=("UKM82",)),
+    Row(8, "national", "Befriending nationwide", 300_000, 40, regions=("UK",)),
+    Row(9, "national", "Two-region support", 120_000, 30, regions=("UKC", "UKD")),
+    Row(10, "UKL", "Befriending in Cardiff", 30_000, 26, postcode="CF10 1EP"),
+    Row(11, "UKC", "Befriending long ago", 50_000, 30, regions=("UKC",), age_days=500),
+]
+AWARDS = [
+    # (number, region code, supplier flags)
+    (20, "UKC", (True, False)),
+    (21, "UKC", (False, False)),
+    (22, "UKI", (False, True)),
+]
+
+
+def _notice(row: Row) -> Notice:
+    released = NOW - timedelta(days=row.age_days)
+    return Notice(
+        source="fat",
+        id=f"ocds-test-{row.number}",
+        release_id=f"ocds-test-{row.number}-1",
+        stage="tender",
+        title=row.title,
+        buyer=f"Buyer {row.region}",
+        regions=row.regions,
+        buyer_postcode=row.postcode,
+        value_low=None if row.value is None else Decimal(row.value),
+        value_high=None if row.value is None else Decimal(row.value),
+        currency="GBP",
+        cpv_main=row.cpv,
+        published=released,
+        release_date=released,
+        deadline=None if row.days is None else released + timedelta(days=row.days),
+        above_threshold=not row.below,
+        reserved=("smeVcse",) if row.reserved else (),
+        lots=tuple(Lot(id=str(i), value=Decimal(row.value or 0) / 3) for i in range(row.lots)),
+        contract_start=released + timedelta(days=60),
+        contract_end=released + timedelta(days=60 + 365),
+    )
+
+
+def _award(number: int, region: str, flags: tuple[bool, bool]) -> Notice:
+    released = NOW - timedelta(days=10)
+    return Notice(
+        source="fat",
+        id=f"ocds-award-{number}",
+        release_id=f"ocds-award-{number}-1",
+        stage="award",
+        title=f"Award {number}",
+        buyer=f"Buyer {region}",
+        regions=(region,),
+        release_date=released,
+        awards=(
+            Award(
+                id="1",
+                status="active",
+                suppliers=(Supplier(name="S", sme=flags[0], vcse=flags[1]),),
+            ),
+        ),
+    )
+
+
+@pytest.fixture
+def store_config(tmp_path: Path) -> Path:
+    database = tmp_path / "report.db"
+    store = Store(database)
+    notices = [_notice(r) for r in ROWS] + [_award(*a) for a in AWARDS]
+    # A later update of process 4 (still open) and its award: counted once, with its award.
+    update = Notice(
+        **{
+            **{f: getattr(notices[3], f) for f in notices[3].__dataclass_fields__},
+            "release_id": "ocds-test-4-2",
+            "stage": "tenderUpdate",
+            "release_date": notices[3].release_date + timedelta(days=2),
+        }
+    )
+    copy = Notice(
+        source="council-feed",
+        id="copy-of-1",
+        release_id="copy-of-1",
+        stage="tender",
+        title="Befriending older people",
+        regions=("UKC21",),
+        release_date=NOW - timedelta(days=29),
+    )
+    with store.transaction():
+        store.save_notices([*notices, update, copy], NOW)
+        Mirrors(store).link(copy, Mirror("fat", "ocds-test-1", "ocid"))
+    store.close()
+    (tmp_path / "befriending.toml").write_text(RULES)
+    config = tmp_path / "tenderbot.toml"
+    config.write_text(
+        f'[bot]\ndatabase = "{database.name}"\n[[channels]]\nname = "console"\nkind = "console"\n'
+    )
+    return config
+
+
+def _report(config: Path, fmt: str) -> str:
+    out = io.StringIO()
+    code = main(
+        ["report", "--config", str(config), "--rules", "befriending.toml", "--format", fmt],
+        stdout=out,
+        clock=FakeClock(NOW),
+    )
+    assert code == 0
+    return out.getvalue()
+
+
+def _expected(rows: list[Row], population: int | None) -> dict[str, object]:
+    values = [Decimal(r.value) if r.lots <= 1 else Decimal(r.value) / 3 for r in rows if r.value]
+    suitable = [r for r in rows if r.suitable]
+    days = [r.days for r in rows if r.days is not None]
+    count = len(rows)
+    return {
+        "opportunities": count,
+        "suitable": len(suitable),
+        "suitable_per_100k": round(len(suitable) * 100_000 / population, 3) if population else None,
+        "value_per_year_median": round(median(values)) if values else None,
+        "below_threshold_share": round(sum(r.below for r in rows) / count, 4) if count else None,
+        "lots_share": round(sum(r.lots > 1 for r in rows) / count, 4) if count else None,
+        "reserved_share": round(sum(r.reserved for r in rows) / count, 4) if count else None,
+        "response_days_median": round(median(days), 1) if days else None,
+    }
+
+
+def test_population_table_adds_up_to_the_uk_total() -> None:
+    assert sum(POPULATION.values()) == UK_POPULATION
+    assert len(POPULATION) == 12
+
+
+def test_region_figures_match_an_independent_count(store_config: Path) -> None:
+    document = json.loads(_report(store_config, "json"))
+    counted = [r for r in ROWS if r.age_days <= 365]
+    by_region = {r["key"]: r for r in document["regions"]}
+    assert set(by_region) == {*POPULATION, "national", "not-stated"}
+    for key, figures in by_region.items():
+        rows = [r for r in counted if r.region == key]
+        expected = _expected(rows, POPULATION.get(key))
+        got = {name: figures[name] for name in expected}
+        assert got == expected, key
+    total = document["total"]
+    assert total["opportunities"] == len(counted) == 10
+    assert total["suitable"] == 5
+    awards = {r["key"]: (r["awards"], r["awards_small"]) for r in document["regions"]}
+    assert awards["UKC"] == (2, 1) and awards["UKI"] == (1, 1)
+    assert total["awards_small_share"] == round(2 / 3, 4)
+
+
+def test_cold_spots_rank_regions_by_the_charity_services_they_missed(store_config: Path) -> None:
+    document = json.loads(_report(store_config, "json"))
+    cold = document["cold_spots"]["regions"]
+    # London: 3 social-work services, 1 suitable (2 missed); Scotland 1 missed; the North
+    # East missed none of its social-work services (its grounds contract is not one).
+    assert [(c["key"], c["missed"]) for c in cold] == [("UKI", 2), ("UKM", 1)]
+    assert cold[0]["large"] == 2 and cold[0]["single"] == 1 and cold[0]["short"] == 1
+    assert "3 service opportunities" in cold[0]["facts"]
+
+
+def test_csv_carries_the_same_numbers_as_json(store_config: Path) -> None:
+    document = json.loads(_report(store_config, "json"))
+    table = list(csv.DictReader(io.StringIO(_report(store_config, "csv"))))
+    regions = {row["key"]: row for row in table if row["level"] == "region"}
+    buyers = [row for row in table if row["level"] == "buyer"]
+    for figures in document["regions"]:
+        row = regions[figures["key"]]
+        for name, value in figures.items():
+            assert row[name] == ("" if value is None else str(value)), (figures["key"], name)
+    assert len(buyers) == len(document["buyers"])
+
+
+def test_html_holds_the_map_charts_table_and_summary(store_config: Path) -> None:
+    page = BeautifulSoup(_report(store_config, "html"), "html.parser")
+    assert page.select_one("#map figure svg") is not None
+    assert len(page.select("svg")) == 4
+    region_rows = page.select("#region-table tbody tr")
+    assert len(region_rows) == 14
+    buyer_rows = page.select("#buyer-table tbody tr")
+    assert {r.td.get_text() for r in buyer_rows} >= {"Buyer UKC", "Buyer UKI"}
+    summary = [li.get_text() for li in page.select("#summary li")]
+    assert summary[0].startswith("In the last 12 months, tenderbot saw 10 opportunities")
+    assert any("the lowest in England" in s or "English regions had no" in s for s in summary)
+    assert not page.find_all(src=True), "the page must need nothing from the network"
+    assert not page.select('link[rel="stylesheet"]')
+
+
+def test_untrusted_titles_and_buyers_are_escaped(tmp_path: Path, store_config: Path) -> None:
+    store = Store(tmp_path / "report.db")
+    hostile = Notice(
+        source="fat",
+        id="ocds-hostile",
+        release_id="ocds-hostile-1",
+        stage="tender",
+        title="Befriending",
+        buyer='<script>alert("x")</script> Council',
+        regions=("UKC",),
+        release_date=NOW - timedelta(days=3),
+    )
+    with store.transaction():
+        store.save_notices([hostile], NOW)
+    store.close()
+    page = _report(store_config, "html")
+    assert '<script>alert("x")' not in page
+    assert "&lt;script&gt;alert" in page
+
+
+def test_report_writes_a_file_in_the_format_of_its_extension(store_config: Path) -> None:
+    out = store_config.parent / "figures.csv"
+    code = main(
+        ["report", "--config", str(store_config), "--rules", "befriending.toml", "--out", str(out)],
+        stdout=io.StringIO(),
+        clock=FakeClock(NOW),
+    )
+    assert code == 0
+    assert out.read_text().startswith("level,key,name,region,opportunities")
+
+
+def test_a_bad_since_or_unknown_rule_set_is_a_usage_error(store_config: Path, capsys) -> None:
+    args = ["report", "--config", str(store_config)]
+    assert main([*args, "--since", "last week"], clock=FakeClock(NOW)) == 2
+    assert "--since" in capsys.readouterr().err
+    assert main([*args, "--rules", "no-such-set"], clock=FakeClock(NOW)) == 2
+    assert "no-such-set" in capsys.readouterr().err
+
+
+def test_recorded_find_a_tender_day_makes_a_report(tmp_path: Path) -> None:
+    pages = sorted(recorded(FAT_DAY).glob("page-*.json"))
+    outputs = {}
+    for fmt in ("html", "json", "csv"):
+        out = tmp_path / f"report.{fmt}"
+        code = main(["report", "--from", *map(str, pages), "--out", str(out)], clock=FakeClock(NOW))
+        assert code == 0
+        outputs[fmt] = out.read_text()
+    document = json.loads(outputs["json"])
+    total = document["total"]
+    assert total["opportunities"] > 100
+    assert 0 < total["suitable"] < total["opportunities"]
+    assert total["awards"] > 0
+    assert sum(r["opportunities"] for r in document["regions"]) == total["opportunities"]
+    assert sum(r["awards"] for r in document["regions"]) == total["awards"]
+    table = list(csv.DictReader(io.StringIO(outputs["csv"])))
+    assert int(table[0]["opportunities"]) == total["opportunities"]
+    page = BeautifulSoup(outputs["html"], "html.parser")
+    assert str(total["opportunities"]) in page.select_one("#summary li").get_text()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTEFACTS = ROOT / "artefacts"
+
+
+def test_report_loads_offline_in_chromium_on_a_phone_sized_screen(store_config: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/install-chromium could not)")
+    from playwright.sync_api import sync_playwright
+
+    html = store_config.parent / "report.html"
+    assert (
+        main(
+            [
+                "report",
+                "--config",
+                str(store_config),
+                "--rules",
+                "befriending.toml",
+                "--out",
+                str(html),
+            ],
+            clock=FakeClock(NOW),
+        )
+        == 0
+    )
+    ARTEFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 412, "height": 915})
+            context.on("request", lambda request: requests.append(request.url))
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(html.as_uri())
+            assert page.locator("#map svg").count() == 1
+            assert page.locator("svg").count() == 4
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, "the page scrolls sideways on a phone"
+            page.click("#region-table th:nth-child(3) button")  # "Suitable", most first
+            first = page.inner_text("#region-table tbody tr:first-child td:first-child")
+            assert first == "North East"
+            assert page.get_attribute("#region-table th:nth-child(3)", "aria-sort") == "descending"
+            page.screenshot(path=str(ARTEFACTS / "report-phone.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert [url for url in requests if not url.startswith("file:")] == []
