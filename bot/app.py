@@ -14,6 +14,8 @@ from typing import TextIO
 import httpx
 
 from bot.admin import AdminNotices, current_problems
+from bot.chat.channels import with_chats
+from bot.chat.store import ChatStore
 from bot.config import ChannelConfig, Config
 from bot.instance import InstanceLock
 from bot.metrics import Metrics
@@ -103,9 +105,9 @@ class App:
             bot.store.StoreError: the database cannot be opened or written.
             bot.instance.InstanceError: another tenderbot holds the database.
         """
-        self.config = config
+        self.base_config = config
+        """The config file as loaded; `config` adds the chats' own subscriptions."""
         self.clock: Clock = clock or SystemClock()
-        self.router = Router(config)
         self.lock: InstanceLock | None = None
         if exclusive is not None:
             self.lock = InstanceLock(config.bot.database, exclusive)
@@ -115,6 +117,15 @@ class App:
         except StoreError:
             self._release_lock()
             raise
+        self.chats = ChatStore(self.store)
+        try:
+            self.config = with_chats(config, self.chats.chats())
+            self.router = Router(self.config)
+        except Exception:
+            self.store.close()
+            self._release_lock()
+            raise
+        config = self.config
         self.redact = redactor_for(config)
         self.metrics = Metrics(lambda: self.store, [s.name for s in config.sources])
         self.outbox = Outbox(
@@ -138,6 +149,7 @@ class App:
                     freed,
                 )
         self._telegram = TelegramRequests()
+        self._stdout = stdout
         self.notifiers: dict[str, Notifier] = {
             c.name: build_notifier(c, config, self.outbox, stdout, telegram=self._telegram)
             for c in config.channels
@@ -184,6 +196,23 @@ class App:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+    def refresh_chats(self) -> None:
+        """Take up what chats changed: their channels, subscriptions and filters.
+
+        Raises:
+            RuleFileError: a chat names a rule set that no longer loads (nothing changes).
+        """
+        config = with_chats(self.base_config, self.chats.chats())
+        router = Router(config)
+        router.refused, router.on_refused = self.router.refused, self.router.on_refused
+        for channel in config.channels:
+            if channel.name not in self.notifiers:
+                self.notifiers[channel.name] = build_notifier(
+                    channel, config, self.outbox, self._stdout, telegram=self._telegram
+                )
+        self.config, self.router = config, router
+        self.sender.channels = config.channels
 
     async def poll(self, name: str) -> PollResult:
         """One pass over the source called `name`; never raises for source failures."""

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
+from bot.chat.settings import ChatBotConfig, load_bots
 from bot.config_table import ConfigError, TomlTable, type_name
 from bot.report.settings import ReportConfig, load_report_config
 from bot.source_registry import SOURCE_KINDS
@@ -103,6 +104,8 @@ class ChannelConfig:
     channel: str | None = None
     chat_id: str | None = None
     api_url: str | None = None
+    feedback: bool = False
+    """Alerts carry "Useful" / "Not for us" buttons (a bot of the same token listens)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +124,7 @@ class SubscriptionConfig:
     keywords: tuple[str, ...] = ()
     exclude_keywords: tuple[str, ...] = ()
     digest_at: time = time(8, 0)
+    digest_day: int = 0
     remind_days: int = 3
     index: int = 0
 
@@ -135,6 +139,7 @@ class Config:
     channels: tuple[ChannelConfig, ...]
     subscriptions: tuple[SubscriptionConfig, ...]
     report: ReportConfig | None = None
+    bots: tuple[ChatBotConfig, ...] = ()
 
     def channel(self, name: str) -> ChannelConfig:
         """The channel called `name`.
@@ -359,7 +364,9 @@ def _load_subscription(
         index=index,
         digest_at=digest_at,
         remind_days=remind_days,
-        **narrowing,
+        regions=narrowing["regions"],
+        keywords=narrowing["keywords"],
+        exclude_keywords=narrowing["exclude_keywords"],
     )
 
 
@@ -389,7 +396,7 @@ def parse_config(text: str, file: Path) -> Config:
         root = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    allowed = {"bot", "sources", "channels", "subscriptions", "report"}
+    allowed = {"bot", "sources", "channels", "subscriptions", "report", "bots"}
     for key in root:
         if key not in allowed:
             raise ConfigError(f"{file}: {key}: unknown key")
@@ -421,6 +428,7 @@ def parse_config(text: str, file: Path) -> Config:
         channels=channels,
         subscriptions=subscriptions,
         report=load_report_config(file, root),
+        bots=load_bots(file, root),
     )
 
 
@@ -461,3 +469,10 @@ def check_secrets(config: Config, environ: Mapping[str, str] | None = None) -> N
                 f"{config.path}: channels ({channel.name}).token_env: environment variable "
                 f"{channel.token_env} is not set"
             )
+    for bot in config.bots:
+        for key, variable in (("token_env", bot.token_env), ("app_token_env", bot.app_token_env)):
+            if variable and not env.get(variable, "").strip():
+                raise ConfigError(
+                    f"{config.path}: bots ({bot.name}).{key}: environment variable "
+                    f"{variable} is not set"
+                )

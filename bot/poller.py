@@ -95,7 +95,13 @@ def store_page(
                     channel=subscription.channel,
                     reasons=route.reasons,
                     now=now,
-                    due_at=due_time(subscription.mode, subscription.digest_at, zone, now),
+                    due_at=due_time(
+                        subscription.mode,
+                        subscription.digest_at,
+                        zone,
+                        now,
+                        subscription.digest_day,
+                    ),
                     mode=subscription.mode,
                 )
         # One page is one source, so its notices cannot be copies of each other: their keys

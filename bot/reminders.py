@@ -76,7 +76,9 @@ def queue_reminders(
                 channel=subscription.channel,
                 reasons=(f"deadline within {subscription.remind_days} days",),
                 now=now,
-                due_at=due_time(subscription.mode, subscription.digest_at, zone, now),
+                due_at=due_time(
+                    subscription.mode, subscription.digest_at, zone, now, subscription.digest_day
+                ),
                 mode=subscription.mode,
             )
     return queued

@@ -25,6 +25,7 @@ from sources.clock import Clock
 
 log = logging.getLogger("tenderbot.deliver")
 
+DIGEST_TITLES = {"catchup": "Catch-up: recent notices you asked for"}
 RETRY_BASE_SECONDS = 30.0
 RETRY_CAP_SECONDS = 90.0
 """A recovered service is noticed within a minute and a half, however long it was down."""
@@ -65,7 +66,8 @@ class Sender:
 
         `on_outcome(channel, outcome, count)` hears of alerts sent, retried and refused.
         """
-        self._channels = channels
+        self.channels = channels
+        """The channels delivered to (the app replaces them when chats change)."""
         self._notifiers = notifiers
         self._outbox = outbox
         self._clock = clock
@@ -90,7 +92,7 @@ class Sender:
 
     async def _deliver_all(self) -> DeliveryResult:
         result = DeliveryResult()
-        for channel in self._channels:
+        for channel in self.channels:
             state = self._outbox.channel_state(channel.name)
             if state.paused_reason:
                 result.paused[channel.name] = state.paused_reason
@@ -110,7 +112,8 @@ class Sender:
         digests: dict[str, list[Alert]] = {}
         for alert in due:
             if alert.mode != INSTANT:
-                digests.setdefault(f"{alert.mode.capitalize()} digest", []).append(alert)
+                title = DIGEST_TITLES.get(alert.mode, f"{alert.mode.capitalize()} digest")
+                digests.setdefault(title, []).append(alert)
         if len(instant) > self._max_instant:
             log.info(
                 "%s: %d alerts due at once; sending them as one catch-up digest",

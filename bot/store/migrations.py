@@ -142,4 +142,46 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE notice_keys;
     ALTER TABLE notice_keys_hashed RENAME TO notice_keys;
     """,
+    """
+    CREATE TABLE chat_settings (
+        bot TEXT NOT NULL,
+        chat TEXT NOT NULL,
+        regions TEXT NOT NULL DEFAULT '[]',
+        max_value TEXT,
+        mutes TEXT NOT NULL DEFAULT '[]',
+        mode TEXT NOT NULL DEFAULT 'instant',
+        digest_at TEXT NOT NULL DEFAULT '08:00',
+        digest_day INTEGER NOT NULL DEFAULT 0,
+        paused TEXT,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (bot, chat)
+    );
+    CREATE TABLE chat_subscriptions (
+        bot TEXT NOT NULL,
+        chat TEXT NOT NULL,
+        rule_set TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (bot, chat, rule_set)
+    );
+    CREATE TABLE bot_offsets (
+        bot TEXT PRIMARY KEY,
+        next_update INTEGER NOT NULL
+    );
+    CREATE TABLE feedback (
+        outbox_id INTEGER NOT NULL,
+        voter TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        subscription TEXT NOT NULL,
+        rule_sets TEXT NOT NULL,
+        source TEXT NOT NULL,
+        notice_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (outbox_id, voter)
+    );
+    CREATE INDEX feedback_at ON feedback (at);
+    """,
 )

@@ -211,5 +211,5 @@ def test_migration_7_rekeys_stored_mirror_keys_with_their_hash(tmp_path):
     rows = store.db.execute("SELECT key, source, notice_id FROM notice_keys").fetchall()
     version = store.db.execute("PRAGMA user_version").fetchone()[0]
     store.close()
-    assert version == len(MIGRATIONS) == 7
+    assert version == len(MIGRATIONS) >= 7
     assert [tuple(r) for r in rows] == [(key_hash("link:portal.example/advert?id=1"), "cf", "n1")]

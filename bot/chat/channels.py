@@ -1,0 +1,68 @@
+"""Chat subscriptions as channels and subscriptions, beside those of the config file.
+
+Each chat that ever subscribed through a bot becomes a channel (so alerts already queued for
+it are delivered even after it unsubscribes); each chat with rule sets that is not paused
+becomes a subscription named like its channel, ``chat:BOT:CHAT``. The rest of the flow
+(routing, outbox, digests, reminders) treats them exactly as it treats the config's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from bot.chat.settings import ChatBotConfig
+from bot.chat.store import ChatSettings
+from bot.config import ChannelConfig, Config, SubscriptionConfig
+
+
+def chat_channel(bot: ChatBotConfig, chat: ChatSettings) -> ChannelConfig:
+    """The channel that delivers to one chat, with feedback buttons on its alerts."""
+    return ChannelConfig(
+        name=chat.key,
+        kind=bot.kind,
+        token_env=bot.token_env,
+        channel=chat.chat if bot.kind == "slack" else None,
+        chat_id=chat.chat if bot.kind == "telegram" else None,
+        api_url=bot.api_url,
+        feedback=True,
+    )
+
+
+def chat_subscription(chat: ChatSettings, index: int) -> SubscriptionConfig:
+    """The subscription a chat made: its rule sets, narrowed by its filters and mutes."""
+    return SubscriptionConfig(
+        name=chat.key,
+        channel=chat.key,
+        rules=chat.rule_sets,
+        mode=chat.mode,
+        regions=chat.regions,
+        max_value=chat.max_value,
+        exclude_keywords=chat.mutes,
+        digest_at=chat.digest_at,
+        digest_day=chat.digest_day,
+        index=index,
+    )
+
+
+def with_chats(config: Config, chats: Sequence[ChatSettings]) -> Config:
+    """`config` with every chat's channel and every active chat's subscription added.
+
+    A configured channel reached by a bot's token also gets feedback buttons, since that
+    bot hears the presses.
+    """
+    bots = {bot.name: bot for bot in config.bots}
+    listened = {(bot.kind, bot.token_env) for bot in config.bots}
+    channels = [
+        dataclasses.replace(c, feedback=True) if (c.kind, c.token_env) in listened else c
+        for c in config.channels
+    ]
+    subscriptions = list(config.subscriptions)
+    for chat in chats:
+        bot = bots.get(chat.bot)
+        if bot is None:
+            continue  # a bot removed from the config: its chats stay stored, unserved
+        channels.append(chat_channel(bot, chat))
+        if chat.rule_sets and chat.paused is None:
+            subscriptions.append(chat_subscription(chat, len(subscriptions)))
+    return dataclasses.replace(config, channels=tuple(channels), subscriptions=tuple(subscriptions))

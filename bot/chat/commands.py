@@ -1,0 +1,374 @@
+"""The chat commands, the same words on every platform: parse, check who asks, act, reply.
+
+A `Reply` is plain text and buttons (each button runs a command when pressed); the Telegram
+and Slack listeners render it. Commands that change a chat's subscriptions need `manage`
+(the platform says who administers the chat); `status` needs a bot admin. A refused or
+invalid command changes nothing.
+"""
+
+from __future__ import annotations
+
+import time as clock_time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import time
+
+from bot.chat.arguments import (
+    DAYS,
+    MAX_COMMAND_LENGTH,
+    MAX_MUTES,
+    ArgumentError,
+    read_amount,
+    read_day,
+    read_regions,
+    read_time,
+    read_word,
+)
+from bot.chat.catalogue import SetCatalogue
+from bot.chat.settings import ChatBotConfig
+from bot.chat.store import ChatSettings, ChatStore
+from bot.formatting import format_money
+from rules.places import REGION_NAMES
+from sources.clock import Clock
+
+CATCH_UP_DAYS = 7
+MAX_CATCH_UP_DAYS = 30
+HELP = """tenderbot finds public contracts a small charity could bid for.
+
+Commands:
+help: this text
+sets [WORDS]: the rule sets you can subscribe to
+subscribe SET [SET...]: alerts for notices those sets match
+unsubscribe [SET]: stop one set, or all
+list: this chat's subscriptions and filters
+region NAME... / region any: only notices in these regions
+maxvalue AMOUNT / maxvalue any: leave out bigger contracts
+mute WORD / unmute WORD: leave out notices that mention a word
+digest off | daily [HH:MM] | weekly [DAY] [HH:MM]: one message a day or week instead
+pause / resume: stop and restart alerts
+preview SET: what a set would have sent in the last 7 days
+status: how tenderbot is doing (bot admins)
+
+Only the chat's administrators may change its subscriptions."""
+MANAGING = frozenset(
+    {
+        "subscribe",
+        "unsubscribe",
+        "region",
+        "maxvalue",
+        "mute",
+        "unmute",
+        "digest",
+        "pause",
+        "resume",
+        "catchup",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button that runs `command` in the chat when pressed."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot answers: plain text (the listener escapes it) and buttons."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    changed: bool = False
+    """The chat's subscriptions changed: routing must be rebuilt."""
+
+
+@dataclass(slots=True)
+class Asker:
+    """Who sent a command, and how to find out whether they may manage the chat."""
+
+    user: str
+    bot_admin: bool
+    manage: Callable[[], Awaitable[bool]]
+
+
+@dataclass(slots=True)
+class ChatServices:
+    """What commands need from the running daemon."""
+
+    preview: Callable[[str, int], tuple[int, list[tuple[str, str | None]]]]
+    """(rule set, days) -> how many notices it matched, and the top five (title, link)."""
+    catch_up: Callable[[str, int], int]
+    """(chat key, days) -> how many notices were queued as one digest."""
+    status: Callable[[], str]
+    """A few lines on the daemon's health."""
+    read_only: Callable[[str], list[str]]
+    """(chat id) -> descriptions of the config file's subscriptions for this chat."""
+
+
+@dataclass(slots=True)
+class RateLimit:
+    """At most `per_minute` commands per chat; one polite refusal, then silence."""
+
+    per_minute: int
+    seen: dict[str, deque[float]] = field(default_factory=dict)
+    warned: set[str] = field(default_factory=set)
+
+    def allow(self, chat: str, now: float) -> bool | None:
+        """True: go ahead; False: refuse politely; None: refuse silently (already told)."""
+        times = self.seen.setdefault(chat, deque())
+        while times and now - times[0] >= 60:
+            times.popleft()
+        if len(times) < self.per_minute:
+            times.append(now)
+            self.warned.discard(chat)
+            return True
+        if chat in self.warned:
+            return None
+        self.warned.add(chat)
+        return False
+
+
+class ChatCommands:
+    """Runs one bot's commands against the chat store."""
+
+    def __init__(
+        self,
+        bot: ChatBotConfig,
+        chats: ChatStore,
+        catalogue: SetCatalogue,
+        services: ChatServices,
+        clock: Clock,
+        monotonic: Callable[[], float] = clock_time.monotonic,
+    ) -> None:
+        """Serve `bot`'s chats."""
+        self.bot = bot
+        self.chats = chats
+        self.catalogue = catalogue
+        self.services = services
+        self.clock = clock
+        self._monotonic = monotonic
+        self.limit = RateLimit(bot.commands_per_minute)
+
+    async def run(self, chat: str, asker: Asker, text: str) -> Reply | None:
+        """Run one command typed (or pressed) in `chat`; None means say nothing."""
+        if not self.bot.allows_chat(chat) and not asker.bot_admin:
+            return Reply("This bot is not open to this chat. Ask its administrator to add it.")
+        allowed = self.limit.allow(chat, self._monotonic())
+        if allowed is None:
+            return None
+        if not allowed:
+            return Reply("That is a lot of commands at once; please wait a minute.")
+        if len(text) > MAX_COMMAND_LENGTH:
+            return Reply(f"That command is too long ({MAX_COMMAND_LENGTH} characters at most).")
+        words = text.split()
+        if not words:
+            return Reply(HELP)
+        name, args = words[0].lower().lstrip("/"), words[1:]
+        name = name.split("@", 1)[0]
+        handler = getattr(self, f"_{name}", None)
+        if handler is None or name.startswith("_"):
+            return Reply(f"I don't know the command {name!r}. Send help for the list.")
+        if name == "status" and not asker.bot_admin:
+            return Reply("Sorry, only this bot's admins may ask for its status.")
+        if name in MANAGING and not (asker.bot_admin or await asker.manage()):
+            return Reply(
+                "Sorry, only this chat's administrators may change its subscriptions. "
+                "Nothing was changed."
+            )
+        try:
+            reply: Reply = handler(chat, asker, args)
+        except ArgumentError as exc:
+            return Reply(str(exc))
+        return reply
+
+    # Each handler takes (chat, asker, args) and returns a Reply.
+
+    def _help(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        return Reply(HELP)
+
+    _start = _help
+
+    def _sets(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        found = self.catalogue.search(" ".join(args))
+        if not found:
+            return Reply(f"No rule set matches {' '.join(args)!r}. Send sets for them all.")
+        lines = [f"{name}: {title}" for name, title in found]
+        buttons = tuple(Button(f"Subscribe {name}", f"subscribe {name}") for name, _ in found)
+        return Reply("Rule sets:\n" + "\n".join(lines), buttons[:12])
+
+    def _subscribe(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if not args:
+            names = self.catalogue.names()
+            return Reply(
+                "Which rule set? Send subscribe SET, or pick one:",
+                tuple(Button(n, f"subscribe {n}") for n in self.bot.default_rules if n in names),
+            )
+        names = [self._known_set(arg) for arg in args[:10]]
+        added = self.chats.subscribe(self.bot.name, chat, names, asker.user, self.clock.now())
+        current = self.chats.chat(self.bot.name, chat)
+        if not added:
+            return Reply(f"This chat already has {', '.join(names)}.")
+        text = f"Subscribed to {', '.join(added)}. Alerts start with what is published from now on."
+        if current.paused:
+            text += " Alerts are paused here; send resume to start them."
+        days = CATCH_UP_DAYS
+        return Reply(
+            text,
+            (Button(f"Send the last {days} days as one digest", f"catchup {days}"),),
+            changed=True,
+        )
+
+    def _unsubscribe(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        target = self._known_set(args[0]) if args else None
+        removed = self.chats.unsubscribe(self.bot.name, chat, target)
+        if not removed:
+            return Reply("This chat had no such subscription; nothing changed.")
+        return Reply(f"Unsubscribed from {', '.join(removed)}.", changed=True)
+
+    def _list(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        settings = self.chats.chat(self.bot.name, chat)
+        lines = []
+        if settings.rule_sets:
+            lines.append("Subscriptions: " + ", ".join(settings.rule_sets))
+        else:
+            lines.append("No subscriptions made in this chat.")
+        lines += [
+            f"{line} (set in the config file; read-only)" for line in self.services.read_only(chat)
+        ]
+        lines.append(describe_filters(settings))
+        if settings.paused:
+            lines.append(f"Paused: {settings.paused}. Send resume to restart alerts.")
+        return Reply("\n".join(lines))
+
+    def _region(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if not args:
+            buttons = [Button(name, f"region {name}") for name in REGION_NAMES.values()]
+            return Reply("Which region?", (*buttons, Button("Anywhere", "region any")))
+        regions = () if [a.lower() for a in args] == ["any"] else read_regions(args)
+        self._update(chat, asker, regions=regions)
+        where = ", ".join(regions) if regions else "anywhere"
+        return Reply(f"Alerts now cover: {where}.", changed=True)
+
+    def _maxvalue(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if len(args) != 1:
+            return Reply("Send maxvalue AMOUNT (e.g. maxvalue 100k) or maxvalue any.")
+        amount = None if args[0].lower() == "any" else read_amount(args[0])
+        self._update(chat, asker, max_value=amount)
+        if amount is None:
+            return Reply("No value limit now.", changed=True)
+        return Reply(
+            f"Contracts worth more than {format_money(amount, 'GBP')} are left out now.",
+            changed=True,
+        )
+
+    def _mute(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        word = read_word(" ".join(args))
+        mutes = self.chats.chat(self.bot.name, chat).mutes
+        if word in mutes:
+            return Reply(f"{word!r} is already muted.")
+        if len(mutes) >= MAX_MUTES:
+            return Reply(f"At most {MAX_MUTES} muted words; unmute one first.")
+        self._update(chat, asker, mutes=(*mutes, word))
+        return Reply(f"Notices that mention {word!r} are left out now.", changed=True)
+
+    def _unmute(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        word = read_word(" ".join(args))
+        mutes = self.chats.chat(self.bot.name, chat).mutes
+        if word not in mutes:
+            return Reply(f"{word!r} was not muted.")
+        self._update(chat, asker, mutes=tuple(m for m in mutes if m != word))
+        return Reply(f"{word!r} is no longer muted.", changed=True)
+
+    def _digest(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if not args:
+            return Reply(
+                "How should alerts arrive?",
+                (
+                    Button("One by one", "digest off"),
+                    Button("Daily digest", "digest daily"),
+                    Button("Weekly digest", "digest weekly"),
+                ),
+            )
+        mode, rest = args[0].lower(), args[1:]
+        if mode == "off" and not rest:
+            self._update(chat, asker, mode="instant")
+            return Reply("Alerts arrive one by one as they are published.", changed=True)
+        if mode not in ("daily", "weekly"):
+            raise ArgumentError(
+                "Send digest off, digest daily [HH:MM] or digest weekly [DAY] [HH:MM]."
+            )
+        day = 0
+        if mode == "weekly" and rest and ":" not in rest[0]:
+            day, rest = read_day(rest[0]), rest[1:]
+        if len(rest) > 1:
+            raise ArgumentError("Send digest daily [HH:MM] or digest weekly [DAY] [HH:MM].")
+        at = read_time(rest[0]) if rest else time(8, 0)
+        self._update(chat, asker, mode=mode, digest_at=at, digest_day=day)
+        when = f"every {DAYS[day].capitalize()}" if mode == "weekly" else "every day"
+        return Reply(f"One digest {when} at {at:%H:%M}.", changed=True)
+
+    def _pause(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        self._update(chat, asker, paused=f"paused by {asker.user}")
+        return Reply("Alerts paused. Send resume to restart them.", changed=True)
+
+    def _resume(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if self.chats.chat(self.bot.name, chat).paused is None:
+            return Reply("Alerts are not paused.")
+        self._update(chat, asker, paused=None)
+        return Reply("Alerts resumed, from what is published from now on.", changed=True)
+
+    def _preview(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if len(args) != 1:
+            return Reply("Send preview SET, e.g. preview small-charities.")
+        name = self._known_set(args[0])
+        days = CATCH_UP_DAYS
+        count, top = self.services.preview(name, days)
+        lines = [f"{name} would have sent {count} alert(s) in the last {days} days."]
+        lines += [f"- {title}" + (f" {url}" if url else "") for title, url in top]
+        return Reply("\n".join(lines))
+
+    def _status(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        return Reply(self.services.status())
+
+    def _catchup(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        days = int(args[0]) if len(args) == 1 and args[0].isdigit() else 0
+        if not 1 <= days <= MAX_CATCH_UP_DAYS:
+            raise ArgumentError(f"Send catchup DAYS, 1 to {MAX_CATCH_UP_DAYS}.")
+        settings = self.chats.chat(self.bot.name, chat)
+        if not settings.rule_sets:
+            return Reply("Subscribe to a rule set first.")
+        queued = self.services.catch_up(settings.key, days)
+        if not queued:
+            return Reply(f"Nothing matched in the last {days} days that this chat has not seen.")
+        return Reply(
+            f"{queued} notice(s) from the last {days} days are on their way as one digest."
+        )
+
+    def _known_set(self, name: str) -> str:
+        if name not in self.catalogue.names():
+            raise ArgumentError(f"There is no rule set called {name!r}. Send sets to see them.")
+        return name
+
+    def _update(self, chat: str, asker: Asker, **changes: object) -> None:
+        self.chats.update(self.bot.name, chat, asker.user, self.clock.now(), **changes)
+
+
+def describe_filters(settings: ChatSettings) -> str:
+    """A chat's filters and mode in one line."""
+    parts = [
+        "regions: " + (", ".join(settings.regions) or "anywhere"),
+        "value limit: "
+        + (format_money(settings.max_value, "GBP") if settings.max_value else "none"),
+        "muted: " + (", ".join(settings.mutes) or "nothing"),
+    ]
+    if settings.mode == "instant":
+        parts.append("alerts one by one")
+    elif settings.mode == "daily":
+        parts.append(f"daily digest at {settings.digest_at:%H:%M}")
+    else:
+        day = DAYS[settings.digest_day].capitalize()
+        parts.append(f"weekly digest on {day} at {settings.digest_at:%H:%M}")
+    return "; ".join(parts)

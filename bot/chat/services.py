@@ -1,0 +1,122 @@
+"""What chat commands need from the running daemon: previews, catch-up digests, status.
+
+Built over the app's store, outbox and routing, through callables, so the commands never
+reach into the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot.chat.commands import ChatServices
+from bot.chat.store import ChatStore
+from bot.config import Config
+from bot.events import Event
+from bot.outbox import Outbox
+from bot.routing import Router
+from bot.status import collect_status
+from bot.store import Store
+from bot.store.records import from_text
+from rules.library import resolve
+from rules.loader import load_rule_set
+from sources.clock import Clock
+from sources.notice import Notice
+
+CATCH_UP_MODE = "catchup"
+TOP = 5
+
+
+def _latest_event(store: Store, notice: Notice) -> Event | None:
+    row = store.db.execute(
+        "SELECT id, kind, previous_release_id, created_at FROM events WHERE source = ? "
+        "AND notice_id = ? AND release_id = ? ORDER BY id DESC LIMIT 1",
+        (notice.source, notice.id, notice.release_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return Event(
+        id=int(row[0]),
+        kind=str(row[1]),
+        notice=notice,
+        previous_release_id=row[2],
+        created_at=from_text(row[3]) or notice.release_date,
+    )
+
+
+def _is_copy(store: Store, notice: Notice) -> bool:
+    row = store.db.execute(
+        "SELECT 1 FROM notice_links WHERE source = ? AND notice_id = ?", (notice.source, notice.id)
+    ).fetchone()
+    return row is not None
+
+
+def make_services(
+    store: Store,
+    outbox: Outbox,
+    clock: Clock,
+    config: Callable[[], Config],
+    router: Callable[[], Router],
+) -> ChatServices:
+    """The services over a running app (`config` and `router` read its current ones)."""
+
+    def preview(name: str, days: int) -> tuple[int, list[tuple[str, str | None]]]:
+        rule_set = load_rule_set(resolve(name, config().path.parent))
+        since = clock.now() - timedelta(days=days)
+        found = []
+        for notice in store.current_notices(since):
+            if _is_copy(store, notice):
+                continue
+            match = rule_set.evaluate(notice, notice.release_date)
+            if match is not None:
+                found.append((match.score, notice.release_date, notice.title, notice.url))
+        found.sort(key=lambda f: (f[0], f[1]), reverse=True)
+        return len(found), [(title, url) for _, _, title, url in found[:TOP]]
+
+    def catch_up(key: str, days: int) -> int:
+        now = clock.now()
+        queued = 0
+        with store.transaction():
+            for notice in store.current_notices(now - timedelta(days=days)):
+                if not notice.is_open_stage or _is_copy(store, notice):
+                    continue
+                event = _latest_event(store, notice)
+                if event is None:
+                    continue
+                for route in router().route(event, now):
+                    if route.subscription.name != key:
+                        continue
+                    queued += outbox.enqueue(
+                        event,
+                        subscription=key,
+                        channel=route.subscription.channel,
+                        reasons=route.reasons,
+                        now=now,
+                        mode=CATCH_UP_MODE,
+                    )
+        return queued
+
+    def status() -> str:
+        facts = collect_status(config(), store, clock.now())
+        failing = [s["name"] for s in facts["sources"] if s["consecutive_failures"]]
+        chats = ChatStore(store).counts()
+        lines = [
+            f"Sources: {len(facts['sources'])}, failing: {', '.join(failing) or 'none'}",
+            f"Notices stored: {facts['notices_stored']}",
+            f"Alerts pending: {facts['outbox']['pending']}, sent: {facts['alerts_sent']}, "
+            f"refused: {facts['alerts_failed']}",
+            f"Chat subscriptions: {chats[1]} in {chats[0]} chat(s), {chats[2]} paused",
+            "Paused channels: " + (", ".join(sorted(facts["paused_channels"])) or "none"),
+        ]
+        return "\n".join(lines)
+
+    def read_only(chat: str) -> list[str]:
+        current = config()
+        targets = {c.name for c in current.channels if chat in (c.chat_id, c.channel)}
+        return [
+            f"{', '.join(s.rules) or 'every open notice'} ({s.mode})"
+            for s in current.subscriptions
+            if s.channel in targets and not s.name.startswith("chat:")
+        ]
+
+    return ChatServices(preview=preview, catch_up=catch_up, status=status, read_only=read_only)

@@ -1,0 +1,248 @@
+"""What chats chose, in the database, with the bots' update offsets and people's feedback.
+
+Chats' rule sets, filters, digest mode and pauses; the first update each bot has not
+handled; the verdict people gave each alert.
+
+Every write commits at once (a command's effect survives a restart straight after it).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal
+
+from bot.store import Store
+from bot.store.records import from_text, to_text
+
+USEFUL = "useful"
+NOT_FOR_US = "not_for_us"
+VERDICTS = (USEFUL, NOT_FOR_US)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatSettings:
+    """One chat's self-service subscription: its rule sets and how it wants alerts."""
+
+    bot: str
+    chat: str
+    rule_sets: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    max_value: Decimal | None = None
+    mutes: tuple[str, ...] = ()
+    mode: str = "instant"
+    digest_at: time = time(8, 0)
+    digest_day: int = 0
+    paused: str | None = None
+    created_by: tuple[tuple[str, str, datetime], ...] = ()
+    """(rule set, who subscribed it, when)."""
+
+    @property
+    def key(self) -> str:
+        """The chat's channel and subscription name: ``chat:BOT:CHAT``."""
+        return chat_key(self.bot, self.chat)
+
+
+def chat_key(bot: str, chat: str) -> str:
+    """The channel and subscription name of a chat of a bot."""
+    return f"chat:{bot}:{chat}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackRow:
+    """One person's verdict on one alert."""
+
+    outbox_id: int
+    voter: str
+    verdict: str
+    subscription: str
+    rule_sets: tuple[str, ...]
+    source: str
+    notice_id: str
+    title: str
+    reasons: tuple[str, ...]
+    at: datetime
+
+
+class ChatStore:
+    """Chat subscriptions, bot offsets and feedback, through the store's connection."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._db = store.db
+
+    def chats(self, bot: str | None = None) -> list[ChatSettings]:
+        """Every chat that ever subscribed (of one bot, or all), with its rule sets."""
+        rows = self._db.execute(
+            "SELECT * FROM chat_settings WHERE ? IS NULL OR bot = ? ORDER BY bot, chat",
+            (bot, bot),
+        ).fetchall()
+        subscribed: dict[tuple[str, str], list[tuple[str, str, datetime]]] = {}
+        for sub in self._db.execute(
+            "SELECT bot, chat, rule_set, created_by, created_at FROM chat_subscriptions "
+            "ORDER BY created_at, rule_set"
+        ):
+            when = from_text(sub["created_at"])
+            assert when is not None
+            subscribed.setdefault((sub["bot"], sub["chat"]), []).append(
+                (str(sub["rule_set"]), str(sub["created_by"]), when)
+            )
+        return [_settings(row, subscribed.get((row["bot"], row["chat"]), [])) for row in rows]
+
+    def chat(self, bot: str, chat: str) -> ChatSettings:
+        """One chat's settings (defaults when it never subscribed)."""
+        for found in self.chats(bot):
+            if found.chat == chat:
+                return found
+        return ChatSettings(bot=bot, chat=chat)
+
+    def _ensure(self, bot: str, chat: str, by: str, now: datetime) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO chat_settings (bot, chat, updated_by, updated_at) "
+            "VALUES (?, ?, ?, ?)",
+            (bot, chat, by, to_text(now)),
+        )
+
+    def subscribe(
+        self, bot: str, chat: str, rule_sets: Sequence[str], by: str, now: datetime
+    ) -> list[str]:
+        """Add rule sets to a chat; returns those it did not have yet."""
+        with self._store.transaction():
+            self._ensure(bot, chat, by, now)
+            added = []
+            for rule_set in rule_sets:
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO chat_subscriptions VALUES (?, ?, ?, ?, ?)",
+                    (bot, chat, rule_set, by, to_text(now)),
+                )
+                if cursor.rowcount:
+                    added.append(rule_set)
+        return added
+
+    def unsubscribe(self, bot: str, chat: str, rule_set: str | None) -> list[str]:
+        """Remove one rule set (or all) from a chat; returns those removed."""
+        with self._store.transaction():
+            rows = self._db.execute(
+                "SELECT rule_set FROM chat_subscriptions WHERE bot = ? AND chat = ? "
+                "AND (? IS NULL OR rule_set = ?)",
+                (bot, chat, rule_set, rule_set),
+            ).fetchall()
+            self._db.execute(
+                "DELETE FROM chat_subscriptions WHERE bot = ? AND chat = ? "
+                "AND (? IS NULL OR rule_set = ?)",
+                (bot, chat, rule_set, rule_set),
+            )
+        return [str(r[0]) for r in rows]
+
+    def update(self, bot: str, chat: str, by: str, now: datetime, **changes: object) -> None:
+        """Change a chat's filters, mode or pause (keys are `ChatSettings` field names)."""
+        allowed = {"regions", "max_value", "mutes", "mode", "digest_at", "digest_day", "paused"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown chat settings: {sorted(unknown)}")
+        values = {key: _column(value) for key, value in changes.items()}
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        with self._store.transaction():
+            self._ensure(bot, chat, by, now)
+            self._db.execute(
+                f"UPDATE chat_settings SET {assignments}, updated_by = ?, updated_at = ? "
+                "WHERE bot = ? AND chat = ?",
+                (*values.values(), by, to_text(now), bot, chat),
+            )
+
+    def next_update(self, bot: str) -> int | None:
+        """The first update the bot has not handled yet (None: it never handled one)."""
+        row = self._db.execute(
+            "SELECT next_update FROM bot_offsets WHERE bot = ?", (bot,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def handled_update(self, bot: str, update_id: int) -> None:
+        """Remember that every update up to `update_id` has been handled."""
+        with self._store.transaction():
+            self._db.execute(
+                "INSERT INTO bot_offsets VALUES (?, ?) ON CONFLICT (bot) DO UPDATE "
+                "SET next_update = MAX(next_update, excluded.next_update)",
+                (bot, update_id + 1),
+            )
+
+    def record_feedback(self, row: FeedbackRow) -> None:
+        """Store (or replace) one person's verdict on one alert."""
+        with self._store.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row.outbox_id,
+                    row.voter,
+                    row.verdict,
+                    row.subscription,
+                    json.dumps(list(row.rule_sets)),
+                    row.source,
+                    row.notice_id,
+                    row.title,
+                    json.dumps(list(row.reasons)),
+                    to_text(row.at),
+                ),
+            )
+
+    def feedback(self, since: datetime | None = None) -> list[FeedbackRow]:
+        """Every verdict since `since`, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM feedback WHERE at >= ? ORDER BY at, outbox_id", (to_text(since) or "",)
+        )
+        return [
+            FeedbackRow(
+                outbox_id=int(r["outbox_id"]),
+                voter=str(r["voter"]),
+                verdict=str(r["verdict"]),
+                subscription=str(r["subscription"]),
+                rule_sets=tuple(json.loads(r["rule_sets"])),
+                source=str(r["source"]),
+                notice_id=str(r["notice_id"]),
+                title=str(r["title"]),
+                reasons=tuple(json.loads(r["reasons"])),
+                at=from_text(r["at"]) or datetime.min,
+            )
+            for r in rows
+        ]
+
+    def counts(self) -> tuple[int, int, int]:
+        """Chats with subscriptions, their rule-set subscriptions, and how many are paused."""
+        chats, subs = self._db.execute(
+            "SELECT COUNT(DISTINCT bot || ':' || chat), COUNT(*) FROM chat_subscriptions"
+        ).fetchone()
+        paused = self._db.execute(
+            "SELECT COUNT(*) FROM chat_settings s WHERE paused IS NOT NULL AND EXISTS "
+            "(SELECT 1 FROM chat_subscriptions c WHERE c.bot = s.bot AND c.chat = s.chat)"
+        ).fetchone()[0]
+        return int(chats), int(subs), int(paused)
+
+
+def _column(value: object) -> object:
+    if isinstance(value, tuple | list):
+        return json.dumps(list(value))
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return value
+
+
+def _settings(row: sqlite3.Row, subscribed: list[tuple[str, str, datetime]]) -> ChatSettings:
+    get = row.__getitem__
+    return ChatSettings(
+        bot=str(get("bot")),
+        chat=str(get("chat")),
+        rule_sets=tuple(name for name, _, _ in subscribed),
+        regions=tuple(json.loads(get("regions"))),
+        max_value=None if get("max_value") is None else Decimal(get("max_value")),
+        mutes=tuple(json.loads(get("mutes"))),
+        mode=str(get("mode")),
+        digest_at=time.fromisoformat(get("digest_at")),
+        digest_day=int(get("digest_day")),
+        paused=get("paused"),
+        created_by=tuple(subscribed),
+    )
