@@ -56,7 +56,11 @@ def build_notifier(
     if channel.kind == "slack":
         assert channel.channel is not None
         return SlackNotifier(
-            token=token, channel=channel.channel, zone=zone, api_url=channel.api_url
+            token=token,
+            channel=channel.channel,
+            zone=zone,
+            api_url=channel.api_url,
+            feedback=channel.feedback,
         )
     if channel.kind == "telegram":
         assert channel.chat_id is not None
@@ -74,6 +78,7 @@ def build_notifier(
             api_url=channel.api_url,
             on_migrate=remember,
             requests=telegram,
+            feedback=channel.feedback,
         )
     return ConsoleNotifier(zone, stdout)
 

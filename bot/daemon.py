@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
+from bot.chat.host import ChatBot, build_bots
 from bot.durations import format_duration
 from bot.listener import Listener, make_web_app
 from bot.store import DatabaseFailed
@@ -31,6 +32,7 @@ DELIVERY_INTERVAL_SECONDS = 60.0
 MIN_DELIVERY_WAIT_SECONDS = 1.0
 STALE_DELIVERY = timedelta(minutes=5)
 PRUNE_INTERVAL_HOURS = 24
+BOT_RESTART_SECONDS = 30.0
 
 
 def jitter_for(every_seconds: float) -> float:
@@ -55,6 +57,19 @@ async def report_job(app: App) -> None:
         await asyncio.to_thread(write_configured_report, app.config, app.clock.now())
     except Exception as exc:  # a job boundary: the next run tries again
         log.error("report: not written, the last one stays: %s", exc)
+
+
+async def _serve_bot(bot: ChatBot, stop: asyncio.Event) -> None:
+    """Run one chat bot; if it fails, log it and start it again a little later."""
+    while not stop.is_set():
+        try:
+            await bot.run(stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a job boundary: the daemon goes on without the bot meanwhile
+            log.exception("chat bot failed; starting it again in %ss", BOT_RESTART_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=BOT_RESTART_SECONDS)
 
 
 async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
@@ -184,6 +199,11 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         return reasons + failure + app.unhealthy()
 
     delivery = asyncio.create_task(delivery_loop(), name="delivery")
+    chat_bots = build_bots(app) if app.base_config.bots else []
+    bot_tasks = [
+        asyncio.create_task(_serve_bot(bot, stop), name=f"chat bot {index}")
+        for index, bot in enumerate(chat_bots)
+    ]
     listener = None
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
@@ -201,9 +221,12 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         delivery.cancel()
-        for task in list(running):
+        for task in [*list(running), *bot_tasks]:
             task.cancel()
-        await asyncio.gather(delivery, *running, return_exceptions=True)
+        await asyncio.gather(delivery, *running, *bot_tasks, return_exceptions=True)
+        for bot in chat_bots:
+            with contextlib.suppress(Exception):
+                await bot.aclose()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     if failure:

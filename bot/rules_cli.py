@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.chat.feedback_report import print_feedback, summarise, write_labels
+from bot.chat.store import ChatStore
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.durations import parse_duration
 from bot.notifiers.console import plain
@@ -89,6 +91,21 @@ def add_rules_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         help="OCDS release package(s) or JSON lines (repeatable); default: the store",
     )
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
+    feedback = sub.add_parser(
+        "feedback",
+        parents=[common],
+        help='what subscribers said of the alerts ("Useful" / "Not for us") per rule set',
+    )
+    feedback.add_argument("ref", nargs="?", metavar="NAME", help="one rule set (default: all)")
+    feedback.add_argument(
+        "--since", default="30d", metavar="DATE", help="verdicts since DATE or a duration ago"
+    )
+    feedback.add_argument("--format", choices=("table", "json"), default="table")
+    feedback.add_argument(
+        "--labels-out",
+        metavar="FILE.csv",
+        help="also write the verdicts as labels for `rules evaluate --labels`",
+    )
 
 
 def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
@@ -102,6 +119,8 @@ def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> in
         return _test(args, out)
     if command == "evaluate":
         return _evaluate(args, out)
+    if command == "feedback":
+        return _feedback(args, out, clock)
     return _preview(args, out, clock)
 
 
@@ -301,6 +320,25 @@ def _notices_from(
         yield from store.current_notices(since)
     finally:
         store.close()
+
+
+def _feedback(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
+    config = load_config(find_config_path(getattr(args, "config", None)))
+    since = parse_when(args.since, clock.now(), "--since")
+    store = Store(config.bot.database)
+    try:
+        rows = ChatStore(store).feedback(since)
+    finally:
+        store.close()
+    sets = summarise(rows, args.ref)
+    print_feedback(sets, args.format, out)
+    if args.labels_out:
+        try:
+            count = write_labels(sets, Path(args.labels_out))
+        except OSError as exc:
+            raise ConfigError(f"--labels-out {args.labels_out}: cannot write: {exc}") from None
+        print(f"{count} label(s) written to {args.labels_out}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.chat.store import ChatStore
 from bot.config import Config, SourceConfig
 from bot.durations import format_duration
 from bot.outbox import Outbox
@@ -53,6 +54,9 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "alerts_failed": outbox.count_failed(),
         "refused_alerts": outbox.failed(),
         "paused_channels": outbox.paused(),
+        "chat_subscriptions": dict(
+            zip(("chats", "subscriptions", "paused"), ChatStore(store).counts(), strict=True)
+        ),
         "as_of": now.isoformat(),
     }
 
@@ -168,6 +172,11 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
         )
     if status["alerts_failed"]:
         lines.append("  (`tenderbot outbox retry` queues refused alerts again)")
+    chats = status["chat_subscriptions"]
+    lines.append(
+        f"Chat subscriptions: {chats['subscriptions']} in {chats['chats']} chat(s), "
+        f"{chats['paused']} paused"
+    )
     paused = status["paused_channels"]
     lines.append("Paused channels: " + ("" if paused else "none"))
     for name, reason in sorted(paused.items()):

@@ -154,13 +154,13 @@ class ChatCommands:
 
     async def run(self, chat: str, asker: Asker, text: str) -> Reply | None:
         """Run one command typed (or pressed) in `chat`; None means say nothing."""
-        if not self.bot.allows_chat(chat) and not asker.bot_admin:
-            return Reply("This bot is not open to this chat. Ask its administrator to add it.")
         allowed = self.limit.allow(chat, self._monotonic())
         if allowed is None:
             return None
         if not allowed:
             return Reply("That is a lot of commands at once; please wait a minute.")
+        if not self.bot.allows_chat(chat) and not asker.bot_admin:
+            return Reply("This bot is not open to this chat. Ask its administrator to add it.")
         if len(text) > MAX_COMMAND_LENGTH:
             return Reply(f"That command is too long ({MAX_COMMAND_LENGTH} characters at most).")
         words = text.split()

@@ -83,7 +83,7 @@ class ChatStore:
         subscribed: dict[tuple[str, str], list[tuple[str, str, datetime]]] = {}
         for sub in self._db.execute(
             "SELECT bot, chat, rule_set, created_by, created_at FROM chat_subscriptions "
-            "ORDER BY created_at, rule_set"
+            "ORDER BY created_at, rowid"
         ):
             when = from_text(sub["created_at"])
             assert when is not None

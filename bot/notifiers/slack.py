@@ -215,6 +215,28 @@ def _seconds(value: object) -> float | None:
         return None
 
 
+FEEDBACK_ACTIONS = {"tenderbot_useful": "useful", "tenderbot_not_for_us": "not_for_us"}
+"""The `action_id` of each feedback button, and the verdict it records."""
+
+
+def feedback_block(outbox_id: int) -> dict[str, Any]:
+    """The "Useful" / "Not for us" buttons under an alert; their value is the alert's id."""
+    labels = {"tenderbot_useful": "Useful", "tenderbot_not_for_us": "Not for us"}
+    return {
+        "type": "actions",
+        "block_id": f"tenderbot_feedback_{outbox_id}",
+        "elements": [
+            {
+                "type": "button",
+                "text": _plain(labels[action]),
+                "action_id": action,
+                "value": str(outbox_id),
+            }
+            for action in FEEDBACK_ACTIONS
+        ],
+    }
+
+
 class SlackNotifier:
     """Posts to one Slack channel with a bot token."""
 
@@ -222,8 +244,15 @@ class SlackNotifier:
     is_group = False
 
     def __init__(
-        self, *, token: str, channel: str, zone: ZoneInfo, api_url: str | None = None
+        self,
+        *,
+        token: str,
+        channel: str,
+        zone: ZoneInfo,
+        api_url: str | None = None,
+        feedback: bool = False,
     ) -> None:
+        """One channel; `feedback`: alerts carry "Useful" / "Not for us" buttons."""
         base = api_url or DEFAULT_API_URL
         self._client = AsyncWebClient(
             token=token,
@@ -233,6 +262,7 @@ class SlackNotifier:
         )
         self._channel = channel
         self._zone = zone
+        self._feedback = feedback
 
     async def _post(self, payload: dict[str, Any], thread_ts: str | None = None) -> str | None:
         try:
@@ -251,7 +281,10 @@ class SlackNotifier:
 
     async def send(self, alert: Alert, *, now: datetime) -> str | None:
         """Post one alert (an update or reminder as a threaded reply); returns its `ts`."""
-        return await self._post(render(alert, now=now, zone=self._zone), alert.reply_to)
+        payload = render(alert, now=now, zone=self._zone)
+        if self._feedback:
+            payload["blocks"].append(feedback_block(alert.outbox_id))
+        return await self._post(payload, alert.reply_to)
 
     def digest_parts(self, digest: Digest, *, now: datetime) -> list[Digest]:
         """Split a digest into message-sized parts."""

@@ -7,6 +7,7 @@ an ellipsis and the buttons still link to the full notice.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -53,6 +54,8 @@ class TelegramMessage:
 
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
+    callbacks: tuple[tuple[str, str], ...] = ()
+    """Buttons (label, callback data) on a row of their own, answered by the chat bot."""
 
 
 def visible_length(text: str) -> int:
@@ -158,6 +161,18 @@ def classify(exc: TelegramError) -> SendError:
     return SendError(f"telegram: {type(exc).__name__}: {exc.message}", retryable=True)
 
 
+FEEDBACK_PREFIX = "f:"
+VERDICT_CODES = {"u": "useful", "n": "not_for_us"}
+
+
+def feedback_buttons(outbox_id: int) -> tuple[tuple[str, str], ...]:
+    """The "Useful" / "Not for us" callback buttons of an alert (``f:u:ID``, ``f:n:ID``)."""
+    return (
+        ("Useful", f"{FEEDBACK_PREFIX}u:{outbox_id}"),
+        ("Not for us", f"{FEEDBACK_PREFIX}n:{outbox_id}"),
+    )
+
+
 class TelegramRequests:
     """The HTTP clients python-telegram-bot sends through, shared by every chat of a process.
 
@@ -191,8 +206,13 @@ class TelegramNotifier:
         api_url: str | None = None,
         on_migrate: Callable[[str], None] | None = None,
         requests: TelegramRequests | None = None,
+        feedback: bool = False,
     ) -> None:
-        """One chat. `requests`: HTTP clients shared with other chats (their owner closes them)."""
+        """One chat. `requests`: HTTP clients shared with other chats (their owner closes them).
+
+        `feedback`: alerts carry "Useful" / "Not for us" buttons.
+        """
+        self._feedback = feedback
         self._owns_requests = requests is None
         self._requests = requests or TelegramRequests()
         self._bot = Bot(
@@ -212,11 +232,17 @@ class TelegramNotifier:
         return self.chat_id.startswith("-")
 
     async def _send(self, message: TelegramMessage, reply_to: str | None = None) -> str:
-        markup = None
+        rows = []
         if message.buttons:
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(label, url=url) for label, url in message.buttons]]
+            rows.append([InlineKeyboardButton(label, url=url) for label, url in message.buttons])
+        if message.callbacks:
+            rows.append(
+                [
+                    InlineKeyboardButton(label, callback_data=data)
+                    for label, data in message.callbacks
+                ]
             )
+        markup = InlineKeyboardMarkup(rows) if rows else None
         reply = None
         if reply_to and reply_to.isdigit():
             reply = ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
@@ -245,7 +271,10 @@ class TelegramNotifier:
 
     async def send(self, alert: Alert, *, now: datetime) -> str | None:
         """Send one alert (an update or reminder as a reply); returns its message id."""
-        return await self._send(render(alert, now=now, zone=self._zone), alert.reply_to)
+        message = render(alert, now=now, zone=self._zone)
+        if self._feedback:
+            message = dataclasses.replace(message, callbacks=feedback_buttons(alert.outbox_id))
+        return await self._send(message, alert.reply_to)
 
     def digest_parts(self, digest: Digest, *, now: datetime) -> list[Digest]:
         """Split a digest into message-sized parts."""

@@ -1,4 +1,6 @@
-"""A local imitation of the Telegram Bot API: `/bot<token>/getMe` and `sendMessage`.
+"""A local imitation of the Telegram Bot API: `getMe`, `sendMessage`, and for the chat bot
+`getUpdates` (served from a queue the test fills), `getChatMember` (a status per chat and
+user) and `answerCallbackQuery` (recorded).
 
 Requests are form-encoded as python-telegram-bot sends them. Errors as Telegram sends them:
 429 with ``parameters.retry_after``, 403 Forbidden, 400 chat not found, and a group upgraded to
@@ -11,7 +13,7 @@ import html
 import json
 import re
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 
@@ -26,7 +28,105 @@ class FakeTelegram(FakeService):
         self.requests: list[dict[str, Any]] = []
         self.migrated: dict[str, str] = {}
         self._next_id = 100
+        self.updates: list[dict[str, Any]] = []
+        self.members: dict[tuple[str, str], str] = {}
+        self.answers: list[dict[str, Any]] = []
+        self._update_id = 1000
         super().__init__()
+
+    USER: ClassVar[dict[str, Any]] = {
+        "id": 123456,
+        "is_bot": True,
+        "first_name": "tenderbot",
+        "username": "tenderbot_test_bot",
+    }
+
+    def push(self, kind: str, body: dict[str, Any]) -> int:
+        """Queue an update (`kind`: message, callback_query, my_chat_member); its id."""
+        with self._server.lock:
+            self._update_id += 1
+            self.updates.append({"update_id": self._update_id, kind: body})
+            return self._update_id
+
+    def command(self, chat: str, user: int, text: str) -> int:
+        """Queue a message typed in `chat` by `user` (a command when it starts with /)."""
+        word = text.split()[0]
+        entities = (
+            [{"type": "bot_command", "offset": 0, "length": len(word)}] if text[:1] == "/" else []
+        )
+        return self.push(
+            "message",
+            {
+                "message_id": self._update_id,
+                "date": int(time.time()),
+                "chat": _chat(chat),
+                "from": {"id": user, "is_bot": False, "first_name": f"User{user}"},
+                "text": text,
+                "entities": entities,
+            },
+        )
+
+    def press(self, chat: str, user: int, data: str) -> int:
+        """Queue a press of an inline button carrying `data`, under a message in `chat`."""
+        return self.push(
+            "callback_query",
+            {
+                "id": f"cq{self._update_id}",
+                "from": {"id": user, "is_bot": False, "first_name": f"User{user}"},
+                "chat_instance": "ci",
+                "data": data,
+                "message": {
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "chat": _chat(chat),
+                    "text": "x",
+                },
+            },
+        )
+
+    def membership(self, chat: str, user: int, old: str, new: str) -> int:
+        """Queue a change of the bot's own membership of `chat`."""
+        return self.push(
+            "my_chat_member",
+            {
+                "chat": _chat(chat),
+                "from": {"id": user, "is_bot": False, "first_name": f"User{user}"},
+                "date": int(time.time()),
+                "old_chat_member": {"status": old, "user": self.USER},
+                "new_chat_member": {
+                    "status": new,
+                    "user": self.USER,
+                    **({"until_date": 0} if new == "kicked" else {}),
+                },
+            },
+        )
+
+    def sent_to(self, chat: str) -> list[dict[str, Any]]:
+        with self._server.lock:
+            return [m for m in self.messages if str(m.get("chat_id")) == chat]
+
+    def _get_updates(self, data: dict[str, Any]) -> Reply:
+        offset = int(data.get("offset") or 0)
+        deadline = time.monotonic() + min(float(data.get("timeout") or 0), 0.3)
+        while True:
+            with self._server.lock:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                ready = list(self.updates)
+            if ready or time.monotonic() >= deadline:
+                return json_reply(200, {"ok": True, "result": ready})
+            time.sleep(0.02)
+
+    def _chat_member(self, data: dict[str, Any]) -> Reply:
+        key = (str(data.get("chat_id")), str(data.get("user_id")))
+        status = self.members.get(key, "member")
+        user = {"id": int(key[1]), "is_bot": False, "first_name": f"User{key[1]}"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        if status == "administrator":
+            member.update({k: False for k in ADMIN_RIGHTS})
+            member["can_be_edited"] = False
+        return json_reply(200, {"ok": True, "result": member})
 
     @property
     def api_url(self) -> str:
@@ -54,6 +154,14 @@ class FakeTelegram(FakeService):
                     },
                 },
             )
+        if name == "getUpdates":
+            return self._get_updates(data)
+        if name == "getChatMember":
+            return self._chat_member(data)
+        if name == "answerCallbackQuery":
+            with self._server.lock:
+                self.answers.append(data)
+            return json_reply(200, {"ok": True, "result": True})
         if name != "sendMessage":
             return json_reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         chat_id = str(data.get("chat_id"))
@@ -128,3 +236,31 @@ class FakeTelegram(FakeService):
                 },
             },
         )
+
+
+ADMIN_RIGHTS = (
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+
+
+def _chat(chat: str) -> dict[str, Any]:
+    kind = (
+        "supergroup"
+        if chat.startswith("-100")
+        else ("group" if chat.startswith("-") else "private")
+    )
+    return (
+        {"id": int(chat), "type": kind, "title": "Test"}
+        if kind != "private"
+        else {"id": int(chat), "type": "private", "first_name": "Someone"}
+    )

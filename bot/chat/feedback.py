@@ -1,0 +1,56 @@
+"""Recording what people said of an alert ("Useful" / "Not for us"), from either platform."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.chat.store import USEFUL, VERDICTS, ChatStore, FeedbackRow
+from bot.config import Config
+from bot.store import Store
+
+THANKS = {USEFUL: "Thanks: noted as useful.", "not_for_us": "Thanks: noted as not for you."}
+
+
+def record_feedback(
+    store: Store,
+    config: Config,
+    *,
+    outbox_id: int,
+    chat: str,
+    voter: str,
+    verdict: str,
+    now: datetime,
+) -> str:
+    """Record one person's verdict on the alert `outbox_id`, pressed in `chat`; the reply.
+
+    The alert must have been sent to that chat: a forged or stale button changes nothing.
+    """
+    if verdict not in VERDICTS:
+        return "That button is not one of tenderbot's."
+    row = store.db.execute(
+        "SELECT subscription, channel, source, notice_id, reasons FROM outbox WHERE id = ?",
+        (outbox_id,),
+    ).fetchone()
+    channels = {c.name: c for c in config.channels}
+    channel = channels.get(str(row["channel"])) if row is not None else None
+    if row is None or channel is None or chat not in (channel.chat_id, channel.channel):
+        return "Sorry, I can't find that alert in this chat any more."
+    subscriptions = {s.name: s for s in config.subscriptions}
+    subscription = subscriptions.get(str(row["subscription"]))
+    notice = store.notice(str(row["source"]), str(row["notice_id"]))
+    ChatStore(store).record_feedback(
+        FeedbackRow(
+            outbox_id=outbox_id,
+            voter=voter,
+            verdict=verdict,
+            subscription=str(row["subscription"]),
+            rule_sets=subscription.rules if subscription else (),
+            source=str(row["source"]),
+            notice_id=str(row["notice_id"]),
+            title=notice.title if notice else str(row["notice_id"]),
+            reasons=tuple(json.loads(row["reasons"] or "[]")),
+            at=now,
+        )
+    )
+    return THANKS[verdict]

@@ -1,0 +1,289 @@
+"""Self-service through the Telegram bot: real python-telegram-bot against the imitation."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable
+
+import pytest
+
+from bot.app import App
+from bot.chat.host import build_bots
+from bot.cli import main
+from bot.config import load_config
+from tests.conftest import made_releases, write_config
+
+ALL = made_releases()
+GROUP = "-1001111111111"
+OTHER = "-1002222222222"
+ADMIN, MEMBER, BOT_ADMIN = 501, 502, 900
+
+
+def bot_config(tmp_path, fake_cf, telegram, **bot: str):
+    keys = {"open": "true", "admins": f"[{BOT_ADMIN}]", **bot}
+    table = "\n".join(f"{k} = {v}" for k, v in keys.items())
+    extra = f"""
+[[bots]]
+name = "tg"
+kind = "telegram"
+token_env = "TB_TELEGRAM_TOKEN"
+api_url = "{telegram.api_url}"
+{table}
+"""
+    return write_config(
+        tmp_path, fake_cf.url, source={"every": '"1h"'}, extra=extra, subscriptions=""
+    )
+
+
+async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out waiting")
+
+
+class Running:
+    """An app with its Telegram bot serving in the background."""
+
+    def __init__(self, path, clock):
+        self.path, self.clock = path, clock
+
+    async def __aenter__(self):
+        self.app = App(load_config(self.path), clock=self.clock)
+        self.bot = build_bots(self.app)[0]
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(self.bot.run(self.stop))
+        return self.app
+
+    async def __aexit__(self, *exc):
+        self.stop.set()
+        await self.task
+        await self.bot.aclose()
+        await self.app.aclose()
+
+
+def texts(telegram, chat):
+    return [m["text"] for m in telegram.sent_to(chat)]
+
+
+async def test_an_admin_subscribes_a_group_and_only_that_group_hears(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    telegram.members[(GROUP, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    async with Running(path, clock) as app:
+        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
+        telegram.command(OTHER, MEMBER, "/subscribe@tenderbot_test_bot small-charities")
+        await until(lambda: texts(telegram, GROUP) and texts(telegram, OTHER))
+        assert texts(telegram, GROUP)[0].startswith("Subscribed to small-charities")
+        assert "only this chat's administrators" in texts(telegram, OTHER)[0]
+        offer = telegram.sent_to(GROUP)[0]["reply_markup"]["inline_keyboard"][0][0]
+        assert offer["callback_data"] == "c:catchup 7"
+        fake_cf.pages = [ALL]
+        await app.poll("cf")
+        await app.deliver()
+    alerts = [m for m in telegram.sent_to(GROUP) if "Why it matched" in m["text"]]
+    assert len(alerts) == 4
+    rows = alerts[0]["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in rows[-1]] == ["Useful", "Not for us"]
+    assert rows[-1][0]["callback_data"].startswith("f:u:")
+    assert len(texts(telegram, OTHER)) == 1, "the refused chat hears nothing more"
+
+
+async def test_every_command_and_its_bad_input(tmp_path, fake_cf, telegram, chat_tokens, clock):
+    telegram.members[(GROUP, str(ADMIN))] = "creator"
+    fake_cf.pages = [ALL]
+    path = bot_config(tmp_path, fake_cf, telegram, commands_per_minute="100")
+    script = [
+        ("/help", "Commands:"),
+        ("/sets domestic", "domestic-abuse-and-victim-support"),
+        ("/sets zzzz", "No rule set matches"),
+        ("/subscribe no-such-set", "There is no rule set called 'no-such-set'"),
+        ("/subscribe small-charities housing-and-homelessness", "Subscribed to small-charities"),
+        ("/subscribe small-charities", "already has"),
+        ("/region North East London", "Alerts now cover: North East, London."),
+        ("/region Atlantis", "I don't know the region 'Atlantis'"),
+        ("/maxvalue 150k", "more than £150,000 are left out"),
+        ("/maxvalue lots", "is not an amount"),
+        ("/mute framework", "mention 'framework' are left out"),
+        ("/mute <b>", "A muted word is"),
+        ("/unmute framework", "no longer muted"),
+        ("/unmute nothing", "was not muted"),
+        ("/digest weekly friday 07:30", "One digest every Friday at 07:30."),
+        ("/digest monthly", "Send digest off"),
+        ("/digest daily 25:00", "is not a time of day"),
+        ("/list", "Subscriptions: small-charities, housing-and-homelessness"),
+        ("/pause", "Alerts paused"),
+        ("/resume", "Alerts resumed"),
+        ("/resume", "not paused"),
+        ("/preview small-charities", "small-charities would have sent"),
+        ("/preview", "Send preview SET"),
+        ("/status", "only this bot's admins"),
+        ("/unsubscribe housing-and-homelessness", "Unsubscribed from housing-and-homelessness"),
+        ("/unsubscribe housing-and-homelessness", "no such subscription"),
+        ("/frobnicate", "I don't know the command 'frobnicate'"),
+        ("/subscribe " + "x" * 600, "too long"),
+    ]
+    async with Running(path, clock) as app:
+        await app.poll("cf")
+        for text, _ in script:
+            telegram.command(GROUP, ADMIN, text)
+        await until(lambda: len(texts(telegram, GROUP)) >= len(script))
+        settings = app.chats.chat("tg", GROUP)
+    replies = texts(telegram, GROUP)
+    for (command, expected), reply in zip(script, replies, strict=True):
+        assert expected in reply, (command, reply)
+    assert settings.rule_sets == ("small-charities",)
+    assert settings.regions == ("North East", "London")
+    assert settings.max_value == 150_000
+    assert settings.mutes == ()
+    assert (settings.mode, settings.digest_day, f"{settings.digest_at:%H:%M}") == (
+        "weekly",
+        4,
+        "07:30",
+    )
+    assert settings.paused is None
+    preview = next(r for r in replies if "would have sent" in r)
+    assert "would have sent 0 alert" not in preview
+
+
+async def test_a_member_cannot_change_anything_but_may_read(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    async with Running(path, clock) as app:
+        for text in ("/subscribe small-charities", "/pause", "/region London", "/list", "/sets"):
+            telegram.command(GROUP, MEMBER, text)
+        telegram.command(GROUP, BOT_ADMIN, "/status")
+        await until(lambda: len(texts(telegram, GROUP)) >= 6)
+        assert app.chats.chats() == []
+    replies = texts(telegram, GROUP)
+    assert all("Nothing was changed" in r for r in replies[:3])
+    assert replies[3].startswith("No subscriptions made in this chat.")
+    assert replies[4].startswith("Rule sets:")
+    assert "Sources: 1" in replies[5] and "Chat subscriptions: 0" in replies[5]
+
+
+async def test_a_bot_not_open_answers_only_its_chats_and_limits_commands(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    fake_cf.pages = [[]]
+    path = bot_config(
+        tmp_path, fake_cf, telegram, open="false", chats=f'["{GROUP}"]', commands_per_minute="3"
+    )
+    async with Running(path, clock):
+        telegram.command(OTHER, ADMIN, "/help")
+        for _ in range(6):
+            telegram.command(GROUP, MEMBER, "/help")
+        await until(lambda: texts(telegram, OTHER) and len(texts(telegram, GROUP)) >= 4)
+        await asyncio.sleep(0.5)
+    assert texts(telegram, OTHER) == [
+        "This bot is not open to this chat. Ask its administrator to add it."
+    ]
+    replies = texts(telegram, GROUP)
+    assert [r.startswith("tenderbot finds") for r in replies] == [True, True, True, False]
+    assert replies[3] == "That is a lot of commands at once; please wait a minute."
+
+
+async def test_feedback_buttons_are_recorded_and_shown_by_rules_feedback(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    telegram.members[(GROUP, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    async with Running(path, clock) as app:
+        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
+        await until(lambda: texts(telegram, GROUP))
+        fake_cf.pages = [ALL]
+        await app.poll("cf")
+        await app.deliver()
+        alerts = [m for m in telegram.sent_to(GROUP) if "Why it matched" in m["text"]]
+        useful = alerts[0]["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
+        not_for_us = alerts[1]["reply_markup"]["inline_keyboard"][-1][1]["callback_data"]
+        telegram.press(GROUP, MEMBER, useful)
+        telegram.press(GROUP, ADMIN, useful)
+        telegram.press(GROUP, MEMBER, not_for_us)
+        telegram.press(OTHER, MEMBER, useful)  # not sent there: refused
+        await until(lambda: len(telegram.answers) >= 4)
+    answers = [a.get("text", "") for a in telegram.answers]
+    assert answers[:3] == [
+        "Thanks: noted as useful.",
+        "Thanks: noted as useful.",
+        "Thanks: noted as not for you.",
+    ]
+    assert "can't find that alert" in answers[3]
+    out = io.StringIO()
+    assert main(["rules", "feedback", "--config", str(path)], stdout=out, clock=clock) == 0
+    report = out.getvalue()
+    assert "small-charities: 3 verdict(s) on 2 alert(s): 2 useful, 1 not for us" in report
+    assert "Why it matched" not in report and "matched on:" in report
+    labels = tmp_path / "labels.csv"
+    args = ["rules", "feedback", "small-charities", "--config", str(path)]
+    assert main([*args, "--labels-out", str(labels)], stdout=io.StringIO(), clock=clock) == 0
+    rows = list(csv.DictReader(io.StringIO(labels.read_text())))
+    assert sorted(r["label"] for r in rows) == ["no", "yes"]
+
+
+async def test_a_restart_in_the_middle_of_commands_loses_nothing(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    telegram.members[(GROUP, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    telegram.command(GROUP, ADMIN, "/subscribe small-charities")
+    async with Running(path, clock):
+        await until(lambda: texts(telegram, GROUP))
+    # Sent while the daemon was down: handled when it is back; the first is not repeated.
+    telegram.command(GROUP, ADMIN, "/region London")
+    telegram.command(GROUP, ADMIN, "/maxvalue 50k")
+    async with Running(path, clock) as app:
+        await until(lambda: len(texts(telegram, GROUP)) >= 3)
+        await asyncio.sleep(0.4)
+        settings = app.chats.chat("tg", GROUP)
+    replies = texts(telegram, GROUP)
+    assert sum(r.startswith("Subscribed") for r in replies) == 1
+    assert settings.regions == ("London",) and settings.max_value == 50_000
+
+
+async def test_a_chat_that_removed_the_bot_is_paused_and_resumes_when_added_back(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    telegram.members[(GROUP, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    async with Running(path, clock) as app:
+        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
+        await until(lambda: texts(telegram, GROUP))
+        telegram.membership(GROUP, ADMIN, "member", "kicked")
+        await until(lambda: app.chats.chat("tg", GROUP).paused is not None)
+        fake_cf.pages = [ALL]
+        await app.poll("cf")
+        await app.deliver()
+        assert len(texts(telegram, GROUP)) == 1, "nothing is sent to a chat that removed the bot"
+        assert not any(s.name.startswith("chat:") for s in app.config.subscriptions)
+        out = io.StringIO()
+        assert main(["status", "--config", str(path)], stdout=out, clock=clock) == 0
+        assert "Chat subscriptions: 1 in 1 chat(s), 1 paused" in out.getvalue()
+        telegram.membership(GROUP, ADMIN, "left", "member")
+        await until(lambda: app.chats.chat("tg", GROUP).paused is None)
+
+
+def test_bots_are_checked_in_the_config(tmp_path, fake_cf, telegram, capsys):
+    path = bot_config(tmp_path, fake_cf, telegram, open='"yes"')
+    assert main(["status", "--config", str(path)]) == 2
+    assert "bots[0] (tg).open: expected true/false, got a string" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("missing", ["TB_TELEGRAM_TOKEN"])
+def test_a_bot_token_must_be_set(tmp_path, fake_cf, telegram, capsys, monkeypatch, missing):
+    monkeypatch.delenv(missing, raising=False)
+    path = bot_config(tmp_path, fake_cf, telegram)
+    assert main(["poll", "--config", str(path)]) == 2
+    assert f"bots (tg).token_env: environment variable {missing} is not set" in (
+        capsys.readouterr().err
+    )
