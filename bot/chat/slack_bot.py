@@ -151,7 +151,13 @@ class SlackChatBot:
         async def manage() -> bool:
             if self.config.open:
                 return True
-            info = await self.web.users_info(user=user)
+            try:
+                info = await self.web.users_info(user=user)
+            except SlackApiError as exc:
+                log.warning(
+                    "%s: cannot tell whether %s is an admin: %s", self.config.name, user, exc
+                )
+                return False
             person = info.get("user") or {}
             return any(person.get(k) for k in ("is_admin", "is_owner", "is_primary_owner"))
 

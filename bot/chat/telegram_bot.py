@@ -178,7 +178,17 @@ class TelegramChatBot:
         async def manage() -> bool:
             if chat_type == ChatType.PRIVATE:
                 return True
-            member = await self.bot.get_chat_member(int(chat), user_id)
+            try:
+                member = await self.bot.get_chat_member(int(chat), user_id)
+            except TelegramError as exc:
+                log.warning(
+                    "%s: cannot tell whether %s administers %s: %s",
+                    self.config.name,
+                    user_id,
+                    chat,
+                    exc,
+                )
+                return False
             return member.status in MANAGERS
 
         asker = Asker(

@@ -1,4 +1,6 @@
-"""A local imitation of the Slack Web API: `auth.test` and `chat.postMessage`.
+"""A local imitation of the Slack Web API: `auth.test` and `chat.postMessage`, and for the
+Slack app `apps.connections.open` (with the app-level token: the Socket Mode URL, see
+`slack_socket`), `users.info` (workspace admins) and `chat.postEphemeral` (recorded).
 
 Errors come as Slack sends them: HTTP 200 with ``{"ok": false, "error": ...}``, HTTP 429 with
 ``Retry-After``, or a 500. Queue them with `fail(...)`; every message received is recorded.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 
@@ -17,8 +20,12 @@ class FakeSlack(FakeService):
     ("502", body) (a proxy's answer: JSON content type, `body` not JSON, possibly empty),
     ("down", None) (stays until `faults` is cleared). `delay`: seconds every post takes."""
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
+    def __init__(self, token: str = "xoxb-test-token", app_token: str = "xapp-test-token") -> None:
         self.token = token
+        self.app_token = app_token
+        self.socket_url = ""
+        self.workspace_admins: set[str] = set()
+        self.ephemeral: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.delay = 0.0
         self.requests: list[dict[str, Any]] = []
@@ -31,12 +38,26 @@ class FakeSlack(FakeService):
 
     def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         data = request_data(headers, body)
+        path, _, query = path.partition("?")
+        data.update({k: v[0] for k, v in parse_qs(query).items()})
         with self._server.lock:
             self.requests.append({"path": path, "data": data, "auth": headers.get("Authorization")})
+        if path.endswith("/apps.connections.open"):
+            if headers.get("Authorization") != f"Bearer {self.app_token}":
+                return json_reply(200, {"ok": False, "error": "invalid_auth"})
+            return json_reply(200, {"ok": True, "url": self.socket_url})
         if headers.get("Authorization") != f"Bearer {self.token}":
             return json_reply(200, {"ok": False, "error": "invalid_auth"})
         if path.endswith("/auth.test"):
             return json_reply(200, {"ok": True, "user_id": "UBOT", "team": "Test"})
+        if path.endswith("/users.info"):
+            user = str(data.get("user"))
+            person = {"id": user, "is_admin": user in self.workspace_admins, "is_owner": False}
+            return json_reply(200, {"ok": True, "user": person})
+        if path.endswith("/chat.postEphemeral"):
+            with self._server.lock:
+                self.ephemeral.append(data)
+            return json_reply(200, {"ok": True, "message_ts": "1.000001"})
         if not path.endswith("/chat.postMessage"):
             return json_reply(404, {"ok": False, "error": "unknown_method"})
         with self._server.lock:
