@@ -11,15 +11,20 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
 from bot.chat.settings import ChatBotConfig, load_bots
-from bot.config_table import ConfigError, TomlTable, type_name
+from bot.config_delivery import (
+    ChannelConfig,
+    SubscriptionConfig,
+    load_channel,
+    load_subscription,
+)
+from bot.config_table import ConfigError, TomlTable
 from bot.report.settings import ReportConfig, load_report_config
 from bot.source_registry import SOURCE_KINDS
 from sources.base import SourceSettings
@@ -38,9 +43,7 @@ __all__ = [
     "parse_config",
 ]
 
-CHANNEL_KINDS = ("console", "slack", "telegram")
 DEFAULT_CONTACT = "https://github.com/tenderbot/tenderbot"
-MODES = ("instant", "daily", "weekly")
 DEFAULT_CONFIG_NAME = "tenderbot.toml"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -92,41 +95,6 @@ class SourceConfig:
     def kind(self) -> str:
         """The source kind, e.g. ``contracts_finder``."""
         return self.settings.kind
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChannelConfig:
-    """One `[[channels]]` entry."""
-
-    name: str
-    kind: str
-    token_env: str | None = None
-    channel: str | None = None
-    chat_id: str | None = None
-    api_url: str | None = None
-    feedback: bool = False
-    """Alerts carry "Useful" / "Not for us" buttons (a bot of the same token listens)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SubscriptionConfig:
-    """One `[[subscriptions]]` entry; `name` is its stable key in the outbox.
-
-    `regions`, `max_value`, `keywords` and `exclude_keywords` narrow the rule sets further.
-    """
-
-    name: str
-    channel: str
-    rules: tuple[str, ...] = ()
-    mode: str = "instant"
-    regions: tuple[str, ...] = ()
-    max_value: Decimal | None = None
-    keywords: tuple[str, ...] = ()
-    exclude_keywords: tuple[str, ...] = ()
-    digest_at: time = time(8, 0)
-    digest_day: int = 0
-    remind_days: int = 3
-    index: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -292,92 +260,6 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     )
 
 
-def _load_channel(file: Path, index: int, data: object) -> ChannelConfig:
-    table = TomlTable(file, f"channels[{index}]", data)
-    name = table.require("name", str).strip()
-    if not name:
-        raise table.error("name", "must not be empty")
-    table.where = f"channels[{index}] ({name})"
-    kind = table.require("kind", str)
-    if kind not in CHANNEL_KINDS:
-        raise table.error("kind", f"must be one of {', '.join(CHANNEL_KINDS)}, got {kind!r}")
-    token_env = table.text("token_env")
-    channel = table.text("channel")
-    table.used.add("chat_id")
-    raw_chat_id = table.data.get("chat_id")
-    if raw_chat_id is not None and (
-        isinstance(raw_chat_id, bool) or not isinstance(raw_chat_id, str | int)
-    ):
-        raise table.error("chat_id", f"expected a string or integer, got {type_name(raw_chat_id)}")
-    chat_id = None if raw_chat_id is None else str(raw_chat_id)
-    api_url = table.text("api_url")
-    if api_url is not None and not api_url.startswith(("http://", "https://")):
-        raise table.error("api_url", f"must be an http(s) URL, got {api_url!r}")
-    if kind in ("slack", "telegram") and token_env is None:
-        raise table.error("token_env", f"is required for a {kind} channel (the variable's name)")
-    if kind == "slack" and channel is None:
-        raise table.error("channel", "is required for a slack channel (a channel id)")
-    if kind == "telegram" and chat_id is None:
-        raise table.error("chat_id", "is required for a telegram channel")
-    table.finish()
-    return ChannelConfig(
-        name=name, kind=kind, token_env=token_env, channel=channel, chat_id=chat_id, api_url=api_url
-    )
-
-
-def _load_subscription(
-    file: Path, index: int, data: object, channels: Mapping[str, ChannelConfig]
-) -> SubscriptionConfig:
-    table = TomlTable(file, f"subscriptions[{index}]", data)
-    channel = table.require("channel", str)
-    if channel not in channels:
-        known = ", ".join(sorted(channels)) or "none are configured"
-        raise table.error("channel", f"no channel named {channel!r} (channels: {known})")
-    rules = table.get("rules", list, [])
-    assert rules is not None
-    if not all(isinstance(r, str) and r.strip() for r in rules):
-        raise table.error("rules", "expected an array of rule-set names or file paths")
-    mode = table.text("mode", "instant") or "instant"
-    if mode not in MODES:
-        raise table.error("mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
-    default_name = f"{channel}:{','.join(rules) or '*'}:{mode}"
-    name = table.text("name", default_name) or default_name
-    max_value = table.get("max_value", float)
-    if max_value is not None and max_value < 0:
-        raise table.error("max_value", f"must not be negative, got {max_value}")
-    narrowing = {
-        key: _string_list(table, key) for key in ("regions", "keywords", "exclude_keywords")
-    }
-    digest_text = table.text("digest_at", "08:00") or "08:00"
-    try:
-        digest_at = time.fromisoformat(digest_text)
-    except ValueError:
-        raise table.error("digest_at", f"{digest_text!r} is not a time of day (HH:MM)") from None
-    remind_days = table.positive_int("remind_days", 3, minimum=0)
-    table.finish()
-    return SubscriptionConfig(
-        name=name,
-        channel=channel,
-        rules=tuple(rules),
-        mode=mode,
-        max_value=None if max_value is None else Decimal(str(max_value)),
-        index=index,
-        digest_at=digest_at,
-        remind_days=remind_days,
-        regions=narrowing["regions"],
-        keywords=narrowing["keywords"],
-        exclude_keywords=narrowing["exclude_keywords"],
-    )
-
-
-def _string_list(table: TomlTable, key: str) -> tuple[str, ...]:
-    values = table.get(key, list, [])
-    assert values is not None
-    if not all(isinstance(v, str) and v.strip() for v in values):
-        raise table.error(key, "expected an array of non-empty strings")
-    return tuple(v.strip() for v in values)
-
-
 def _unique(file: Path, what: str, names: list[str]) -> None:
     seen: set[str] = set()
     for index, name in enumerate(names):
@@ -406,13 +288,13 @@ def parse_config(text: str, file: Path) -> Config:
         for i, data in enumerate(_array(file, root, "sources"))
     )
     channels = tuple(
-        _load_channel(file, i, data) for i, data in enumerate(_array(file, root, "channels"))
+        load_channel(file, i, data) for i, data in enumerate(_array(file, root, "channels"))
     )
     _unique(file, "sources", [s.name for s in sources])
     _unique(file, "channels", [c.name for c in channels])
     by_name = {c.name: c for c in channels}
     subscriptions = tuple(
-        _load_subscription(file, i, data, by_name)
+        load_subscription(file, i, data, by_name)
         for i, data in enumerate(_array(file, root, "subscriptions"))
     )
     _unique(file, "subscriptions", [s.name for s in subscriptions])

@@ -121,7 +121,8 @@ class SlackChatBot:
             )
             if reply is None:
                 return None
-            return {"response_type": "ephemeral", "text": reply.text, "blocks": blocks(reply)}
+            text = cut(escape(strip_unsafe(reply.text)), TEXT_LIMIT)
+            return {"response_type": "ephemeral", "text": text, "blocks": blocks(reply)}
         if kind == "interactive" and payload.get("type") == "block_actions":
             await self._pressed(payload)
         elif kind == "events_api":
@@ -144,7 +145,10 @@ class SlackChatBot:
 
     async def _ephemeral(self, channel: str, user: str, reply: Reply) -> None:
         await self.web.chat_postEphemeral(
-            channel=channel, user=user, text=cut(reply.text, TEXT_LIMIT), blocks=blocks(reply)
+            channel=channel,
+            user=user,
+            text=cut(escape(strip_unsafe(reply.text)), TEXT_LIMIT),
+            blocks=blocks(reply),
         )
 
     async def _run(self, channel: str, user: str, text: str) -> Reply | None:

@@ -79,3 +79,11 @@ def test_the_dockerfile_builds_the_wheel_from_what_it_copies(tmp_path):
         "rules/sets/small-charities.toml",
     ):
         assert needed in names
+
+
+def test_the_slack_manifest_asks_for_what_the_app_uses():
+    manifest = (ROOT / "deploy" / "slack-app-manifest.yaml").read_text()
+    for needed in ("chat:write", "commands", "users:read", "channel_left", "/tenderbot"):
+        assert needed in manifest, needed
+    assert "socket_mode_enabled: true" in manifest
+    assert "is_enabled: true" in manifest

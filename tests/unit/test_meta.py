@@ -83,7 +83,7 @@ def test_every_commented_example_in_config_example_loads_when_uncommented(monkey
     from bot.routing import Router
 
     text = (ROOT / "config.example.toml").read_text()
-    keys = r"\[\[sources\]\]|\[\[channels\]\]|\[report\]|[a-z_]+ = "
+    keys = r"\[\[sources\]\]|\[\[channels\]\]|\[\[bots\]\]|\[report\]|[a-z_]+ = "
     uncommented = re.sub(rf"(?m)^# ({keys})", r"\1", text)
     path = tmp_path / "all.toml"
     path.write_text(uncommented)
@@ -94,6 +94,8 @@ def test_every_commented_example_in_config_example_loads_when_uncommented(monkey
     assert kinds == {"contracts_finder", "find_a_tender", "pcs", "sell2wales", "feed", "html"}
     assert {c.kind for c in config.channels} == {"console", "slack", "telegram"}
     assert config.report is not None and config.report.every is not None
+    assert [b.kind for b in config.bots] == ["telegram", "slack"]
+    monkeypatch.setenv("SLACK_APP_TOKEN", "z")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "x")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "y")
     check_secrets(config)
