@@ -44,7 +44,7 @@ async def test_example_config_bots_let_chat_admins_manage_everything_from_chat(
     monkeypatch.setenv("SLACK_APP_TOKEN", slack.app_token)
     with FakeSocketMode() as socket:
         slack.socket_url = socket.url
-        path = example_with_bots(tmp_path, fake_cf, telegram, slack)
+        example_with_bots(tmp_path, fake_cf, telegram, slack)
         config = load_config(tmp_path / "tenderbot.toml")
         assert [b.name for b in config.bots] == ["telegram-bot", "slack-app"]
         stop = asyncio.Event()

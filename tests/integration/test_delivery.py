@@ -353,7 +353,8 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.token)
-    text = (ROOT / "config.example.toml").read_text()
+    # The channels part only: the [[bots]] and [report] examples below it stay commented.
+    text = (ROOT / "config.example.toml").read_text().split("# Self-service bots")[0]
     text = re.sub(
         r"(?m)^# (\[\[channels\]\]|name = \"team-|kind = \"(slack|telegram)\"|token_env"
         r"|channel = \"C|chat_id|api_url)",
