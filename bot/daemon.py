@@ -14,6 +14,7 @@ import contextlib
 import logging
 import signal
 import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -47,6 +48,28 @@ def delivery_wait(app: App) -> float:
     if retry_at is not None:
         wait = min(wait, (retry_at - app.clock.now()).total_seconds())
     return max(MIN_DELIVERY_WAIT_SECONDS, wait)
+
+
+def _schedule(
+    scheduler: AsyncIOScheduler,
+    job: Callable[..., Awaitable[None]],
+    trigger: IntervalTrigger,
+    job_id: str,
+    name: str,
+    *args: object,
+) -> None:
+    """Run `job` on `trigger`, first at once; never two at a time, missed runs folded."""
+    scheduler.add_job(
+        job,
+        trigger,
+        args=list(args),
+        id=job_id,
+        name=name,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
 
 
 async def report_job(app: App) -> None:
@@ -147,17 +170,8 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     sources = [s for s in app.config.sources if s.enabled]
     for source in sources:
         every = source.every.total_seconds()
-        scheduler.add_job(
-            source_job,
-            IntervalTrigger(seconds=every, jitter=jitter_for(every), timezone=UTC),
-            args=[source.name],
-            id=source.name,
-            name=f"poll {source.name}",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
+        trigger = IntervalTrigger(seconds=every, jitter=jitter_for(every), timezone=UTC)
+        _schedule(scheduler, source_job, trigger, source.name, f"poll {source.name}", source.name)
     log.info(
         "tenderbot running: %d source(s), %d channel(s), database %s",
         len(sources),
@@ -165,30 +179,13 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         app.config.bot.database,
     )
     if app.config.bot.keep is not None:
-        scheduler.add_job(
-            prune_job,
-            IntervalTrigger(hours=PRUNE_INTERVAL_HOURS, timezone=UTC),
-            id="prune",
-            name="prune old history",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
+        trigger = IntervalTrigger(hours=PRUNE_INTERVAL_HOURS, timezone=UTC)
+        _schedule(scheduler, prune_job, trigger, "prune", "prune old history")
 
     report = app.config.report
     if report is not None and report.every is not None:
-        scheduler.add_job(
-            report_job,
-            IntervalTrigger(seconds=report.every.total_seconds(), timezone=UTC),
-            args=[app],
-            id="report",
-            name="write the cold-spots report",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
+        trigger = IntervalTrigger(seconds=report.every.total_seconds(), timezone=UTC)
+        _schedule(scheduler, report_job, trigger, "report", "write the cold-spots report", app)
 
     def health() -> list[str]:
         reasons = [] if scheduler.running else ["the scheduler is not running"]

@@ -12,7 +12,7 @@ from bot.config import load_config
 from bot.daemon import run_daemon
 from tests.conftest import ROOT
 from tests.fakes.slack_socket import FakeSocketMode
-from tests.integration.test_chat_telegram import until
+from tests.integration.chat_helpers import until
 
 GROUP = "-1003333333333"
 ADMIN, MEMBER = 777, 778

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 
 import pytest
 
-from bot.app import App
-from bot.chat.host import build_bots
 from bot.cli import main
-from bot.config import load_config
 from tests.conftest import made_releases, write_config
 from tests.fakes.slack_socket import FakeSocketMode
-from tests.integration.test_chat_telegram import until
+from tests.integration.chat_helpers import RunningBot, until
 
 ALL = made_releases()
 CHANNEL = "C0SUBSCRIBE"
@@ -47,24 +43,8 @@ chats = ["{CHANNEL}"]
     )
 
 
-class Running:
-    def __init__(self, path, clock, socket):
-        self.path, self.clock, self.socket = path, clock, socket
-
-    async def __aenter__(self):
-        self.app = App(load_config(self.path), clock=self.clock)
-        self.bot = build_bots(self.app)[0]
-        self.stop = asyncio.Event()
-        connected = self.socket.connections
-        self.task = asyncio.create_task(self.bot.run(self.stop))
-        await until(lambda: self.socket.connections > connected)
-        return self.app
-
-    async def __aexit__(self, *exc):
-        self.stop.set()
-        await self.task
-        await self.bot.aclose()
-        await self.app.aclose()
+def Running(path, clock, socket):
+    return RunningBot(path, clock, lambda: socket.connections)
 
 
 async def command(socket, user, text, channel=CHANNEL):

@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Callable
 
 import pytest
 
-from bot.app import App
-from bot.chat.host import build_bots
 from bot.cli import main
-from bot.config import load_config
 from tests.conftest import made_releases, write_config
+from tests.integration.chat_helpers import RunningBot, until
 
 ALL = made_releases()
 GROUP = "-1001111111111"
@@ -37,32 +34,8 @@ api_url = "{telegram.api_url}"
     )
 
 
-async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out waiting")
-
-
-class Running:
-    """An app with its Telegram bot serving in the background."""
-
-    def __init__(self, path, clock):
-        self.path, self.clock = path, clock
-
-    async def __aenter__(self):
-        self.app = App(load_config(self.path), clock=self.clock)
-        self.bot = build_bots(self.app)[0]
-        self.stop = asyncio.Event()
-        self.task = asyncio.create_task(self.bot.run(self.stop))
-        return self.app
-
-    async def __aexit__(self, *exc):
-        self.stop.set()
-        await self.task
-        await self.bot.aclose()
-        await self.app.aclose()
+def Running(path, clock):
+    return RunningBot(path, clock)
 
 
 def texts(telegram, chat):
