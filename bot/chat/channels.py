@@ -1,8 +1,9 @@
 """Chat subscriptions as channels and subscriptions, beside those of the config file.
 
-Each chat that ever subscribed through a bot becomes a channel (so alerts already queued for
-it are delivered even after it unsubscribes); each chat with rule sets that is not paused
-becomes a subscription named like its channel, ``chat:BOT:CHAT``. The rest of the flow
+Each chat that ever subscribed through a bot and is not paused becomes a channel (so alerts
+already queued for it are delivered even after it unsubscribes; a paused chat's wait, and
+arrive when it resumes); each such chat with rule sets becomes a subscription named like its
+channel, ``chat:BOT:CHAT``. The rest of the flow
 (routing, outbox, digests, reminders) treats them exactly as it treats the config's own.
 """
 
@@ -60,9 +61,9 @@ def with_chats(config: Config, chats: Sequence[ChatSettings]) -> Config:
     subscriptions = list(config.subscriptions)
     for chat in chats:
         bot = bots.get(chat.bot)
-        if bot is None:
-            continue  # a bot removed from the config: its chats stay stored, unserved
+        if bot is None or chat.paused is not None:
+            continue  # a bot removed from the config, or a paused chat: stored, not served
         channels.append(chat_channel(bot, chat))
-        if chat.rule_sets and chat.paused is None:
+        if chat.rule_sets:
             subscriptions.append(chat_subscription(chat, len(subscriptions)))
     return dataclasses.replace(config, channels=tuple(channels), subscriptions=tuple(subscriptions))

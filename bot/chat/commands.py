@@ -318,7 +318,7 @@ class ChatCommands:
         if self.chats.chat(self.bot.name, chat).paused is None:
             return Reply("Alerts are not paused.")
         self._update(chat, asker, paused=None)
-        return Reply("Alerts resumed, from what is published from now on.", changed=True)
+        return Reply("Alerts resumed, with what is published from now on.", changed=True)
 
     def _preview(self, chat: str, asker: Asker, args: list[str]) -> Reply:
         if len(args) != 1:

@@ -32,9 +32,7 @@ def record_feedback(
         "SELECT subscription, channel, source, notice_id, reasons FROM outbox WHERE id = ?",
         (outbox_id,),
     ).fetchone()
-    channels = {c.name: c for c in config.channels}
-    channel = channels.get(str(row["channel"])) if row is not None else None
-    if row is None or channel is None or chat not in (channel.chat_id, channel.channel):
+    if row is None or not _sent_to(config, str(row["channel"]), chat):
         return "Sorry, I can't find that alert in this chat any more."
     subscriptions = {s.name: s for s in config.subscriptions}
     subscription = subscriptions.get(str(row["subscription"]))
@@ -54,3 +52,11 @@ def record_feedback(
         )
     )
     return THANKS[verdict]
+
+
+def _sent_to(config: Config, channel_name: str, chat: str) -> bool:
+    """Whether alerts of the channel called `channel_name` go to `chat`."""
+    if channel_name.startswith("chat:"):  # chat:BOT:CHAT, served or paused
+        return channel_name.split(":", 2)[2] == chat
+    channel = next((c for c in config.channels if c.name == channel_name), None)
+    return channel is not None and chat in (channel.chat_id, channel.channel)

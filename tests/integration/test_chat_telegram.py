@@ -260,3 +260,27 @@ def test_a_bot_token_must_be_set(tmp_path, fake_cf, telegram, capsys, monkeypatc
     assert f"bots (tg).token_env: environment variable {missing} is not set" in (
         capsys.readouterr().err
     )
+
+
+async def test_pause_holds_queued_alerts_until_resume(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    telegram.members[(GROUP, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    async with Running(path, clock) as app:
+        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
+        telegram.command(GROUP, ADMIN, "/digest daily 10:00")
+        await until(lambda: len(texts(telegram, GROUP)) >= 2)
+        fake_cf.pages = [ALL]
+        await app.poll("cf")
+        telegram.command(GROUP, ADMIN, "/pause")
+        await until(lambda: len(texts(telegram, GROUP)) >= 3)
+        clock.advance(hours=3)  # past 10:00 London time: the digest is due
+        await app.deliver()
+        assert len(texts(telegram, GROUP)) == 3, "a paused chat hears nothing"
+        telegram.command(GROUP, ADMIN, "/resume")
+        await until(lambda: len(texts(telegram, GROUP)) >= 4)
+        await app.deliver()
+    digest = texts(telegram, GROUP)[4]
+    assert "Daily digest" in digest and "Befriending Service for Older People" in digest
