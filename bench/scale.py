@@ -8,6 +8,8 @@ after a year of alerts), with 1,000 subscriptions on 50 channels, then measures:
   empty write transaction per channel on the same database;
 - `tenderbot status` and `tenderbot rules preview small-charities --since 365d`, wall time
   and peak memory, against a bare `python -c pass`;
+- `tenderbot report --since 365d` (HTML), against that preview (one pass judging every
+  notice, which the report also needs);
 - the daemon's resident memory with the 1,000 subscriptions on 50 Telegram channels, against
   the same process before it loads tenderbot (`python -c "import sqlite3"`).
 
@@ -269,6 +271,25 @@ def main() -> None:
             ROOT,
         )
         print(f"preview 365d:     {preview:.2f} s, peak {preview_rss / 1024:.0f} MiB")
+        report, report_rss = timed(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "report",
+                "--since",
+                "365d",
+                "--config",
+                str(config_path),
+                "--out",
+                str(folder / "report.html"),
+            ],
+            ROOT,
+        )
+        print(
+            f"report 365d:      {report:.2f} s, peak {report_rss / 1024:.0f} MiB "
+            f"(ratio to preview 365d, one pass judging every notice: {report / preview:.1f})"
+        )
         rss, floor_rss = daemon_memory(config_path, folder)
         print(
             f"daemon resident:  {rss / 1024:.0f} MiB with {SUBSCRIPTIONS:,} subscriptions on "
