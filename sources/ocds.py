@@ -273,7 +273,8 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     release_id = release.get("id")
     if not isinstance(release_id, str) or not release_id.strip():
         release_id = f"{ocid}@{release_date.isoformat()}"
-    stage = release_stage(release)
+    kind = notice_type(release)
+    stage = release_stage(release, kind)
     tender = mapping(release.get("tender"))
     planning = mapping(release.get("planning"))
 
@@ -341,7 +342,7 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
         status=status if isinstance(status, str) else None,
         url=url,
         portal_url=portal_url,
-        notice_type=notice_type(release),
+        notice_type=kind,
         legal_basis=legal_basis if isinstance(legal_basis, str) else None,
         special_regimes=strings(tender.get("specialRegime")),
         above_threshold=flag(tender.get("aboveThreshold")),

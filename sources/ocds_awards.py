@@ -25,6 +25,8 @@ def _size_flags(details: Mapping[str, Any]) -> tuple[bool | None, bool | None]:
 
 def release_awards(release: Mapping[str, Any]) -> tuple[Award, ...]:
     """Every award in the release, with its suppliers' size flags taken from ``parties``."""
+    if not sequence(release.get("awards")):
+        return ()
     parties = {
         str(party.get("id")): party
         for party in (mapping(p) for p in sequence(release.get("parties")))

@@ -105,8 +105,8 @@ def notice_type(release: Mapping[str, Any]) -> str | None:
     return max(enumerate(found), key=lambda item: (item[1][0], item[0]))[1][1]
 
 
-def release_stage(release: Mapping[str, Any]) -> str:
-    """The stage of a release: from its notice type where known, else from its `tag`.
+def release_stage(release: Mapping[str, Any], kind: str | None) -> str:
+    """The stage of a release: from its notice type `kind` where known, else from its `tag`.
 
     A tag that is a more specific form of the notice type's stage (``tenderAmendment`` for a
     UK4 tender notice) is kept.
@@ -114,7 +114,6 @@ def release_stage(release: Mapping[str, Any]) -> str:
     Raises:
         MappingError: the release has neither a known notice type nor a usable tag.
     """
-    kind = notice_type(release)
     mapped = NOTICE_TYPE_STAGES.get(kind) if kind else None
     try:
         tagged = stage_of(release.get("tag"))
