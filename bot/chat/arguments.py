@@ -24,31 +24,35 @@ class ArgumentError(ValueError):
     """A command argument is not valid; the message says which and why."""
 
 
+def _known_place(phrase: str, single_word: bool) -> bool:
+    if region_codes(phrase):
+        return True
+    return single_word and (itl_code(phrase) is not None or is_postcode_area(phrase))
+
+
 def read_regions(words: list[str]) -> tuple[str, ...]:
     """Region names ("North East"), ITL codes (UKC) or postcode areas (NE), as written.
 
-    The longest known name at each point wins, so "North East London" is two regions.
+    Commas separate places; otherwise the longest known name at each point wins, so
+    "North East London" is two regions.
     """
     found: list[str] = []
-    index = 0
-    cleaned = [w.strip(",;") for w in words if w.strip(",;")]
-    while index < len(cleaned):
-        for end in range(len(cleaned), index, -1):
-            phrase = " ".join(cleaned[index:end])
-            if (
-                region_codes(phrase)
-                or itl_code(phrase)
-                or (end == index + 1 and is_postcode_area(phrase))
-            ):
-                found.append(phrase)
-                index = end
-                break
-        else:
-            known = ", ".join(REGION_NAMES.values())
-            raise ArgumentError(
-                f"I don't know the region {cleaned[index]!r}. Try one of: {known}; an ITL code "
-                "such as UKC; or a postcode area such as NE."
-            )
+    for group in " ".join(words).split(","):
+        tokens = group.replace(";", " ").split()
+        index = 0
+        while index < len(tokens):
+            for end in range(len(tokens), index, -1):
+                phrase = " ".join(tokens[index:end])
+                if _known_place(phrase, end == index + 1):
+                    found.append(phrase)
+                    index = end
+                    break
+            else:
+                known = ", ".join(REGION_NAMES.values())
+                raise ArgumentError(
+                    f"I don't know the region {tokens[index]!r}. Try one of: {known}; an ITL "
+                    "code such as UKC; or a postcode area such as NE."
+                )
     if len(found) > MAX_REGIONS:
         raise ArgumentError(f"At most {MAX_REGIONS} regions, please.")
     return tuple(dict.fromkeys(found))

@@ -10,11 +10,17 @@ channel, ``chat:BOT:CHAT``. The rest of the flow
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import ChatSettings
 from bot.config import ChannelConfig, Config, SubscriptionConfig
+from rules.errors import RuleFileError
+from rules.library import resolve
+
+log = logging.getLogger("tenderbot.chat")
 
 
 def chat_channel(bot: ChatBotConfig, chat: ChatSettings) -> ChannelConfig:
@@ -46,11 +52,21 @@ def chat_subscription(chat: ChatSettings, index: int) -> SubscriptionConfig:
     )
 
 
+def _loadable(ref: str, base_dir: Path) -> bool:
+    try:
+        resolve(ref, base_dir)
+    except RuleFileError:
+        return False
+    return True
+
+
 def with_chats(config: Config, chats: Sequence[ChatSettings]) -> Config:
     """`config` with every chat's channel and every active chat's subscription added.
 
     A configured channel reached by a bot's token also gets feedback buttons, since that
-    bot hears the presses.
+    bot hears the presses. A rule set a chat chose that no longer exists (a set renamed in
+    a new version) is left out of its subscription, and logged, rather than stopping the
+    daemon.
     """
     bots = {bot.name: bot for bot in config.bots}
     listened = {(bot.kind, bot.token_env) for bot in config.bots}
@@ -64,6 +80,11 @@ def with_chats(config: Config, chats: Sequence[ChatSettings]) -> Config:
         if bot is None or chat.paused is not None:
             continue  # a bot removed from the config, or a paused chat: stored, not served
         channels.append(chat_channel(bot, chat))
-        if chat.rule_sets:
+        rule_sets = tuple(r for r in chat.rule_sets if _loadable(r, config.path.parent))
+        if rule_sets != chat.rule_sets:
+            missing = sorted(set(chat.rule_sets) - set(rule_sets))
+            log.warning("%s: rule set(s) %s no longer exist; left out", chat.key, missing)
+        if rule_sets:
+            chat = dataclasses.replace(chat, rule_sets=rule_sets)
             subscriptions.append(chat_subscription(chat, len(subscriptions)))
     return dataclasses.replace(config, channels=tuple(channels), subscriptions=tuple(subscriptions))
