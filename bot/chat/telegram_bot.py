@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     Bot,
@@ -26,6 +28,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.chat.commands import Asker, ChatCommands, Reply
 from bot.chat.settings import ChatBotConfig
@@ -101,11 +104,7 @@ class TelegramChatBot:
                 if not self._ready:
                     await self.bot.initialize()
                     self._ready = True
-                updates = await self.bot.get_updates(
-                    offset=offset,
-                    timeout=self._long_poll,
-                    allowed_updates=["message", "callback_query", "my_chat_member"],
-                )
+                updates = await self._fetch(offset)
             except RetryAfter as exc:
                 await _sleep(stop, _seconds(exc.retry_after))
                 continue
@@ -119,15 +118,37 @@ class TelegramChatBot:
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
                 continue
             backoff = 1.0
-            for update in updates:
+            for raw in updates:
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                if not isinstance(update_id, int):
+                    log.error("%s: an update without an id was skipped", self.config.name)
+                    continue
                 try:
-                    await self.handle(update)
+                    await self.handle(Update.de_json(raw, self.bot))
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # one bad update must not block the rest
-                    log.exception("%s: update %d skipped", self.config.name, update.update_id)
-                self.chats.handled_update(self.config.name, update.update_id)
-                offset = update.update_id + 1
+                    log.exception("%s: update %d skipped", self.config.name, update_id)
+                self.chats.handled_update(self.config.name, update_id)
+                offset = update_id + 1
+
+    async def _fetch(self, offset: int | None) -> list[Any]:
+        """The next updates as raw JSON, so that one the library cannot read is skipped alone.
+
+        (`Bot.get_updates` parses the whole batch at once: one odd update would stall it.)
+        """
+        arguments: dict[str, Any] = {
+            "timeout": self._long_poll,
+            "allowed_updates": ["message", "callback_query", "my_chat_member"],
+        }
+        if offset is not None:
+            arguments["offset"] = offset
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PTBUserWarning)  # "use get_updates": see above
+            result = await self.bot.do_api_request(
+                "getUpdates", api_kwargs=arguments, read_timeout=self._long_poll + 10
+            )
+        return list(result) if isinstance(result, list) else []
 
     async def aclose(self) -> None:
         """Close the HTTP clients."""

@@ -284,3 +284,24 @@ async def test_pause_holds_queued_alerts_until_resume(
         await app.deliver()
     digest = texts(telegram, GROUP)[4]
     assert "Daily digest" in digest and "Befriending Service for Older People" in digest
+
+
+async def test_an_update_the_library_cannot_read_is_skipped_alone(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    odd = telegram.push(
+        "my_chat_member",
+        {
+            "chat": {"id": int(GROUP), "type": "supergroup", "title": "T"},
+            "from": {"id": ADMIN, "is_bot": False, "first_name": "A"},
+            "date": 0,
+            "old_chat_member": {"status": "member", "user": telegram.USER},
+            "new_chat_member": {"status": "kicked", "user": telegram.USER},  # no until_date
+        },
+    )
+    telegram.command(GROUP, MEMBER, "/help")
+    async with Running(path, clock) as app:
+        await until(lambda: app.chats.next_update("tg") == odd + 2)
+    assert texts(telegram, GROUP)[0].startswith("tenderbot finds")
