@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from sources.text import clean_text
 
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -32,14 +34,25 @@ def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= 100 else Decimal(text)
 
 
-def load_json(payload: bytes) -> Any:
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def load_json(payload: bytes | str) -> Any:
     """Parse JSON with exact decimals (``1e9999`` stays a number, never a float overflow).
+
+    msgspec reads an ordinary page several times faster, numbers with a fraction or an
+    exponent as `Decimal`; a page it refuses (an integer beyond 64 bits, a lone surrogate,
+    deep nesting) is read by the standard parser, so it is read, salvaged or refused exactly
+    as before.
 
     Raises:
         ValueError: the payload is not valid UTF-8 JSON.
         RecursionError: the payload nests deeper than the parser allows.
     """
-    return json.loads(payload, parse_float=Decimal, parse_int=_parse_int)
+    try:
+        return _DECODER.decode(payload)
+    except (msgspec.DecodeError, RecursionError):
+        return json.loads(payload, parse_float=Decimal, parse_int=_parse_int)
 
 
 def parse_datetime(value: object, *, field: str) -> datetime:
@@ -92,9 +105,11 @@ _EMPTY: Mapping[str, Any] = {}
 def mapping(value: object) -> Mapping[str, Any]:
     """`value` if it is a JSON object, else an empty one."""
     # `dict` first: decoded JSON is always a dict, and the ABC check costs ten times more.
-    if type(value) is dict or isinstance(value, Mapping):
+    if type(value) is dict:
         return value
-    return _EMPTY
+    if value is None or not isinstance(value, Mapping):
+        return _EMPTY
+    return value
 
 
 def sequence(value: object) -> Sequence[Any]:

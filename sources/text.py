@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _BLOCK_TAGS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5"})
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
-_SPACES = re.compile(r"[^\S\n]+")
 _PLAIN = re.compile(r"[\x20-\x25\x27-\x3b\x3d\x3f-\x7e\t\n]*")
 """Printable ASCII without ``&``, ``<`` or ``>``: nothing for `clean_text` to decode or strip."""
 _MANY_NEWLINES = re.compile(r"\n{3,}")
@@ -98,5 +97,6 @@ def clean_text(text: str | None, *, multiline: bool = False) -> str:
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
     if not multiline:
         return " ".join(text.split())
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    # str.split() splits on exactly the whitespace `\s` matches: a line's runs become one space.
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
