@@ -33,6 +33,7 @@ from rules.places import REGION_NAMES
 from sources.clock import Clock
 
 CATCH_UP_DAYS = 7
+MAX_SETS = 10
 MAX_CATCH_UP_DAYS = 30
 HELP = """tenderbot finds public contracts a small charity could bid for.
 
@@ -206,7 +207,9 @@ class ChatCommands:
                 "Which rule set? Send subscribe SET, or pick one:",
                 tuple(Button(n, f"subscribe {n}") for n in self.bot.default_rules if n in names),
             )
-        names = [self._known_set(arg) for arg in args[:10]]
+        if len(args) > MAX_SETS:
+            raise ArgumentError(f"At most {MAX_SETS} rule sets at once, please.")
+        names = [self._known_set(arg) for arg in args]
         added = self.chats.subscribe(self.bot.name, chat, names, asker.user, self.clock.now())
         current = self.chats.chat(self.bot.name, chat)
         if not added:
