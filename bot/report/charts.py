@@ -117,7 +117,7 @@ def region_bars(report: Report) -> str:
     for index, row in enumerate(rows):
         axes.text(row.opportunities, index, f" {row.suitable} of {row.opportunities}", va="center")
     axes.set_xlabel("opportunities open to suppliers")
-    axes.set_title(f"Opportunities per region, {report.period}", fontsize=11)
+    axes.set_title(f"Opportunities per region\n{report.period}", fontsize=11)
     figure.legend(loc="outside upper center", ncols=2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     axes.margins(x=0.18)
@@ -135,7 +135,7 @@ def award_bars(report: Report) -> str:
         axes.text(shares[index], index, f" {row.awards_small} of {row.awards}", va="center")
     axes.set_xlim(0, 118)
     axes.set_xlabel("% of contract awards to suppliers flagged SME or VCSE")
-    axes.set_title(f"Awards to SMEs and VCSEs per region, {report.period}", fontsize=11)
+    axes.set_title(f"Awards to SMEs and VCSEs per region\n{report.period}", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     if not rows:
         axes.text(50, 0, "no award notices in this period", ha="center")
@@ -161,7 +161,9 @@ def trend_chart(report: Report) -> str:
     axes.set_xticks(places[::step], labels[::step])
     axes.tick_params(axis="x", labelrotation=45)
     axes.set_ylabel(f"opportunities per {report.trend_unit}")
-    axes.set_title(f"Opportunities first published per {report.trend_unit}", fontsize=11)
+    axes.set_title(
+        f"Opportunities first published per {report.trend_unit}\n{report.period}", fontsize=11
+    )
     figure.legend(loc="outside upper center", ncols=2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)

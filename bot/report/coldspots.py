@@ -50,7 +50,8 @@ class ColdSpot:
         return (
             f"{self.services} service opportunit{'y' if self.services == 1 else 'ies'} of "
             f"kinds charities deliver, {self.services_suitable} a small charity could bid for; "
-            f"of the {self.missed} others, {self.large} over £{LARGE_PER_YEAR:,.0f} a year, "
+            f"of the {self.missed} other{'' if self.missed == 1 else 's'}, "
+            f"{self.large} over £{LARGE_PER_YEAR:,.0f} a year, "
             f"{self.short} with under {SHORT_RESPONSE_DAYS} days to respond, "
             f"{self.single} not divided into lots"
         )
