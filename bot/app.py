@@ -167,6 +167,7 @@ class App:
             max_instant=config.bot.max_instant,
             pacer=Pacer(self.clock),
             on_outcome=self.metrics.alerts,
+            on_gone=self._chat_gone,
         )
         self._clients: dict[str, httpx.AsyncClient] = {}
         self.gate = HostGate(self.clock)
@@ -201,6 +202,15 @@ class App:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+    def _chat_gone(self, channel: str, reason: str) -> bool:
+        """A chat's channel cannot be reached: pause the chat (its own `resume` restarts it)."""
+        if not channel.startswith("chat:"):
+            return False
+        _, bot, chat = channel.split(":", 2)
+        self.chats.update(bot, chat, "tenderbot", self.clock.now(), paused=f"unreachable: {reason}")
+        self.refresh_chats()
+        return True
 
     def refresh_chats(self) -> None:
         """Take up what chats changed: their channels, subscriptions and filters.

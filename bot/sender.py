@@ -61,11 +61,15 @@ class Sender:
         pacer: Pacer | None = None,
         rng: random.Random | None = None,
         on_outcome: Callable[[str, str, int], None] | None = None,
+        on_gone: Callable[[str, str], bool] | None = None,
     ) -> None:
         """Deliver for `channels` through their `notifiers`.
 
-        `on_outcome(channel, outcome, count)` hears of alerts sent, retried and refused.
+        `on_outcome(channel, outcome, count)` hears of alerts sent, retried and refused;
+        `on_gone(channel, reason)` may take over a channel that can no longer be reached
+        (returns True: it is handled, so it is not paused here).
         """
+        self._on_gone = on_gone or (lambda channel, reason: False)
         self.channels = channels
         """The channels delivered to (the app replaces them when chats change)."""
         self._notifiers = notifiers
@@ -160,8 +164,11 @@ class Sender:
         """Record a failed send; True when this channel should get no more sends this round."""
         now = self._clock.now()
         if exc.channel_gone:
-            self._outbox.pause(channel.name, str(exc), now)
             result.paused[channel.name] = str(exc)
+            if self._on_gone(channel.name, str(exc)):
+                log.warning("%s: %s; the chat's subscriptions are paused", channel.name, exc)
+                return True
+            self._outbox.pause(channel.name, str(exc), now)
             log.error(
                 "%s: channel paused, %s (alerts are kept; fix the channel, then run "
                 "`tenderbot send-test %s` to resume)",

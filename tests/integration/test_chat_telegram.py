@@ -305,3 +305,26 @@ async def test_an_update_the_library_cannot_read_is_skipped_alone(
     async with Running(path, clock) as app:
         await until(lambda: app.chats.next_update("tg") == odd + 2)
     assert texts(telegram, GROUP)[0].startswith("tenderbot finds")
+
+
+async def test_a_chat_that_cannot_be_reached_is_paused_not_the_admins_problem(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    telegram.members[(GROUP, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    async with Running(path, clock) as app:
+        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
+        await until(lambda: texts(telegram, GROUP))
+        fake_cf.pages = [ALL]
+        await app.poll("cf")
+        telegram.fail(("403", None))
+        await app.deliver()
+        settings = app.chats.chat("tg", GROUP)
+        assert settings.paused is not None and settings.paused.startswith("unreachable")
+        assert app.outbox.paused() == {}, "no channel pause for the admin to clear"
+        telegram.command(GROUP, ADMIN, "/resume")
+        await until(lambda: app.chats.chat("tg", GROUP).paused is None)
+        await app.deliver()
+    alerts = [m for m in telegram.sent_to(GROUP) if "Why it matched" in m["text"]]
+    assert len(alerts) == 4, "the alerts that waited are all delivered after resume"
