@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.report.build import Report, build_report
+from bot.report.facts import Judge
 from bot.report.inputs import file_period, file_processes, store_processes
 from bot.report.settings import DEFAULT_RULES, DEFAULT_SINCE, REPORT_FORMATS
 from bot.rules_cli import load_ref, optional_config, parse_when, read_notices_file
@@ -64,7 +65,7 @@ def add_report_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
-def judge_with(rule_set: RuleSet) -> Any:
+def judge_with(rule_set: RuleSet) -> Judge:
     """Whether `rule_set` matches a notice as of a moment."""
 
     def judge(notice: Notice, moment: datetime) -> bool:

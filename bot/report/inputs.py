@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
-from pathlib import Path
 
 from bot.store import Store
 from bot.store.records import to_text
@@ -52,8 +51,3 @@ def file_period(notices: Sequence[Notice]) -> tuple[datetime, datetime] | None:
         return None
     dates = [n.release_date for n in notices]
     return min(dates), max(dates)
-
-
-def describe_files(paths: Sequence[Path]) -> str:
-    """How the report names the files it was made from."""
-    return ", ".join(p.name for p in paths)
