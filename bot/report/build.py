@@ -168,11 +168,14 @@ def summarise(report: Report) -> list[str]:
     total = report.total
     days = (report.end - report.start).days
     when = "In the last 12 months" if 364 <= days <= 366 else f"From {report.period}"
-    lines = [
-        f"{when}, tenderbot saw {total.opportunities} opportunities open to suppliers across "
-        f"the UK; {total.suitable} of them ({_percent(total.suitable_share)}) were ones a small "
-        f"charity could bid for, as the rule set “{report.rules}” judges them."
-    ]
+    if not total.opportunities:
+        lines = [f"{when}, tenderbot saw no opportunities open to suppliers."]
+    else:
+        lines = [
+            f"{when}, tenderbot saw {total.opportunities} opportunities open to suppliers "
+            f"across the UK; {total.suitable} of them ({_percent(total.suitable_share)}) were "
+            f"ones a small charity could bid for, as the rule set “{report.rules}” judges them."
+        ]
     english = [r for r in report.regions if r.key in ENGLAND and r.suitable_per_100k is not None]
     if english and total.suitable:
         lowest = min(r.suitable_per_100k or 0 for r in english)
