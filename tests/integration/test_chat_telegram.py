@@ -34,6 +34,20 @@ api_url = "{telegram.api_url}"
     )
 
 
+@pytest.fixture
+def group(tmp_path, fake_cf, telegram, chat_tokens):
+    """A config with the Telegram bot; ADMIN administers GROUP; no notices published yet."""
+    telegram.members[(GROUP, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    return bot_config(tmp_path, fake_cf, telegram)
+
+
+async def subscribe_group(telegram) -> None:
+    """ADMIN subscribes GROUP to small-charities; wait for the reply."""
+    telegram.command(GROUP, ADMIN, "/subscribe small-charities")
+    await until(lambda: texts(telegram, GROUP))
+
+
 def Running(path, clock):
     return RunningBot(path, clock)
 
@@ -43,11 +57,9 @@ def texts(telegram, chat):
 
 
 async def test_an_admin_subscribes_a_group_and_only_that_group_hears(
-    tmp_path, fake_cf, telegram, chat_tokens, clock
+    group, fake_cf, telegram, clock
 ):
-    telegram.members[(GROUP, str(ADMIN))] = "administrator"
-    fake_cf.pages = [[]]
-    path = bot_config(tmp_path, fake_cf, telegram)
+    path = group
     async with Running(path, clock) as app:
         telegram.command(GROUP, ADMIN, "/subscribe small-charities")
         telegram.command(OTHER, MEMBER, "/subscribe@tenderbot_test_bot small-charities")
@@ -164,14 +176,11 @@ async def test_a_bot_not_open_answers_only_its_chats_and_limits_commands(
 
 
 async def test_feedback_buttons_are_recorded_and_shown_by_rules_feedback(
-    tmp_path, fake_cf, telegram, chat_tokens, clock
+    group, fake_cf, telegram, clock
 ):
-    telegram.members[(GROUP, str(ADMIN))] = "administrator"
-    fake_cf.pages = [[]]
-    path = bot_config(tmp_path, fake_cf, telegram)
+    path = group
     async with Running(path, clock) as app:
-        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
-        await until(lambda: texts(telegram, GROUP))
+        await subscribe_group(telegram)
         fake_cf.pages = [ALL]
         await app.poll("cf")
         await app.deliver()
@@ -195,19 +204,15 @@ async def test_feedback_buttons_are_recorded_and_shown_by_rules_feedback(
     report = out.getvalue()
     assert "small-charities: 3 verdict(s) on 2 alert(s): 2 useful, 1 not for us" in report
     assert "Why it matched" not in report and "matched on:" in report
-    labels = tmp_path / "labels.csv"
+    labels = path.parent / "labels.csv"
     args = ["rules", "feedback", "small-charities", "--config", str(path)]
     assert main([*args, "--labels-out", str(labels)], stdout=io.StringIO(), clock=clock) == 0
     rows = list(csv.DictReader(io.StringIO(labels.read_text())))
     assert sorted(r["label"] for r in rows) == ["no", "yes"]
 
 
-async def test_a_restart_in_the_middle_of_commands_loses_nothing(
-    tmp_path, fake_cf, telegram, chat_tokens, clock
-):
-    telegram.members[(GROUP, str(ADMIN))] = "administrator"
-    fake_cf.pages = [[]]
-    path = bot_config(tmp_path, fake_cf, telegram)
+async def test_a_restart_in_the_middle_of_commands_loses_nothing(group, fake_cf, telegram, clock):
+    path = group
     telegram.command(GROUP, ADMIN, "/subscribe small-charities")
     async with Running(path, clock):
         await until(lambda: texts(telegram, GROUP))
@@ -224,14 +229,11 @@ async def test_a_restart_in_the_middle_of_commands_loses_nothing(
 
 
 async def test_a_chat_that_removed_the_bot_is_paused_and_resumes_when_added_back(
-    tmp_path, fake_cf, telegram, chat_tokens, clock
+    group, fake_cf, telegram, clock
 ):
-    telegram.members[(GROUP, str(ADMIN))] = "administrator"
-    fake_cf.pages = [[]]
-    path = bot_config(tmp_path, fake_cf, telegram)
+    path = group
     async with Running(path, clock) as app:
-        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
-        await until(lambda: texts(telegram, GROUP))
+        await subscribe_group(telegram)
         telegram.membership(GROUP, ADMIN, "member", "kicked")
         await until(lambda: app.chats.chat("tg", GROUP).paused is not None)
         fake_cf.pages = [ALL]
@@ -262,12 +264,8 @@ def test_a_bot_token_must_be_set(tmp_path, fake_cf, telegram, capsys, monkeypatc
     )
 
 
-async def test_pause_holds_queued_alerts_until_resume(
-    tmp_path, fake_cf, telegram, chat_tokens, clock
-):
-    telegram.members[(GROUP, str(ADMIN))] = "administrator"
-    fake_cf.pages = [[]]
-    path = bot_config(tmp_path, fake_cf, telegram)
+async def test_pause_holds_queued_alerts_until_resume(group, fake_cf, telegram, clock):
+    path = group
     async with Running(path, clock) as app:
         telegram.command(GROUP, ADMIN, "/subscribe small-charities")
         telegram.command(GROUP, ADMIN, "/digest daily 10:00")
@@ -308,14 +306,11 @@ async def test_an_update_the_library_cannot_read_is_skipped_alone(
 
 
 async def test_a_chat_that_cannot_be_reached_is_paused_not_the_admins_problem(
-    tmp_path, fake_cf, telegram, chat_tokens, clock
+    group, fake_cf, telegram, clock
 ):
-    telegram.members[(GROUP, str(ADMIN))] = "administrator"
-    fake_cf.pages = [[]]
-    path = bot_config(tmp_path, fake_cf, telegram)
+    path = group
     async with Running(path, clock) as app:
-        telegram.command(GROUP, ADMIN, "/subscribe small-charities")
-        await until(lambda: texts(telegram, GROUP))
+        await subscribe_group(telegram)
         fake_cf.pages = [ALL]
         await app.poll("cf")
         telegram.fail(("403", None))
