@@ -64,6 +64,12 @@ class Store(SourceStateStore, MaintenanceStore):
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoint every ~40 MB of WAL rather than every 4 MB: a page of notices
+            # touches index pages all over the file, and each checkpoint rewrites and syncs
+            # them; fewer checkpoints make ingest about a tenth faster. The WAL file is cut
+            # back to 64 MB after a checkpoint.
+            self.db.execute("PRAGMA wal_autocheckpoint=10000")
+            self.db.execute("PRAGMA journal_size_limit=67108864")
             self.db.execute("PRAGMA foreign_keys=ON")
             # Migration 7 re-keys the mirror keys with the same hash the code uses.
             self.db.create_function("tenderbot_key_hash", 1, key_hash, deterministic=True)
