@@ -153,6 +153,37 @@ class ChatStore:
                 (*values.values(), by, to_text(now), bot, chat),
             )
 
+    def move_chat(self, bot: str, old: str, new: str) -> bool:
+        """A Telegram group became a supergroup with a new id: carry everything across.
+
+        Its settings, subscriptions, queued and sent alerts (so updates still reply to the
+        first alert) and channel state move to the new id; nothing moves when the new id
+        already has settings of its own. Returns whether anything moved.
+        """
+        old_key, new_key = chat_key(bot, old), chat_key(bot, new)
+        with self._store.transaction():
+            exists = self._db.execute(
+                "SELECT 1 FROM chat_settings WHERE bot = ? AND chat = ?", (bot, new)
+            ).fetchone()
+            if exists is not None:
+                return False
+            moved = self._db.execute(
+                "UPDATE chat_settings SET chat = ? WHERE bot = ? AND chat = ?", (new, bot, old)
+            ).rowcount
+            self._db.execute(
+                "UPDATE chat_subscriptions SET chat = ? WHERE bot = ? AND chat = ?",
+                (new, bot, old),
+            )
+            self._db.execute(
+                "UPDATE outbox SET channel = ?, subscription = ? WHERE channel = ?",
+                (new_key, new_key, old_key),
+            )
+            self._db.execute(
+                "UPDATE channel_state SET channel = ?, chat_id = NULL WHERE channel = ?",
+                (new_key, old_key),
+            )
+        return bool(moved)
+
     def next_update(self, bot: str) -> int | None:
         """The first update the bot has not handled yet (None: it never handled one)."""
         row = self._db.execute(

@@ -165,6 +165,12 @@ class TelegramChatBot:
             await self._message(update.message)
 
     async def _message(self, message: Message) -> None:
+        if message.migrate_to_chat_id is not None:
+            self._migrated(str(message.chat.id), str(message.migrate_to_chat_id))
+            return
+        if message.migrate_from_chat_id is not None:
+            self._migrated(str(message.migrate_from_chat_id), str(message.chat.id))
+            return
         text = message.text or ""
         if not text.startswith("/") or message.from_user is None:
             return  # not a command: the bot reads nothing else
@@ -225,6 +231,16 @@ class TelegramChatBot:
             text=cut(strip_unsafe(reply.text), REPLY_LIMIT),
             reply_markup=markup(reply),
         )
+
+    def _migrated(self, old: str, new: str) -> None:
+        if self.chats.move_chat(self.config.name, old, new):
+            log.info(
+                "%s: chat %s became supergroup %s; its subscriptions moved",
+                self.config.name,
+                old,
+                new,
+            )
+            self._on_change()
 
     def _membership(self, change: ChatMemberUpdated) -> None:
         chat = str(change.chat.id)

@@ -323,3 +323,32 @@ async def test_a_chat_that_cannot_be_reached_is_paused_not_the_admins_problem(
         await app.deliver()
     alerts = [m for m in telegram.sent_to(GROUP) if "Why it matched" in m["text"]]
     assert len(alerts) == 4, "the alerts that waited are all delivered after resume"
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscription(
+    tmp_path, fake_cf, telegram, chat_tokens, clock
+):
+    old, new = "-4001", "-1004001"
+    telegram.members[(old, str(ADMIN))] = "administrator"
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram)
+    async with Running(path, clock) as app:
+        telegram.command(old, ADMIN, "/subscribe small-charities")
+        await until(lambda: texts(telegram, old))
+        telegram.push(
+            "message",
+            {
+                "message_id": 7,
+                "date": 0,
+                "chat": {"id": int(old), "type": "group", "title": "T"},
+                "from": {"id": ADMIN, "is_bot": False, "first_name": "A"},
+                "migrate_to_chat_id": int(new),
+            },
+        )
+        await until(lambda: app.chats.chat("tg", new).rule_sets == ("small-charities",))
+        assert app.chats.chat("tg", old).rule_sets == ()
+        fake_cf.pages = [ALL]
+        await app.poll("cf")
+        await app.deliver()
+    assert len([m for m in telegram.sent_to(new) if "Why it matched" in m["text"]]) == 4
+    assert len(texts(telegram, old)) == 1
