@@ -169,7 +169,20 @@ class SlackChatBot:
         reply = await self.commands.run(channel, asker, text)
         if reply is not None and reply.changed:
             self._on_change()
+            if text.split()[0].lower() == "subscribe" and not await self._is_member(channel):
+                hint = (
+                    " I am not in this channel yet: invite me (/invite @tenderbot) to get alerts."
+                )
+                reply = Reply(reply.text + hint, reply.buttons, reply.changed)
         return reply
+
+    async def _is_member(self, channel: str) -> bool:
+        """Whether the bot can post in `channel` (True when Slack will not say)."""
+        try:
+            info = await self.web.conversations_info(channel=channel)
+        except SlackApiError:
+            return True
+        return bool((info.get("channel") or {}).get("is_member", True))
 
     def _event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")

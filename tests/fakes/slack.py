@@ -26,6 +26,7 @@ class FakeSlack(FakeService):
         self.socket_url = ""
         self.workspace_admins: set[str] = set()
         self.ephemeral: list[dict[str, Any]] = []
+        self.not_member: set[str] = set()
         self.messages: list[dict[str, Any]] = []
         self.delay = 0.0
         self.requests: list[dict[str, Any]] = []
@@ -54,6 +55,10 @@ class FakeSlack(FakeService):
             user = str(data.get("user"))
             person = {"id": user, "is_admin": user in self.workspace_admins, "is_owner": False}
             return json_reply(200, {"ok": True, "user": person})
+        if path.endswith("/conversations.info"):
+            channel = str(data.get("channel"))
+            info = {"id": channel, "is_member": channel not in self.not_member}
+            return json_reply(200, {"ok": True, "channel": info})
         if path.endswith("/chat.postEphemeral"):
             with self._server.lock:
                 self.ephemeral.append(data)

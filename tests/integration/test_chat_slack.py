@@ -154,6 +154,17 @@ async def test_a_button_runs_its_command_and_a_removed_channel_is_paused(
         assert not any(s.name.startswith("chat:") for s in app.config.subscriptions)
 
 
+async def test_subscribing_a_channel_the_bot_is_not_in_says_to_invite_it(
+    slack_app, fake_cf, slack, socket, clock
+):
+    fake_cf.pages = [[]]
+    slack.not_member = {CHANNEL}
+    async with Running(slack_app, clock, socket):
+        reply = await command(socket, WORKSPACE_ADMIN, "subscribe small-charities")
+    assert reply.startswith("Subscribed to small-charities")
+    assert "invite me (/invite @tenderbot)" in reply
+
+
 async def test_an_envelope_sent_while_the_daemon_was_down_is_handled_after(
     slack_app, fake_cf, slack, socket, clock
 ):
