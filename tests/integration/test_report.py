@@ -343,6 +343,7 @@ def test_report_loads_offline_in_chromium_on_a_phone_sized_screen(store_config: 
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
+                "--disable-dev-shm-usage",
             ],
         )
         try:
