@@ -38,6 +38,7 @@ def config_secrets(config: Config | None) -> list[str]:
     if config is None:
         return []
     names = [c.token_env for c in config.channels if c.token_env]
+    names += [n for b in config.bots for n in (b.token_env, b.app_token_env) if n]
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 

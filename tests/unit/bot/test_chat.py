@@ -81,3 +81,19 @@ def test_chats_join_routing_without_a_vanished_set_and_without_paused_chats():
     (subscription,) = merged.subscriptions
     assert subscription.rules == ("small-charities",)
     assert merged.channels[1].feedback and merged.channels[1].chat_id == "-1001"
+
+
+def test_bot_tokens_are_redacted_everywhere(monkeypatch):
+    from bot.redaction import redactor_for
+
+    text = (
+        CONFIG
+        + '[[bots]]\nname = "sl"\nkind = "slack"\ntoken_env = "TB_S"\napp_token_env = "TB_A"\n'
+    )
+    config = parse_config(text, Path("/tmp/tenderbot.toml"))
+    monkeypatch.setenv("TB_TELEGRAM_TOKEN", "123456:telegram-secret")
+    monkeypatch.setenv("TB_S", "xoxb-slack-secret")
+    monkeypatch.setenv("TB_A", "xapp-app-secret")
+    redact = redactor_for(config)
+    line = "GET /bot123456:TELEGRAM-SECRET/getUpdates xoxb-slack-secret xapp-app-secret"
+    assert redact(line) == "GET /bot[redacted]/getUpdates [redacted] [redacted]"
