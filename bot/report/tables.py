@@ -67,12 +67,26 @@ def rows(report: Report) -> list[dict[str, Any]]:
     ]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet cannot mistake for a formula.
+
+    Text starting like a formula (buyer names come from feeds) gets a leading apostrophe,
+    as OWASP advises; numbers and ordinary text are left alone.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
 def write_csv(report: Report, out: TextIO) -> None:
     """One header row, then the UK total, each region and each buyer."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows(report):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
 
 
 def _spot(spot: ColdSpot) -> dict[str, Any]:

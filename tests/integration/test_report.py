@@ -368,3 +368,24 @@ def test_report_loads_offline_in_chromium_on_a_phone_sized_screen(store_config: 
             browser.close()
     assert errors == []
     assert [url for url in requests if not url.startswith("file:")] == []
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path: Path, store_config: Path) -> None:
+    store = Store(tmp_path / "report.db")
+    hostile = Notice(
+        source="fat",
+        id="ocds-formula",
+        release_id="ocds-formula-1",
+        stage="tender",
+        title="Befriending",
+        buyer='=HYPERLINK("http://evil.example","x")',
+        regions=("UKC",),
+        release_date=NOW - timedelta(days=3),
+    )
+    with store.transaction():
+        store.save_notices([hostile], NOW)
+    store.close()
+    table = list(csv.DictReader(io.StringIO(_report(store_config, "csv"))))
+    names = [row["name"] for row in table if row["level"] == "buyer"]
+    assert '\'=HYPERLINK("http://evil.example","x")' in names
+    assert not any(name.startswith("=") for name in names)
