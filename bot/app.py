@@ -15,7 +15,7 @@ import httpx
 
 from bot.admin import AdminNotices, current_problems
 from bot.chat.channels import with_chats
-from bot.chat.store import ChatStore
+from bot.chat.store import ChatStore, parse_chat_key
 from bot.config import ChannelConfig, Config
 from bot.instance import InstanceLock
 from bot.metrics import Metrics
@@ -205,9 +205,10 @@ class App:
 
     def _chat_gone(self, channel: str, reason: str) -> bool:
         """A chat's channel cannot be reached: pause the chat (its own `resume` restarts it)."""
-        if not channel.startswith("chat:"):
+        parsed = parse_chat_key(channel)
+        if parsed is None:
             return False
-        _, bot, chat = channel.split(":", 2)
+        bot, chat = parsed
         self.chats.update(bot, chat, "tenderbot", self.clock.now(), paused=f"unreachable: {reason}")
         self.refresh_chats()
         return True

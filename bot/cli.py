@@ -21,7 +21,7 @@ from bot.instance import InstanceError
 from bot.logs import setup_logging
 from bot.outbox import Outbox
 from bot.redaction import redactor_for
-from bot.report.command import add_report_parser, run_report_command
+from bot.report.options import add_report_parser
 from bot.rules_cli import add_rules_parser, run_rules_command
 from bot.status import collect_status, is_healthy, render_status, status_json
 from bot.store import DatabaseFailed, Store, StoreError
@@ -208,6 +208,8 @@ def main(
             return run_rules_command(args, out, clock)
         if args.command == "report":
             setup_logging(None, verbose)
+            from bot.report.command import run_report_command
+
             return run_report_command(args, out, clock)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)

@@ -154,6 +154,14 @@ class Mirrors:
             (notice.source, notice.id, primary.source, primary.notice_id, primary.matched_on),
         )
 
+    def is_copy(self, notice: Notice) -> bool:
+        """Whether `notice` is linked as a copy of a notice from another source."""
+        row = self._db.execute(
+            "SELECT 1 FROM notice_links WHERE source = ? AND notice_id = ?",
+            (notice.source, notice.id),
+        ).fetchone()
+        return row is not None
+
     def copies_of(self, source: str, notice_id: str) -> list[tuple[str, str]]:
         """The (source, notice id) of every copy linked to a primary notice."""
         rows = self._db.execute(

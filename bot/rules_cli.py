@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.chat.feedback_report import print_feedback, summarise, write_labels
-from bot.chat.store import ChatStore
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.durations import parse_duration
 from bot.notifiers.console import plain
@@ -323,6 +321,9 @@ def _notices_from(
 
 
 def _feedback(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
+    from bot.chat.feedback_report import print_feedback, summarise, write_labels
+    from bot.chat.store import ChatStore
+
     config = load_config(find_config_path(getattr(args, "config", None)))
     since = parse_when(args.since, clock.now(), "--since")
     store = Store(config.bot.database)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
-from bot.chat.store import USEFUL, VERDICTS, ChatStore, FeedbackRow
+from bot.chat.store import NOT_FOR_US, USEFUL, VERDICTS, ChatStore, FeedbackRow, parse_chat_key
 from bot.config import Config
 from bot.store import Store
 
-THANKS = {USEFUL: "Thanks: noted as useful.", "not_for_us": "Thanks: noted as not for you."}
+THANKS = {USEFUL: "Thanks: noted as useful.", NOT_FOR_US: "Thanks: noted as not for you."}
+
+Feedback = Callable[[int, str, str, str], str]
+"""What a listener calls on a button press: (alert id, chat, voter, verdict) -> the reply."""
 
 
 def record_feedback(
@@ -56,7 +60,8 @@ def record_feedback(
 
 def _sent_to(config: Config, channel_name: str, chat: str) -> bool:
     """Whether alerts of the channel called `channel_name` go to `chat`."""
-    if channel_name.startswith("chat:"):  # chat:BOT:CHAT, served or paused
-        return channel_name.split(":", 2)[2] == chat
+    parsed = parse_chat_key(channel_name)
+    if parsed is not None:  # a chat's own channel, served or paused
+        return parsed[1] == chat
     channel = next((c for c in config.channels if c.name == channel_name), None)
     return channel is not None and chat in (channel.chat_id, channel.channel)

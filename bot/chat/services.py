@@ -10,45 +10,19 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.chat.commands import ChatServices
-from bot.chat.store import ChatStore
+from bot.chat.store import ChatStore, parse_chat_key
 from bot.config import Config
-from bot.events import Event
+from bot.mirrors import Mirrors
 from bot.outbox import Outbox
 from bot.routing import Router
 from bot.status import collect_status
 from bot.store import Store
-from bot.store.records import from_text
 from rules.library import resolve
 from rules.loader import load_rule_set
 from sources.clock import Clock
-from sources.notice import Notice
 
 CATCH_UP_MODE = "catchup"
 TOP = 5
-
-
-def _latest_event(store: Store, notice: Notice) -> Event | None:
-    row = store.db.execute(
-        "SELECT id, kind, previous_release_id, created_at FROM events WHERE source = ? "
-        "AND notice_id = ? AND release_id = ? ORDER BY id DESC LIMIT 1",
-        (notice.source, notice.id, notice.release_id),
-    ).fetchone()
-    if row is None:
-        return None
-    return Event(
-        id=int(row[0]),
-        kind=str(row[1]),
-        notice=notice,
-        previous_release_id=row[2],
-        created_at=from_text(row[3]) or notice.release_date,
-    )
-
-
-def _is_copy(store: Store, notice: Notice) -> bool:
-    row = store.db.execute(
-        "SELECT 1 FROM notice_links WHERE source = ? AND notice_id = ?", (notice.source, notice.id)
-    ).fetchone()
-    return row is not None
 
 
 def make_services(
@@ -59,13 +33,14 @@ def make_services(
     router: Callable[[], Router],
 ) -> ChatServices:
     """The services over a running app (`config` and `router` read its current ones)."""
+    mirrors = Mirrors(store)
 
     def preview(name: str, days: int) -> tuple[int, list[tuple[str, str | None]]]:
         rule_set = load_rule_set(resolve(name, config().path.parent))
         since = clock.now() - timedelta(days=days)
         found = []
         for notice in store.current_notices(since):
-            if _is_copy(store, notice):
+            if mirrors.is_copy(notice):
                 continue
             match = rule_set.evaluate(notice, notice.release_date)
             if match is not None:
@@ -78,9 +53,9 @@ def make_services(
         queued = 0
         with store.transaction():
             for notice in store.current_notices(now - timedelta(days=days)):
-                if not notice.is_open_stage or _is_copy(store, notice):
+                if not notice.is_open_stage or mirrors.is_copy(notice):
                     continue
-                event = _latest_event(store, notice)
+                event = store.latest_event(notice)
                 if event is None:
                     continue
                 for route in router().route(event, now):
@@ -116,7 +91,7 @@ def make_services(
         return [
             f"{', '.join(s.rules) or 'every open notice'} ({s.mode})"
             for s in current.subscriptions
-            if s.channel in targets and not s.name.startswith("chat:")
+            if s.channel in targets and parse_chat_key(s.name) is None
         ]
 
     return ChatServices(preview=preview, catch_up=catch_up, status=status, read_only=read_only)

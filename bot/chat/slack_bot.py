@@ -20,9 +20,9 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.commands import Asker, ChatCommands, Reply
+from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
-from bot.chat.store import ChatStore
-from bot.chat.telegram_bot import REMOVED, Feedback
+from bot.chat.store import REMOVED, ChatStore
 from bot.notifiers.content import cut
 from bot.notifiers.slack import DEFAULT_API_URL, FEEDBACK_ACTIONS, escape
 from sources.text import strip_unsafe

@@ -18,6 +18,8 @@ from decimal import Decimal
 from bot.store import Store
 from bot.store.records import from_text, to_text
 
+REMOVED = "the bot was removed from the chat"
+"""The pause reason when a chat removed the bot (adding it back resumes)."""
 USEFUL = "useful"
 NOT_FOR_US = "not_for_us"
 VERDICTS = (USEFUL, NOT_FOR_US)
@@ -46,9 +48,20 @@ class ChatSettings:
         return chat_key(self.bot, self.chat)
 
 
+CHAT_PREFIX = "chat:"
+
+
 def chat_key(bot: str, chat: str) -> str:
     """The channel and subscription name of a chat of a bot."""
-    return f"chat:{bot}:{chat}"
+    return f"{CHAT_PREFIX}{bot}:{chat}"
+
+
+def parse_chat_key(name: str) -> tuple[str, str] | None:
+    """(bot, chat) of a chat's channel or subscription name; None for the config's own."""
+    if not name.startswith(CHAT_PREFIX):
+        return None
+    bot, _, chat = name[len(CHAT_PREFIX) :].partition(":")
+    return (bot, chat) if chat else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,16 +87,17 @@ class ChatStore:
         self._store = store
         self._db = store.db
 
-    def chats(self, bot: str | None = None) -> list[ChatSettings]:
-        """Every chat that ever subscribed (of one bot, or all), with its rule sets."""
+    def chats(self, bot: str | None = None, chat: str | None = None) -> list[ChatSettings]:
+        """Every chat that ever subscribed (of one bot, or all; or one chat), with its sets."""
+        where = "WHERE (? IS NULL OR bot = ?) AND (? IS NULL OR chat = ?)"
         rows = self._db.execute(
-            "SELECT * FROM chat_settings WHERE ? IS NULL OR bot = ? ORDER BY bot, chat",
-            (bot, bot),
+            f"SELECT * FROM chat_settings {where} ORDER BY bot, chat", (bot, bot, chat, chat)
         ).fetchall()
         subscribed: dict[tuple[str, str], list[tuple[str, str, datetime]]] = {}
         for sub in self._db.execute(
             "SELECT bot, chat, rule_set, created_by, created_at FROM chat_subscriptions "
-            "ORDER BY created_at, rowid"
+            f"{where} ORDER BY created_at, rowid",
+            (bot, bot, chat, chat),
         ):
             when = from_text(sub["created_at"])
             assert when is not None
@@ -94,10 +108,8 @@ class ChatStore:
 
     def chat(self, bot: str, chat: str) -> ChatSettings:
         """One chat's settings (defaults when it never subscribed)."""
-        for found in self.chats(bot):
-            if found.chat == chat:
-                return found
-        return ChatSettings(bot=bot, chat=chat)
+        found = self.chats(bot, chat)
+        return found[0] if found else ChatSettings(bot=bot, chat=chat)
 
     def _ensure(self, bot: str, chat: str, by: str, now: datetime) -> None:
         self._db.execute(

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -31,10 +30,11 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.chat.commands import Asker, ChatCommands, Reply
+from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
-from bot.chat.store import ChatStore
+from bot.chat.store import REMOVED, ChatStore
 from bot.notifiers.content import cut
-from bot.notifiers.telegram import DEFAULT_API_URL, FEEDBACK_PREFIX, VERDICT_CODES
+from bot.notifiers.telegram import DEFAULT_API_URL, FEEDBACK_PREFIX, VERDICT_CODES, seconds
 from sources.text import strip_unsafe
 
 log = logging.getLogger("tenderbot.chat")
@@ -46,10 +46,6 @@ MAX_CALLBACK_BYTES = 64
 REPLY_LIMIT = 4000
 MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
-REMOVED = "the bot was removed from the chat"
-
-Feedback = Callable[[int, str, str, str], str]
-"""(alert id, chat, voter, verdict) -> the reply to show."""
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -106,7 +102,7 @@ class TelegramChatBot:
                     self._ready = True
                 updates = await self._fetch(offset)
             except RetryAfter as exc:
-                await _sleep(stop, _seconds(exc.retry_after))
+                await _sleep(stop, seconds(exc.retry_after))
                 continue
             except (Forbidden, InvalidToken) as exc:
                 log.error("%s: Telegram refused the bot's token: %s", self.config.name, exc)
@@ -260,10 +256,6 @@ class TelegramChatBot:
             self.chats.update(self.config.name, chat, who, now, paused=None)
             log.info("%s: back in chat %s; its subscriptions resume", self.config.name, chat)
             self._on_change()
-
-
-def _seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

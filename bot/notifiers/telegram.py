@@ -143,7 +143,8 @@ def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> TelegramM
     return TelegramMessage(text=text)
 
 
-def _seconds(value: int | float | timedelta) -> float:
+def seconds(value: int | float | timedelta) -> float:
+    """A Telegram wait (seconds, or a timedelta in newer library versions) in seconds."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -151,7 +152,7 @@ def classify(exc: TelegramError) -> SendError:
     """Turn a python-telegram-bot error into a `SendError`."""
     if isinstance(exc, RetryAfter):
         return SendError(
-            f"telegram: {exc.message}", retryable=True, retry_after=_seconds(exc.retry_after)
+            f"telegram: {exc.message}", retryable=True, retry_after=seconds(exc.retry_after)
         )
     if isinstance(exc, Forbidden | InvalidToken):
         return SendError(f"telegram: {exc.message}", retryable=False, channel_gone=True)

@@ -110,13 +110,9 @@ def _trend(
 ) -> tuple[str, list[TrendPoint]]:
     """Opportunities per day (a month or less), week (half a year or less) or month."""
     span = end - start
-    unit = (
-        "day"
-        if span <= timedelta(days=31)
-        else "week"
-        if span <= timedelta(days=183)
-        else ("month")
-    )
+    unit = "month"
+    if span <= timedelta(days=183):
+        unit = "day" if span <= timedelta(days=31) else "week"
 
     def bucket(day: date) -> date:
         if unit == "day":

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.report.facts import AREA_NAMES, LARGE_PER_YEAR, NATIONAL, NOT_STATED, SHORT_RESPONSE_DAYS
-from bot.report.figures import AreaFigures, share
+from bot.report.facts import LARGE_PER_YEAR, NATIONAL, NOT_STATED, SHORT_RESPONSE_DAYS
+from bot.report.figures import AreaFigures
 
 MIN_BUYER_SERVICES = 3
 """A buyer is ranked only when it published at least this many charity-kind services."""
@@ -20,40 +20,42 @@ MIN_BUYER_SERVICES = 3
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ColdSpot:
-    """One ranked cold spot and the facts behind its rank."""
+    """One ranked cold spot: its place in the ranking and the area's figures behind it."""
 
     rank: int
-    level: str
-    key: str
-    name: str
-    region: str
-    services: int
-    services_suitable: int
-    missed: int
-    large: int
-    short: int
-    single: int
+    area: AreaFigures
+
+    @property
+    def level(self) -> str:
+        """``region`` or ``buyer``."""
+        return self.area.level
+
+    @property
+    def key(self) -> str:
+        """The area's key (an ITL code, or the buyer's name)."""
+        return self.area.key
+
+    @property
+    def name(self) -> str:
+        """The area's name."""
+        return self.area.name
 
     @property
     def region_name(self) -> str:
         """The name of the region (for a buyer: the region most of its opportunities were in)."""
-        return AREA_NAMES.get(self.region, self.region)
-
-    @property
-    def suitable_share(self) -> float | None:
-        """Share of its charity-kind services that a small charity could bid for."""
-        return share(self.services_suitable, self.services)
+        return self.area.region_name
 
     @property
     def facts(self) -> str:
         """The facts behind the rank, in one plain sentence."""
+        area, missed = self.area, self.area.services_missed
         return (
-            f"{self.services} service opportunit{'y' if self.services == 1 else 'ies'} of "
-            f"kinds charities deliver, {self.services_suitable} a small charity could bid for; "
-            f"of the {self.missed} other{'' if self.missed == 1 else 's'}, "
-            f"{self.large} over £{LARGE_PER_YEAR:,.0f} a year, "
-            f"{self.short} with under {SHORT_RESPONSE_DAYS} days to respond, "
-            f"{self.single} not divided into lots"
+            f"{area.services} service opportunit{'y' if area.services == 1 else 'ies'} of "
+            f"kinds charities deliver, {area.services_suitable} a small charity could bid for; "
+            f"of the {missed} other{'' if missed == 1 else 's'}, "
+            f"{area.services_large} over £{LARGE_PER_YEAR:,.0f} a year, "
+            f"{area.services_short} with under {SHORT_RESPONSE_DAYS} days to respond, "
+            f"{area.services_single} not divided into lots"
         )
 
 
@@ -68,19 +70,4 @@ def rank_cold_spots(areas: Iterable[AreaFigures], level: str) -> list[ColdSpot]:
     eligible.sort(
         key=lambda a: (-a.services_missed, a.services_suitable / a.services, a.name.lower())
     )
-    return [
-        ColdSpot(
-            rank=rank,
-            level=level,
-            key=a.key,
-            name=a.name,
-            region=a.region,
-            services=a.services,
-            services_suitable=a.services_suitable,
-            missed=a.services_missed,
-            large=a.services_large,
-            short=a.services_short,
-            single=a.services_single,
-        )
-        for rank, a in enumerate(eligible, start=1)
-    ]
+    return [ColdSpot(rank=rank, area=a) for rank, a in enumerate(eligible, start=1)]

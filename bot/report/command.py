@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.report.build import Report, build_report
 from bot.report.facts import Judge
 from bot.report.inputs import file_period, file_processes, store_processes
-from bot.report.settings import DEFAULT_RULES, DEFAULT_SINCE, REPORT_FORMATS
+from bot.report.settings import DEFAULT_RULES, REPORT_FORMATS
 from bot.rules_cli import load_ref, optional_config, parse_when, read_notices_file
 from bot.store import Store
 from rules.ruleset import RuleSet
@@ -27,42 +27,6 @@ from sources.notice import Notice
 
 EXIT_OK = 0
 log = logging.getLogger("tenderbot.report")
-
-
-def add_report_parser(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add `tenderbot report` to the CLI parser."""
-    report = commands.add_parser(
-        "report",
-        parents=[common],
-        help="the cold-spots report: opportunities for small charities per region and buyer",
-    )
-    report.add_argument(
-        "--since",
-        metavar="DATE",
-        help=f"the period: since DATE or a duration ago (default: {DEFAULT_SINCE} from the "
-        "store; everything in the files with --from)",
-    )
-    report.add_argument(
-        "--rules",
-        metavar="NAME|FILE",
-        default=None,
-        help=f"the rule set that judges what suits a small charity (default: {DEFAULT_RULES})",
-    )
-    report.add_argument(
-        "--from",
-        dest="source_files",
-        action="extend",
-        nargs="+",
-        metavar="FILE",
-        help="OCDS release packages or JSON lines of releases instead of the store",
-    )
-    report.add_argument("--format", choices=REPORT_FORMATS, default=None)
-    report.add_argument(
-        "--out",
-        metavar="FILE",
-        help="write here (default: standard output); the format "
-        "follows the file's extension when --format is not given",
-    )
 
 
 def judge_with(rule_set: RuleSet) -> Judge:
@@ -74,11 +38,8 @@ def judge_with(rule_set: RuleSet) -> Judge:
     return judge
 
 
-def report_from_store(
-    config: Config, rule_set: RuleSet, since: timedelta | datetime, now: datetime
-) -> Report:
-    """The report of everything stored in the period, up to `now`."""
-    start = now - since if isinstance(since, timedelta) else since
+def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: datetime) -> Report:
+    """The report of everything stored from `start` up to `now`."""
     store = Store(config.bot.database)
     try:
         return build_report(
@@ -161,7 +122,7 @@ def write_configured_report(config: Config, now: datetime) -> Path:
     settings = config.report
     assert settings is not None
     rule_set = load_ref(settings.rules, config)
-    report = report_from_store(config, rule_set, settings.since, now)
+    report = report_from_store(config, rule_set, now - settings.since, now)
     save(render(report, settings.format), settings.out)
     log.info("report: %s written (%s)", settings.out, report.period)
     return settings.out

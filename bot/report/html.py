@@ -49,6 +49,7 @@ def render_html(report: Report) -> str:
         zone=report.zone,
         regions=[r for r in report.regions if r.key not in (NATIONAL, NOT_STATED)],
         others=[r for r in report.regions if r.key in (NATIONAL, NOT_STATED)],
+        # matplotlib writes the SVG and escapes its own text: it goes in as markup.
         tile_map=Markup(charts.tile_map(report)),
         region_bars=Markup(charts.region_bars(report)),
         award_bars=Markup(charts.award_bars(report)),

@@ -53,17 +53,17 @@ def area_row(area: AreaFigures, rank: int | None) -> dict[str, Any]:
     return row
 
 
-def _ranks(spots: tuple[ColdSpot, ...]) -> dict[str, int]:
-    return {spot.key: spot.rank for spot in spots}
+def _ranked(areas: tuple[AreaFigures, ...], spots: tuple[ColdSpot, ...]) -> list[dict[str, Any]]:
+    ranks = {spot.key: spot.rank for spot in spots}
+    return [area_row(area, ranks.get(area.key)) for area in areas]
 
 
 def rows(report: Report) -> list[dict[str, Any]]:
     """The UK total, then every region, then every buyer."""
-    regions, buyers = _ranks(report.cold_regions), _ranks(report.cold_buyers)
     return [
         area_row(report.total, None),
-        *(area_row(r, regions.get(r.key)) for r in report.regions),
-        *(area_row(b, buyers.get(b.key)) for b in report.buyers),
+        *_ranked(report.regions, report.cold_regions),
+        *_ranked(report.buyers, report.cold_buyers),
     ]
 
 
@@ -90,25 +90,25 @@ def write_csv(report: Report, out: TextIO) -> None:
 
 
 def _spot(spot: ColdSpot) -> dict[str, Any]:
+    area = spot.area
     return {
         "rank": spot.rank,
-        "level": spot.level,
-        "key": spot.key,
-        "name": spot.name,
-        "region": spot.region,
-        "services": spot.services,
-        "services_suitable": spot.services_suitable,
-        "missed": spot.missed,
-        "large": spot.large,
-        "short": spot.short,
-        "single": spot.single,
+        "level": area.level,
+        "key": area.key,
+        "name": area.name,
+        "region": area.region,
+        "services": area.services,
+        "services_suitable": area.services_suitable,
+        "missed": area.services_missed,
+        "large": area.services_large,
+        "short": area.services_short,
+        "single": area.services_single,
         "facts": spot.facts,
     }
 
 
 def report_document(report: Report) -> dict[str, Any]:
     """The whole report as JSON-ready data."""
-    regions, buyers = _ranks(report.cold_regions), _ranks(report.cold_buyers)
     return {
         "period": {"start": report.start.isoformat(), "end": report.end.isoformat()},
         "generated": report.generated.isoformat(),
@@ -117,8 +117,8 @@ def report_document(report: Report) -> dict[str, Any]:
         "population_source": report.population_source,
         "summary": list(report.summary),
         "total": area_row(report.total, None),
-        "regions": [area_row(r, regions.get(r.key)) for r in report.regions],
-        "buyers": [area_row(b, buyers.get(b.key)) for b in report.buyers],
+        "regions": _ranked(report.regions, report.cold_regions),
+        "buyers": _ranked(report.buyers, report.cold_buyers),
         "cold_spots": {
             "regions": [_spot(s) for s in report.cold_regions],
             "buyers": [_spot(s) for s in report.cold_buyers],

@@ -287,6 +287,23 @@ class Store(SourceStateStore, MaintenanceStore):
         ).fetchone()
         return None if row is None else notice_from_json(row["data"])
 
+    def latest_event(self, notice: Notice) -> Event | None:
+        """The newest event raised for this release of a notice, if any."""
+        row = self.db.execute(
+            "SELECT id, kind, previous_release_id, created_at FROM events WHERE source = ? "
+            "AND notice_id = ? AND release_id = ? ORDER BY id DESC LIMIT 1",
+            (notice.source, notice.id, notice.release_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return Event(
+            id=int(row[0]),
+            kind=str(row[1]),
+            notice=notice,
+            previous_release_id=row[2],
+            created_at=from_text(row[3]) or notice.release_date,
+        )
+
     def current_notices(self, since: datetime | None = None) -> Iterator[Notice]:
         """Every stored notice at its current release, newest first, optionally since a date."""
         rows = self.db.execute(

@@ -245,21 +245,26 @@ def test_html_holds_the_map_charts_table_and_summary(store_config: Path) -> None
     assert not page.select('link[rel="stylesheet"]')
 
 
-def test_untrusted_titles_and_buyers_are_escaped(tmp_path: Path, store_config: Path) -> None:
-    store = Store(tmp_path / "report.db")
-    hostile = Notice(
+def _add_buyer(database: Path, buyer: str) -> None:
+    """Store one open befriending tender in the North East from `buyer`."""
+    store = Store(database)
+    notice = Notice(
         source="fat",
-        id="ocds-hostile",
-        release_id="ocds-hostile-1",
+        id="ocds-extra",
+        release_id="ocds-extra-1",
         stage="tender",
         title="Befriending",
-        buyer='<script>alert("x")</script> Council',
+        buyer=buyer,
         regions=("UKC",),
         release_date=NOW - timedelta(days=3),
     )
     with store.transaction():
-        store.save_notices([hostile], NOW)
+        store.save_notices([notice], NOW)
     store.close()
+
+
+def test_untrusted_titles_and_buyers_are_escaped(tmp_path: Path, store_config: Path) -> None:
+    _add_buyer(tmp_path / "report.db", '<script>alert("x")</script> Council')
     page = _report(store_config, "html")
     assert '<script>alert("x")' not in page
     assert "&lt;script&gt;alert" in page
@@ -371,20 +376,7 @@ def test_report_loads_offline_in_chromium_on_a_phone_sized_screen(store_config: 
 
 
 def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path: Path, store_config: Path) -> None:
-    store = Store(tmp_path / "report.db")
-    hostile = Notice(
-        source="fat",
-        id="ocds-formula",
-        release_id="ocds-formula-1",
-        stage="tender",
-        title="Befriending",
-        buyer='=HYPERLINK("http://evil.example","x")',
-        regions=("UKC",),
-        release_date=NOW - timedelta(days=3),
-    )
-    with store.transaction():
-        store.save_notices([hostile], NOW)
-    store.close()
+    _add_buyer(tmp_path / "report.db", '=HYPERLINK("http://evil.example","x")')
     table = list(csv.DictReader(io.StringIO(_report(store_config, "csv"))))
     names = [row["name"] for row in table if row["level"] == "buyer"]
     assert '\'=HYPERLINK("http://evil.example","x")' in names
