@@ -128,12 +128,17 @@ class Mirrors:
         for start in range(0, len(hashes), 500):
             chunk = hashes[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            # No ORDER BY: it would make SQLite walk the whole table in rowid order.
-            for row in self._db.execute(
+            # Other sources as two ranges (before and after this one), so the index skips this
+            # source's own holders of a key instead of reading them all. No ORDER BY: it
+            # would make SQLite walk the whole table in rowid order.
+            holders_of = (
                 f"SELECT rowid, key, source, notice_id FROM notice_keys WHERE key IN ({marks}) "
-                "AND source != ? AND NOT EXISTS (SELECT 1 FROM notice_links l "
-                "WHERE l.source = notice_keys.source AND l.notice_id = notice_keys.notice_id)",
-                (*chunk, source),
+                "AND source {} ? AND NOT EXISTS (SELECT 1 FROM notice_links l "
+                "WHERE l.source = notice_keys.source AND l.notice_id = notice_keys.notice_id)"
+            )
+            for row in self._db.execute(
+                f"{holders_of.format('<')} UNION ALL {holders_of.format('>')}",
+                (*chunk, source, *chunk, source),
             ):
                 key = by_hash[bytes(row[1])]
                 if key not in holders or int(row[0]) < holders[key][0]:

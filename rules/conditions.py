@@ -55,29 +55,47 @@ class Keywords:
     none_of: tuple[Keyword, ...] = ()
     label: str = "keywords"
     _whole: frozenset[str] = field(init=False, repr=False, compare=False)
-    _others: tuple[Keyword, ...] = field(init=False, repr=False, compare=False)
+    _phrases: dict[str, tuple[Keyword, ...]] = field(init=False, repr=False, compare=False)
+    _starts: frozenset[str] = field(init=False, repr=False, compare=False)
+    _prefixes: tuple[Keyword, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # `any_of` split three ways, so most keywords cost nothing on a notice without them:
+        # whole words (one set intersection), phrases by their first word (which must be in
+        # the text as a whole word), and single-word prefixes (one binary search each).
         whole = [k for k in self.any_of if len(k.words) == 1 and not k.prefix]
+        phrases: dict[str, list[Keyword]] = {}
+        for keyword in self.any_of:
+            if len(keyword.words) > 1:
+                phrases.setdefault(keyword.words[0], []).append(keyword)
         object.__setattr__(self, "_whole", frozenset(k.words[0] for k in whole))
-        object.__setattr__(self, "_others", tuple(k for k in self.any_of if k not in whole))
+        object.__setattr__(self, "_phrases", {w: tuple(ks) for w, ks in phrases.items()})
+        object.__setattr__(self, "_starts", frozenset(phrases))
+        object.__setattr__(
+            self, "_prefixes", tuple(k for k in self.any_of if len(k.words) == 1 and k.prefix)
+        )
 
     def _found(self, ctx: Context, keyword: Keyword) -> bool:
         # A look-up in the field's word index is cheaper than remembering its answer.
         return any(ctx.index(f).contains(keyword) for f in self.fields)
 
     def _any_found(self, ctx: Context) -> list[Keyword]:
-        """The `any_of` keywords found, in their order; whole words by one set intersection."""
+        """The `any_of` keywords found, in their order."""
+        found: set[Keyword] = set()
         hits: set[str] = set()
         for name in self.fields:
-            hits |= ctx.index(name).words & self._whole
-        others = {k for k in self._others if self._found(ctx, k)}
-        if not hits and not others:
+            index = ctx.index(name)
+            words = index.words
+            hits |= words & self._whole
+            for first in words & self._starts:
+                found.update(k for k in self._phrases[first] if index.contains(k))
+            found.update(k for k in self._prefixes if index.has_prefix(k.words[0]))
+        if not hits and not found:
             return []
         return [
             k
             for k in self.any_of
-            if k in others or (len(k.words) == 1 and not k.prefix and k.words[0] in hits)
+            if k in found or (len(k.words) == 1 and not k.prefix and k.words[0] in hits)
         ]
 
     def test(self, ctx: Context) -> Reasons:

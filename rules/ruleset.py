@@ -62,21 +62,34 @@ class RuleSet:
     threshold: float = 0
     examples: tuple[Example, ...] = ()
     path: Path | None = None
+    _reachable: tuple[float, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The most each tail of the score rules can still add: the positive weights from there.
+        reachable = [0.0] * (len(self.score) + 1)
+        for position in range(len(self.score) - 1, -1, -1):
+            reachable[position] = reachable[position + 1] + max(self.score[position].weight, 0)
+        object.__setattr__(self, "_reachable", tuple(reachable))
 
     def evaluate(self, notice: Notice, now: datetime, ctx: Context | None = None) -> Match | None:
         """Judge `notice` at time `now`; `ctx` may be shared across rule sets for speed."""
         ctx = ctx if ctx is not None and ctx.notice is notice else Context(notice, now)
-        for exclusion in self.exclude:
-            if exclusion.test(ctx) is not None:
-                return None
+        # The requirements (stage, value, deadline) are cheap and fail most notices, so they
+        # run before the exclusions; either failing gives None, so the order cannot change it.
         reasons: list[str] = []
         if self.require is not None:
             required = self.require.test(ctx)
             if required is None:
                 return None
             reasons.extend(required)
+        for exclusion in self.exclude:
+            if exclusion.test(ctx) is not None:
+                return None
         total = 0.0
-        for rule in self.score:
+        reachable = self._reachable
+        for position, rule in enumerate(self.score):
+            if total + reachable[position] < self.threshold:
+                return None  # even every remaining rule holding could not reach the threshold
             found = rule.condition.test(ctx)
             if found is not None:
                 total += rule.weight

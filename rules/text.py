@@ -64,7 +64,8 @@ class TextIndex:
         """The distinct words of the text."""
         return self._words
 
-    def _has_prefix(self, prefix: str) -> bool:
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some word of the text starts with `prefix`."""
         at = bisect_left(self._sorted, prefix)
         return at < len(self._sorted) and self._sorted[at].startswith(prefix)
 
@@ -73,7 +74,7 @@ class TextIndex:
         words = keyword.words
         if len(words) == 1:
             word = words[0]
-            return self._has_prefix(word) if keyword.prefix else word in self._words
+            return self.has_prefix(word) if keyword.prefix else word in self._words
         if any(w not in self._words for w in words[:-1]):
             return False
         phrase = " " + " ".join(words)

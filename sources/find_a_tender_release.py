@@ -9,12 +9,11 @@ decide. Everything else (values, lots, dates, places) is read by the shared OCDS
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from sources.notice import Notice
-from sources.ocds import release_to_notice
+from sources.ocds import release_fields
 from sources.ocds_fields import sequence
 from sources.ocds_stages import notice_documents, notice_type, stage_of
 
@@ -89,13 +88,13 @@ def fat_release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     Raises:
         sources.ocds.MappingError: a required field is missing or malformed.
     """
-    notice = release_to_notice(release, source=source)
+    fields = release_fields(release, source=source)
     kind = own_notice_type(release)
     stage, label = stage_and_label(release, kind)
-    return dataclasses.replace(
-        notice,
+    fields.update(
         stage=stage,
         label=label,
         notice_type=kind,
-        url=NOTICE_PAGE.format(id=notice.release_id),
+        url=NOTICE_PAGE.format(id=fields["release_id"]),
     )
+    return Notice(**fields)

@@ -264,6 +264,17 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     Raises:
         MappingError: a required field (ocid, date, tag, title) is missing or malformed.
     """
+    return Notice(**release_fields(release, source=source))
+
+
+def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]:
+    """The fields of the `Notice` that `release_to_notice` makes.
+
+    A publisher's own mapping adjusts them before the notice is built, so it is built once.
+
+    Raises:
+        MappingError: a required field (ocid, date, tag, title) is missing or malformed.
+    """
     if not isinstance(release, Mapping):
         raise MappingError(f"expected a release object, got {type(release).__name__}")
     ocid = release.get("ocid")
@@ -317,7 +328,7 @@ def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
     gazetteer = mapping(mapping(requirements.get("reservedParticipationLocation")).get("gazetteer"))
     legal_basis = mapping(tender.get("legalBasis")).get("scheme")
 
-    return Notice(
+    return dict(
         source=source,
         id=ocid.strip(),
         release_id=release_id.strip(),

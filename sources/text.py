@@ -91,7 +91,8 @@ def clean_text(text: str | None, *, multiline: bool = False) -> str:
             if decoded == text:
                 break
             text = decoded
-        text = repair_mojibake(text)
+        if not text.isascii():  # mojibake is made of non-ASCII runs
+            text = repair_mojibake(text)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = strip_unsafe(text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
