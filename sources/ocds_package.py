@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from sources.base import Page, SourceSettings
 from sources.errors import PayloadError, Problem
 from sources.hosts import check_same_host
 from sources.json_salvage import item_label, split_array
 from sources.ocds import MappingError, load_json, map_releases, releases_of
+from sources.ocds_schema import PACKAGE_DECODER
 from sources.releases import Mapper, map_any_release
 
 if TYPE_CHECKING:
@@ -39,7 +42,7 @@ def parse_package(
     where = f"GET {url}" if url else "response"
     unreadable: list[Problem] = []
     try:
-        document: Any = load_json(payload)
+        document: Any = load_package(payload)
     except RecursionError:
         document, unreadable = _salvage(payload, source, where)
     except UnicodeDecodeError:
@@ -60,6 +63,21 @@ def parse_package(
         page=Page(url=url, notices=mapped.notices, problems=(*unreadable, *mapped.problems)),
         next_url=next_url if isinstance(next_url, str) and next_url else None,
     )
+
+
+def load_package(payload: bytes) -> Any:
+    """A release package, read as `load_json` reads it but holding only what mappings read.
+
+    A page whose shape is not the usual one (a bare release, a ``null`` section, or anything
+    `load_json` would refuse) is read by `load_json` itself, with its errors.
+    """
+    try:
+        document = PACKAGE_DECODER.decode(payload)
+    except (msgspec.DecodeError, RecursionError):
+        return load_json(payload)
+    if "releases" not in document and "records" not in document:
+        return load_json(payload)
+    return document
 
 
 def _salvage(payload: bytes, source: str, where: str) -> tuple[Any, list[Problem]]:
