@@ -15,7 +15,7 @@ from typing import Any
 from sources.notice import Notice
 from sources.ocds import release_fields
 from sources.ocds_fields import sequence
-from sources.ocds_stages import notice_documents, notice_type, stage_of
+from sources.ocds_stages import notice_documents, stage_of
 
 OCID_PREFIX = "ocds-h6vhtk-"
 """Find a Tender's OCID prefix: how a release from a file is recognised as one of its own."""
@@ -52,16 +52,17 @@ UPDATE_TAGS = ("tenderUpdate", "planningUpdate")
 """Find a Tender's amendments: new releases of a process that is still open."""
 
 
-def own_notice_type(release: Mapping[str, Any]) -> str | None:
+def own_notice_type(release: Mapping[str, Any], latest: str | None) -> str | None:
     """The notice type of the release's own notice (the document whose id is the release id).
 
-    Falls back to the latest notice document of any section.
+    Falls back to `latest`, the type of the latest notice document of any section (as
+    `notice_type` reads it).
     """
     release_id = release.get("id")
     for doc in notice_documents(release):
         if doc.get("id") == release_id:
             return str(doc["noticeType"]).strip().upper()
-    return notice_type(release)
+    return latest
 
 
 def stage_and_label(release: Mapping[str, Any], kind: str | None) -> tuple[str, str | None]:
@@ -89,7 +90,7 @@ def fat_release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
         sources.ocds.MappingError: a required field is missing or malformed.
     """
     fields = release_fields(release, source=source)
-    kind = own_notice_type(release)
+    kind = own_notice_type(release, fields["notice_type"])
     stage, label = stage_and_label(release, kind)
     fields.update(
         stage=stage,

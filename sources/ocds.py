@@ -129,8 +129,9 @@ def _documents(release: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [d for d in docs if isinstance(d.get("url"), str) and d["url"].startswith("http")]
 
 
-def _urls(release: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    docs = _documents(release)
+def _urls(
+    docs: list[Mapping[str, Any]], release: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
     notices = [d for d in docs if d.get("documentType") in _NOTICE_DOCUMENT_TYPES]
     pages = [d for d in notices if d.get("format") == "text/html"] or notices
     url: str | None = pages[0]["url"] if pages else None
@@ -307,12 +308,13 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
     if low is not None and high is not None and low > high:
         low, high = high, low
     cpv_main, cpv_additional = _cpv_codes(tender)
-    url, portal_url = _urls(release)
+    documents = _documents(release)
+    url, portal_url = _urls(documents, release)
     published = optional_datetime(tender.get("datePublished"), field="tender.datePublished")
     if published is None:
         doc_dates = [
             parse_datetime(d["datePublished"], field="documents.datePublished")
-            for d in _documents(release)
+            for d in documents
             if d.get("documentType") in _NOTICE_DOCUMENT_TYPES and d.get("datePublished")
         ]
         published = min(doc_dates, default=release_date)
