@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import msgspec
-import orjson
 
 STAGE_LABELS = {
     "planning": "Early engagement",
@@ -274,7 +274,7 @@ def notice_from_json(data: str | bytes) -> Notice:
     try:
         return _NOTICE_DECODER.decode(data)
     except msgspec.DecodeError:
-        return notice_from_dict(orjson.loads(data))
+        return notice_from_dict(json.loads(data))
 
 
 _NOTICE_DECODER = msgspec.json.Decoder(Notice)

@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import orjson
+import msgspec
 
 UNSTORABLE = (
     sqlite3.DataError,
@@ -15,7 +15,7 @@ UNSTORABLE = (
     UnicodeError,
     ValueError,
     RecursionError,
-    orjson.JSONEncodeError,
+    msgspec.EncodeError,
 )
 """What one record can make SQLite or the JSON encoder raise (never a full or broken disk)."""
 
