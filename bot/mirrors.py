@@ -22,6 +22,8 @@ from sources.notice import Notice
 
 UK = ZoneInfo("Europe/London")
 _WORD = re.compile(r"[a-z0-9]+")
+_ADVERT_PATH = re.compile(r"\d{3,}|[0-9a-f]{8}-", re.IGNORECASE)
+"""A path naming one advert: a number of three digits or more, or the start of a UUID."""
 _BUYER_NOISE = frozenset(
     {
         "the",
@@ -60,7 +62,7 @@ def _specific_link(url: str | None) -> str | None:
     if not parts.hostname:
         return None
     path = parts.path.rstrip("/")
-    if not parts.query and not re.search(r"\d{3,}|[0-9a-f]{8}-", path, re.IGNORECASE):
+    if not parts.query and not _ADVERT_PATH.search(path):
         return None
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.hostname.lower()}{path}{query}"
