@@ -89,3 +89,11 @@ def test_a_field_the_recorded_pages_never_decide_is_kept(tmp_path: Path) -> None
     _both_ways(page)
     notice = parse_package(page.read_bytes(), source="s").page.notices[0]
     assert notice.url == "https://a.uk/notice/1"
+
+
+def test_a_repeated_key_reads_as_the_full_reading_does() -> None:
+    payload = (
+        b'{"releases":[{"ocid":"a","tender":{"title":"one"},"tender":{"title":"two"},'
+        b'"id":"x","id":"y"}]}'
+    )
+    assert load_package(payload) == load_json(payload)
