@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sqlite3
 import sys
@@ -22,7 +21,7 @@ from bot.logs import setup_logging
 from bot.outbox import Outbox
 from bot.redaction import redactor_for
 from bot.report.options import add_report_parser
-from bot.rules_cli import add_rules_parser, run_rules_command
+from bot.rules_options import add_rules_parser
 from bot.status import collect_status, is_healthy, render_status, status_json
 from bot.store import DatabaseFailed, Store, StoreError
 from rules.errors import RuleFileError
@@ -205,6 +204,8 @@ def main(
     try:
         if args.command == "rules":
             setup_logging(None, verbose)
+            from bot.rules_cli import run_rules_command
+
             return run_rules_command(args, out, clock)
         if args.command == "report":
             setup_logging(None, verbose)
@@ -220,6 +221,8 @@ def main(
         if args.command == "backup":
             return _backup(config, args.file, out)
         check_secrets(config)
+        import asyncio  # only the commands that talk to services need the event loop
+
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
         if args.command == "poll":

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.durations import parse_duration
@@ -29,81 +29,6 @@ from sources.ocds import MappingError, load_json, releases_of
 from sources.releases import map_any_releases
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def add_rules_parser(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add the `rules` command and its subcommands to the CLI parser."""
-    rules = commands.add_parser(
-        "rules", parents=[common], help="list, check, test, preview rule sets"
-    )
-    sub = rules.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
-    listing = sub.add_parser("list", parents=[common], help="rule sets available, with titles")
-    listing.add_argument("--format", choices=("table", "json"), default="table")
-    check = sub.add_parser("check", parents=[common], help="validate rule-set files")
-    check.add_argument("files", nargs="+", metavar="FILE")
-    test = sub.add_parser("test", parents=[common], help="run the examples embedded in rule sets")
-    test.add_argument("refs", nargs="*", metavar="NAME|FILE")
-    preview = sub.add_parser(
-        "preview", parents=[common], help="which notices a rule set matches, and why"
-    )
-    preview.add_argument("refs", nargs="+", metavar="NAME|FILE")
-    preview.add_argument(
-        "--from",
-        dest="source_file",
-        metavar="FILE",
-        help="an OCDS release package, or JSON lines of OCDS releases",
-    )
-    preview.add_argument(
-        "--since", metavar="DATE", help="only notices released since DATE (2025-01-20, or 30d ago)"
-    )
-    preview.add_argument(
-        "--as-of",
-        metavar="DATE",
-        help="judge deadlines as of DATE instead of each notice's release date",
-    )
-    preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    preview.add_argument(
-        "--explain",
-        metavar="ID",
-        help="why the notice with this id did or did not match, condition by condition",
-    )
-    preview.add_argument(
-        "--near-misses",
-        action="store_true",
-        help="list the notices that almost matched, and what each lacked",
-    )
-    evaluate = sub.add_parser(
-        "evaluate",
-        parents=[common],
-        help="recall and precision of a rule set on notices labelled by hand",
-    )
-    evaluate.add_argument("ref", metavar="NAME|FILE")
-    evaluate.add_argument(
-        "--labels", required=True, metavar="FILE.csv", help="CSV with columns id,label[,note]"
-    )
-    evaluate.add_argument(
-        "--from",
-        dest="source_files",
-        action="append",
-        metavar="FILE",
-        help="OCDS release package(s) or JSON lines (repeatable); default: the store",
-    )
-    evaluate.add_argument("--format", choices=("table", "json"), default="table")
-    feedback = sub.add_parser(
-        "feedback",
-        parents=[common],
-        help='what subscribers said of the alerts ("Useful" / "Not for us") per rule set',
-    )
-    feedback.add_argument("ref", nargs="?", metavar="NAME", help="one rule set (default: all)")
-    feedback.add_argument(
-        "--since", default="30d", metavar="DATE", help="verdicts since DATE or a duration ago"
-    )
-    feedback.add_argument("--format", choices=("table", "json"), default="table")
-    feedback.add_argument(
-        "--labels-out",
-        metavar="FILE.csv",
-        help="also write the verdicts as labels for `rules evaluate --labels`",
-    )
 
 
 def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -28,4 +27,6 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         """Wait for `seconds` of real time."""
+        import asyncio  # here, so commands that never wait (`status`, `--help`) skip loading it
+
         await asyncio.sleep(max(0.0, seconds))
