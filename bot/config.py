@@ -187,20 +187,15 @@ def _listen_address(table: TomlTable, text: str | None) -> tuple[str, int] | Non
 
 def _load_source(file: Path, index: int, data: object, user_agent: str) -> SourceConfig:
     table = TomlTable(file, f"sources[{index}]", data)
-    name = table.require("name", str).strip()
-    if not name:
-        raise table.error("name", "must not be empty")
-    table.where = f"sources[{index}] ({name})"
+    name = table.name()
     kind = table.require("kind", str)
     if kind not in SOURCE_KINDS:
         known = ", ".join(sorted(SOURCE_KINDS))
         raise table.error("kind", f"unknown source kind {kind!r} (available: {known})")
     entry = SOURCE_KINDS[kind]
-    url = table.text("url", entry.default_url)
+    url = table.http_url("url", entry.default_url)
     if url is None:
         raise table.error("url", f"is required for a {kind} source (the feed or page address)")
-    if not url.startswith(("http://", "https://")):
-        raise table.error("url", f"must be an http(s) URL, got {url!r}")
     timeout = table.duration("timeout", "30s")
     retries = table.positive_int("retries", 3, minimum=0)
     backoff = table.duration("backoff", "2s").total_seconds()

@@ -56,13 +56,8 @@ def load_channel(file: Path, index: int, data: object) -> ChannelConfig:
         ConfigError: a key is missing, unknown or has a bad value.
     """
     table = TomlTable(file, f"channels[{index}]", data)
-    name = table.require("name", str).strip()
-    if not name:
-        raise table.error("name", "must not be empty")
-    table.where = f"channels[{index}] ({name})"
-    kind = table.require("kind", str)
-    if kind not in CHANNEL_KINDS:
-        raise table.error("kind", f"must be one of {', '.join(CHANNEL_KINDS)}, got {kind!r}")
+    name = table.name()
+    kind = table.one_of("kind", CHANNEL_KINDS)
     token_env = table.text("token_env")
     channel = table.text("channel")
     table.used.add("chat_id")
@@ -72,9 +67,7 @@ def load_channel(file: Path, index: int, data: object) -> ChannelConfig:
     ):
         raise table.error("chat_id", f"expected a string or integer, got {type_name(raw_chat_id)}")
     chat_id = None if raw_chat_id is None else str(raw_chat_id)
-    api_url = table.text("api_url")
-    if api_url is not None and not api_url.startswith(("http://", "https://")):
-        raise table.error("api_url", f"must be an http(s) URL, got {api_url!r}")
+    api_url = table.http_url("api_url")
     if kind in ("slack", "telegram") and token_env is None:
         raise table.error("token_env", f"is required for a {kind} channel (the variable's name)")
     if kind == "slack" and channel is None:
@@ -104,9 +97,7 @@ def load_subscription(
     assert rules is not None
     if not all(isinstance(r, str) and r.strip() for r in rules):
         raise table.error("rules", "expected an array of rule-set names or file paths")
-    mode = table.text("mode", "instant") or "instant"
-    if mode not in MODES:
-        raise table.error("mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
+    mode = table.one_of("mode", MODES, "instant")
     default_name = f"{channel}:{','.join(rules) or '*'}:{mode}"
     name = table.text("name", default_name) or default_name
     max_value = table.get("max_value", float)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,6 +57,28 @@ class TomlTable:
         if value is not None and not value.strip():
             raise self.error(key, "must not be empty")
         return value
+
+    def name(self) -> str:
+        """The table's non-empty ``name``, which then names the table in every error."""
+        name = self.require("name", str).strip()
+        if not name:
+            raise self.error("name", "must not be empty")
+        self.where = f"{self.where} ({name})"
+        return name
+
+    def one_of(self, key: str, choices: Sequence[str], default: str | None = None) -> str:
+        """A string that is one of `choices` (required when there is no `default`)."""
+        value = self.require(key, str) if default is None else self.text(key, default) or default
+        if value not in choices:
+            raise self.error(key, f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def http_url(self, key: str, default: str | None = None) -> str | None:
+        """An http(s) URL, or `default`."""
+        url = self.text(key, default)
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise self.error(key, f"must be an http(s) URL, got {url!r}")
+        return url
 
     def duration(self, key: str, default: str) -> timedelta:
         """A duration such as ``"10m"``."""

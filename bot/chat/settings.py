@@ -64,16 +64,12 @@ def load_bot(file: Path, index: int, data: object) -> ChatBotConfig:
     if not name or ":" in name:
         raise table.error("name", "must be non-empty and contain no ':'")
     table.where = f"bots[{index}] ({name})"
-    kind = table.require("kind", str)
-    if kind not in BOT_KINDS:
-        raise table.error("kind", f"must be one of {', '.join(BOT_KINDS)}, got {kind!r}")
+    kind = table.one_of("kind", BOT_KINDS)
     token_env = table.require("token_env", str)
     app_token_env = table.text("app_token_env")
     if kind == "slack" and app_token_env is None:
         raise table.error("app_token_env", "is required for a slack bot (its Socket Mode token)")
-    api_url = table.text("api_url")
-    if api_url is not None and not api_url.startswith(("http://", "https://")):
-        raise table.error("api_url", f"must be an http(s) URL, got {api_url!r}")
+    api_url = table.http_url("api_url")
     is_open = table.get("open", bool, False)
     rules = table.get("default_rules", list, ["small-charities"])
     assert rules is not None
