@@ -20,7 +20,7 @@ from rules.context import Context
 from rules.library import shipped_paths
 from rules.loader import load_rule_set
 from rules.ruleset import Match, RuleSet, ScoreRule
-from rules.text import Keyword, parse_keyword
+from rules.text import parse_keyword
 from sources.notice import Notice
 from sources.ocds import map_releases
 from tests.conftest import made_releases
@@ -114,7 +114,7 @@ def test_scoring_stops_only_when_the_threshold_is_out_of_reach() -> None:
     def score(weight: float, word: str) -> ScoreRule:
         return ScoreRule(
             weight=weight,
-            condition=AnyOf(children=(Keywords(fields=("title",), any_of=(_kw(word),)),)),
+            condition=AnyOf(children=(Keywords(fields=("title",), any_of=(parse_keyword(word),)),)),
         )
 
     rule_set = RuleSet(
@@ -129,7 +129,3 @@ def test_scoring_stops_only_when_the_threshold_is_out_of_reach() -> None:
     plain = dataclasses.replace(NOTICE, title="Support", value_low=Decimal(1))
     assert rule_set.evaluate(plain, NOW) is None
     assert rule_set.evaluate(NOTICE, NOW) == _plain_verdict(rule_set, NOTICE)
-
-
-def _kw(word: str) -> Keyword:
-    return parse_keyword(word)
