@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.chat.commands import ChatServices
-from bot.chat.store import ChatStore, parse_chat_key
+from bot.chat.store import parse_chat_key
 from bot.config import Config
 from bot.mirrors import Mirrors
 from bot.outbox import Outbox
@@ -74,13 +74,14 @@ def make_services(
     def status() -> str:
         facts = collect_status(config(), store, clock.now())
         failing = [s["name"] for s in facts["sources"] if s["consecutive_failures"]]
-        chats = ChatStore(store).counts()
+        chats = facts["chat_subscriptions"]
         lines = [
             f"Sources: {len(facts['sources'])}, failing: {', '.join(failing) or 'none'}",
             f"Notices stored: {facts['notices_stored']}",
             f"Alerts pending: {facts['outbox']['pending']}, sent: {facts['alerts_sent']}, "
             f"refused: {facts['alerts_failed']}",
-            f"Chat subscriptions: {chats[1]} in {chats[0]} chat(s), {chats[2]} paused",
+            f"Chat subscriptions: {chats['subscriptions']} in {chats['chats']} chat(s), "
+            f"{chats['paused']} paused",
             "Paused channels: " + (", ".join(sorted(facts["paused_channels"])) or "none"),
         ]
         return "\n".join(lines)
