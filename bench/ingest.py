@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import parse_config  # noqa: E402
-from bot.outbox import Outbox  # noqa: E402
+from bot.delivery.outbox import Outbox  # noqa: E402
+from bot.delivery.routing import Router  # noqa: E402
 from bot.poller import store_page  # noqa: E402
-from bot.routing import Router  # noqa: E402
 from bot.store import Store  # noqa: E402
 from sources.ocds_package import parse_package  # noqa: E402
 

@@ -13,23 +13,23 @@ from typing import TextIO
 
 import httpx
 
-from bot.admin import AdminNotices, current_problems
 from bot.chat.channels import with_chats
 from bot.chat.store import ChatStore, parse_chat_key
 from bot.config import ChannelConfig, Config
+from bot.delivery.admin import AdminNotices, current_problems
+from bot.delivery.notifiers import Notifier
+from bot.delivery.notifiers.console import ConsoleNotifier
+from bot.delivery.notifiers.slack import SlackNotifier
+from bot.delivery.notifiers.telegram import TelegramNotifier, TelegramRequests
+from bot.delivery.outbox import Outbox
+from bot.delivery.pacing import Pacer
+from bot.delivery.reminders import queue_reminders
+from bot.delivery.routing import Router
+from bot.delivery.sender import DeliveryResult, Sender
 from bot.instance import InstanceLock
 from bot.metrics import Metrics
-from bot.notifiers import Notifier
-from bot.notifiers.console import ConsoleNotifier
-from bot.notifiers.slack import SlackNotifier
-from bot.notifiers.telegram import TelegramNotifier, TelegramRequests
-from bot.outbox import Outbox
-from bot.pacing import Pacer
 from bot.poller import PollResult, poll_source
 from bot.redaction import redactor_for
-from bot.reminders import queue_reminders
-from bot.routing import Router
-from bot.sender import DeliveryResult, Sender
 from bot.source_registry import build_source
 from bot.store import Store, StoreError
 from sources.clock import Clock, SystemClock

@@ -16,9 +16,9 @@ from typing import TextIO
 
 from bot import __version__
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
+from bot.delivery.outbox import Outbox
 from bot.instance import InstanceError
 from bot.logs import setup_logging
-from bot.outbox import Outbox
 from bot.redaction import redactor_for
 from bot.report.options import add_report_parser
 from bot.rules_options import add_rules_parser
@@ -113,7 +113,7 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
         known = ", ".join(c.name for c in config.channels) or "none configured"
         raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
     from bot.app import build_notifier
-    from bot.notifiers import SendError
+    from bot.delivery.notifiers import SendError
 
     redact = redactor_for(config)
     store = Store(config.bot.database)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.alerts import UPDATED
 from bot.config import SourceConfig
-from bot.digests import due_time
+from bot.delivery.alerts import UPDATED
+from bot.delivery.digests import due_time
+from bot.delivery.outbox import Outbox
+from bot.delivery.routing import Route, Router
 from bot.events import Event
 from bot.mirrors import Mirrors, match_keys
-from bot.outbox import Outbox
-from bot.routing import Route, Router
 from bot.store import SourceState, Store
 from sources.base import Page, Source
 from sources.clock import Clock

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config, ConfigError, find_config_path, load_config
+from bot.delivery.notifiers.console import plain
 from bot.durations import parse_duration
-from bot.notifiers.console import plain
 from bot.rules_evaluate import evaluate, print_evaluation, read_labels
 from bot.rules_preview import print_explanations, print_preview
 from bot.store import Store

@@ -10,8 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
-from bot.formatting import format_value
-from bot.notifiers.console import plain
+from bot.delivery.formatting import format_value
+from bot.delivery.notifiers.console import plain
 from rules.explain import explain, render_explanation
 from rules.ruleset import Match, RuleSet
 from sources.notice import Notice

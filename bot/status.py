@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.chat.store import ChatStore
 from bot.config import Config, SourceConfig
+from bot.delivery.outbox import Outbox
 from bot.durations import format_duration
-from bot.outbox import Outbox
 from bot.source_registry import outage_note
 from bot.store import SourceState, Store
 from rules.errors import RuleFileError

@@ -28,7 +28,7 @@ from bot.chat.arguments import (
 from bot.chat.catalogue import SetCatalogue
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import ChatSettings, ChatStore
-from bot.formatting import format_money
+from bot.delivery.formatting import format_money
 from rules.places import REGION_NAMES
 from sources.clock import Clock
 

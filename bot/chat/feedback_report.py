@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.chat.store import NOT_FOR_US, USEFUL, FeedbackRow
-from bot.notifiers.console import plain
+from bot.delivery.notifiers.console import plain
 
 EVERY_OPEN_NOTICE = "(every open notice)"
 

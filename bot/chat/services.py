@@ -12,9 +12,9 @@ from datetime import timedelta
 from bot.chat.commands import ChatServices
 from bot.chat.store import parse_chat_key
 from bot.config import Config
+from bot.delivery.outbox import Outbox
+from bot.delivery.routing import Router
 from bot.mirrors import Mirrors
-from bot.outbox import Outbox
-from bot.routing import Router
 from bot.status import collect_status
 from bot.store import Store
 from rules.library import resolve

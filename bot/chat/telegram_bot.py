@@ -33,8 +33,8 @@ from bot.chat.commands import Asker, ChatCommands, Reply
 from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import REMOVED, ChatStore
-from bot.notifiers.content import cut
-from bot.notifiers.telegram import DEFAULT_API_URL, FEEDBACK_PREFIX, VERDICT_CODES, seconds
+from bot.delivery.notifiers.content import cut
+from bot.delivery.notifiers.telegram import DEFAULT_API_URL, FEEDBACK_PREFIX, VERDICT_CODES, seconds
 from sources.text import strip_unsafe
 
 log = logging.getLogger("tenderbot.chat")

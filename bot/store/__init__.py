@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.alerts import NEW, UPDATED
+from bot.delivery.alerts import NEW, UPDATED
 from bot.events import Event
 from bot.store.maintenance import MaintenanceStore
 from bot.store.migrations import MIGRATIONS

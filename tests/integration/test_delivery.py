@@ -13,7 +13,7 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.config import load_config
-from bot.outbox import Outbox
+from bot.delivery.outbox import Outbox
 from tests.conftest import made_releases, write_config
 from tests.integration.conftest import chat_channels
 
@@ -307,7 +307,7 @@ async def test_daily_digest_waits_for_its_time_and_splits_without_losing_anythin
     assert len(slack.messages) == 3  # 40 + 40 + 10
     assert slack.messages[0]["blocks"][0]["text"]["text"].endswith("(part 1 of 3)")
     assert all(len(m["blocks"]) <= 50 for m in slack.messages)
-    from bot.notifiers.telegram import visible_length
+    from bot.delivery.notifiers.telegram import visible_length
 
     assert len(telegram.messages) >= 2
     assert all(visible_length(m["text"]) <= 4096 for m in telegram.messages)

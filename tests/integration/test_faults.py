@@ -22,9 +22,9 @@ from bot.app import App
 from bot.cli import main
 from bot.config import load_config
 from bot.daemon import delivery_wait, run_daemon
+from bot.delivery.outbox import Outbox
+from bot.delivery.sender import RETRY_CAP_SECONDS, retry_delay
 from bot.instance import InstanceError, InstanceLock
-from bot.outbox import Outbox
-from bot.sender import RETRY_CAP_SECONDS, retry_delay
 from bot.store import Store, StoreError
 from tests.conftest import made_releases, write_config
 from tests.fakes.contracts_finder import FakeContractsFinder

@@ -158,8 +158,8 @@ def test_edited_rule_file_is_reloaded_and_a_broken_edit_keeps_the_old_rules(
     tmp_path, fake_cf, clock, caplog
 ):
     from bot.config import load_config
+    from bot.delivery.routing import Router
     from bot.events import Event
-    from bot.routing import Router
     from sources.ocds import map_releases
 
     rules_file = tmp_path / "mine.toml"

@@ -75,7 +75,7 @@ def test_the_dockerfile_builds_the_wheel_from_what_it_copies(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "bot/store/__init__.py",
-        "bot/notifiers/telegram.py",
+        "bot/delivery/notifiers/telegram.py",
         "rules/sets/small-charities.toml",
     ):
         assert needed in names

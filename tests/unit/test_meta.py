@@ -73,14 +73,14 @@ def test_the_readme_rule_set_example_loads_and_passes_its_examples():
 
 def test_config_example_uses_only_shipped_rule_sets():
     from bot.config import load_config
-    from bot.routing import Router
+    from bot.delivery.routing import Router
 
     Router(load_config(ROOT / "config.example.toml"))
 
 
 def test_every_commented_example_in_config_example_loads_when_uncommented(monkeypatch, tmp_path):
     from bot.config import check_secrets, load_config
-    from bot.routing import Router
+    from bot.delivery.routing import Router
 
     text = (ROOT / "config.example.toml").read_text()
     keys = r"\[\[sources\]\]|\[\[channels\]\]|\[\[bots\]\]|\[report\]|[a-z_]+ = "

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.alerts import Alert
-from bot.formatting import format_deadline, format_value
-from bot.notifiers import SendError
-from bot.notifiers.console import ConsoleNotifier, render
+from bot.delivery.alerts import Alert
+from bot.delivery.formatting import format_deadline, format_value
+from bot.delivery.notifiers import SendError
+from bot.delivery.notifiers.console import ConsoleNotifier, render
 from sources.notice import Notice
 
 LONDON = ZoneInfo("Europe/London")

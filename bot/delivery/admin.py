@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Config
+from bot.delivery.notifiers import Notifier, SendError
+from bot.delivery.outbox import Outbox
 from bot.durations import format_duration
-from bot.notifiers import Notifier, SendError
-from bot.outbox import Outbox
 from bot.store import Store, to_text
 
 log = logging.getLogger("tenderbot.admin")

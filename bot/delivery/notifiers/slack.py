@@ -15,9 +15,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import Alert, Digest
-from bot.notifiers import SendError
-from bot.notifiers.content import content_of, cut, digest_line, safe_url, units
+from bot.delivery.alerts import Alert, Digest
+from bot.delivery.notifiers import SendError
+from bot.delivery.notifiers.content import content_of, cut, digest_line, safe_url, units
 from sources.text import strip_unsafe
 
 DEFAULT_API_URL = "https://slack.com/api/"

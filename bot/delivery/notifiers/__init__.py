@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from bot.alerts import Alert, Digest
+from bot.delivery.alerts import Alert, Digest
 
 
 class SendError(Exception):

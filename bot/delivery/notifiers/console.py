@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.alerts import CLOSING, UPDATED, Alert, Digest
-from bot.changes import describe_changes
-from bot.formatting import (
+from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest
+from bot.delivery.changes import describe_changes
+from bot.delivery.formatting import (
     format_deadline,
     format_lots,
     format_place,
@@ -18,7 +18,7 @@ from bot.formatting import (
     format_stage,
     format_value,
 )
-from bot.notifiers import SendError
+from bot.delivery.notifiers import SendError
 
 # Feed text is untrusted: terminal escape sequences and other control characters must not
 # reach the terminal.

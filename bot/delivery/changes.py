@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.formatting import format_value
+from bot.delivery.formatting import format_value
 from sources.notice import Notice
 
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.alerts import Alert, Digest
-from bot.changes import describe_changes
-from bot.digests import next_digest_time
-from bot.notifiers import slack, telegram
-from bot.pacing import Pacer
+from bot.delivery.alerts import Alert, Digest
+from bot.delivery.changes import describe_changes
+from bot.delivery.digests import next_digest_time
+from bot.delivery.notifiers import slack, telegram
+from bot.delivery.pacing import Pacer
 from sources.notice import Notice
 from tests.conftest import FakeClock
 

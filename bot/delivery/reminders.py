@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.alerts import CLOSING, NEW, UPDATED
 from bot.config import SubscriptionConfig
-from bot.digests import due_time
+from bot.delivery.alerts import CLOSING, NEW, UPDATED
+from bot.delivery.digests import due_time
+from bot.delivery.outbox import SENT, Outbox
 from bot.events import Event
-from bot.outbox import SENT, Outbox
 from bot.store import Store, to_text
 from sources.notice import STAGES_OPEN
 

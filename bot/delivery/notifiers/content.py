@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.alerts import CLOSING, UPDATED, Alert
-from bot.changes import describe_changes
-from bot.formatting import (
+from bot.delivery.alerts import CLOSING, UPDATED, Alert
+from bot.delivery.changes import describe_changes
+from bot.delivery.formatting import (
     format_deadline,
     format_lots,
     format_place,

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.alerts import CLOSING, NEW, UPDATED, Alert
-from bot.channel_state import ChannelStates
+from bot.delivery.alerts import CLOSING, NEW, UPDATED, Alert
+from bot.delivery.channel_state import ChannelStates
 from bot.events import Event
 from bot.mirrors import Mirrors
 from bot.store import Store, to_text

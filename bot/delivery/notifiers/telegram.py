@@ -38,9 +38,9 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.alerts import Alert, Digest
-from bot.notifiers import SendError
-from bot.notifiers.content import content_of, cut, digest_line, safe_url, units
+from bot.delivery.alerts import Alert, Digest
+from bot.delivery.notifiers import SendError
+from bot.delivery.notifiers.content import content_of, cut, digest_line, safe_url, units
 from sources.text import strip_unsafe
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.alerts import Alert, Digest
 from bot.config import ChannelConfig
-from bot.digests import INSTANT
-from bot.notifiers import Notifier, SendError
-from bot.outbox import Outbox
-from bot.pacing import Pacer
+from bot.delivery.alerts import Alert, Digest
+from bot.delivery.digests import INSTANT
+from bot.delivery.notifiers import Notifier, SendError
+from bot.delivery.outbox import Outbox
+from bot.delivery.pacing import Pacer
 from sources.clock import Clock
 
 log = logging.getLogger("tenderbot.deliver")
