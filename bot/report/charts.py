@@ -6,7 +6,9 @@ shaded by suitable opportunities per 100,000 residents. It shows no boundaries a
 
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Callable
 from typing import Any
 
 from matplotlib import colormaps, rc_context
@@ -21,23 +23,39 @@ from bot.report.population import POPULATION
 
 TILES: dict[str, tuple[int, int, str]] = {
     "UKM": (2, 0, "Scotland"),
-    "UKN": (0, 1, "N. Ireland"),
-    "UKC": (3, 1, "North East"),
-    "UKD": (2, 2, "North West"),
+    "UKN": (0, 1, "Northern\nIreland"),
+    "UKC": (3, 1, "North\nEast"),
+    "UKD": (2, 2, "North\nWest"),
     "UKE": (3, 2, "Yorkshire\n& Humber"),
     "UKL": (1, 3, "Wales"),
     "UKG": (2, 3, "West\nMidlands"),
     "UKF": (3, 3, "East\nMidlands"),
     "UKH": (4, 3, "East of\nEngland"),
-    "UKK": (1, 4, "South West"),
-    "UKJ": (2, 4, "South East"),
+    "UKK": (1, 4, "South\nWest"),
+    "UKJ": (2, 4, "South\nEast"),
     "UKI": (3, 4, "London"),
 }
 """Each region's tile: column, row (north at the top) and a short label."""
 
 SUITABLE_COLOUR = "#1b7837"
 ALL_COLOUR = "#b8b8b8"
-_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "tenderbot", "font.size": 10}
+CHART_WIDTH = 5.0
+"""Inches (72 pt each): drawn at about its natural size, so text keeps its size on a phone
+(the page shows a chart at most `CHART_WIDTH` x 96 px wide, and a phone's ~360 px leaves 10 pt
+at 10 px); every text is 11 pt or more, so at least 10 px everywhere."""
+MAP_WIDTH = 4.6
+_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "tenderbot", "font.size": 11}
+
+
+def _styled(draw: Callable[[Report], str]) -> Callable[[Report], str]:
+    """Draw under the report's style: matplotlib reads font sizes as each text is made."""
+
+    @functools.wraps(draw)
+    def styled(report: Report) -> str:
+        with rc_context(_RC):
+            return draw(report)
+
+    return styled
 
 
 def _svg(figure: Figure) -> str:
@@ -49,13 +67,14 @@ def _svg(figure: Figure) -> str:
     return text[text.index("<svg") :]
 
 
+@_styled
 def tile_map(report: Report) -> str:
     """ITL1 regions as tiles shaded by suitable opportunities per 100,000 residents."""
     rates = {r.key: r.suitable_per_100k for r in report.regions if r.key in POPULATION}
     top = max((v for v in rates.values() if v is not None), default=0.0) or 1.0
     shade = colormaps["Greens"]
     scale = Normalize(vmin=0, vmax=top)
-    figure = Figure(figsize=(5.2, 6.2), layout="constrained")
+    figure = Figure(figsize=(MAP_WIDTH, 5.8), layout="constrained")
     axes = figure.add_subplot()
     for key, (column, row, label) in TILES.items():
         rate = rates.get(key)
@@ -68,16 +87,17 @@ def tile_map(report: Report) -> str:
             label,
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=11,
+            linespacing=1.0,
             color="white" if dark else "black",
         )
         axes.text(
             column + 0.47,
-            -row + 0.2,
+            -row + 0.17,
             "–" if rate is None else f"{rate:g}",
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=12,
             fontweight="bold",
             color="white" if dark else "black",
         )
@@ -92,8 +112,9 @@ def tile_map(report: Report) -> str:
         fraction=0.05,
         pad=0.02,
     )
-    colourbar.set_label("suitable opportunities per 100,000 residents")
-    axes.set_title(f"Suitable opportunities per 100,000 residents\n{report.period}", fontsize=11)
+    colourbar.set_label("suitable per 100,000 residents", fontsize=12)
+    colourbar.ax.tick_params(labelsize=11)
+    axes.set_title(f"Suitable opportunities per 100,000 residents\n{report.period}", fontsize=12)
     return _svg(figure)
 
 
@@ -101,10 +122,11 @@ def _regions(report: Report) -> list[AreaFigures]:
     return [r for r in report.regions if r.opportunities or r.key in POPULATION]
 
 
+@_styled
 def region_bars(report: Report) -> str:
     """Opportunities per region, and how many of them suit a small charity."""
     rows = list(reversed(_regions(report)))
-    figure = Figure(figsize=(7.0, 0.42 * len(rows) + 1.4), layout="constrained")
+    figure = Figure(figsize=(CHART_WIDTH, 0.36 * len(rows) + 1.6), layout="constrained")
     axes = figure.add_subplot()
     names = [r.name for r in rows]
     axes.barh(names, [r.opportunities for r in rows], color=ALL_COLOUR, label="all opportunities")
@@ -117,25 +139,26 @@ def region_bars(report: Report) -> str:
     for index, row in enumerate(rows):
         axes.text(row.opportunities, index, f" {row.suitable} of {row.opportunities}", va="center")
     axes.set_xlabel("opportunities open to suppliers")
-    axes.set_title(f"Opportunities per region\n{report.period}", fontsize=11)
+    axes.set_title(f"Opportunities per region\n{report.period}", fontsize=12)
     figure.legend(loc="outside upper center", ncols=2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     axes.margins(x=0.18)
     return _svg(figure)
 
 
+@_styled
 def award_bars(report: Report) -> str:
     """Share of each region's contract awards that went to suppliers flagged SME or VCSE."""
     rows = [r for r in reversed(_regions(report)) if r.awards]
-    figure = Figure(figsize=(7.0, 0.42 * max(len(rows), 1) + 1.4), layout="constrained")
+    figure = Figure(figsize=(CHART_WIDTH, 0.36 * max(len(rows), 1) + 1.6), layout="constrained")
     axes = figure.add_subplot()
     shares = [100 * (r.awards_small_share or 0) for r in rows]
     axes.barh([r.name for r in rows], shares, color="#2166ac")
     for index, row in enumerate(rows):
         axes.text(shares[index], index, f" {row.awards_small} of {row.awards}", va="center")
     axes.set_xlim(0, 118)
-    axes.set_xlabel("% of contract awards to suppliers flagged SME or VCSE")
-    axes.set_title(f"Awards to SMEs and VCSEs per region\n{report.period}", fontsize=11)
+    axes.set_xlabel("% of awards to suppliers flagged SME or VCSE")
+    axes.set_title(f"Awards to SMEs and VCSEs per region\n{report.period}", fontsize=12)
     axes.spines[["top", "right"]].set_visible(False)
     if not rows:
         axes.text(50, 0, "no award notices in this period", ha="center")
@@ -143,10 +166,11 @@ def award_bars(report: Report) -> str:
     return _svg(figure)
 
 
+@_styled
 def trend_chart(report: Report) -> str:
     """Opportunities first published per day, week or month, and the suitable ones."""
     points = report.trend
-    figure = Figure(figsize=(7.0, 3.2), layout="constrained")
+    figure = Figure(figsize=(CHART_WIDTH, 3.6), layout="constrained")
     axes = figure.add_subplot()
     labels = [p.label for p in points]
     places = list(range(len(points)))
@@ -162,7 +186,7 @@ def trend_chart(report: Report) -> str:
     axes.tick_params(axis="x", labelrotation=45)
     axes.set_ylabel(f"opportunities per {report.trend_unit}")
     axes.set_title(
-        f"Opportunities first published per {report.trend_unit}\n{report.period}", fontsize=11
+        f"Opportunities first published per {report.trend_unit}\n{report.period}", fontsize=12
     )
     figure.legend(loc="outside upper center", ncols=2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from io import StringIO
@@ -98,17 +98,21 @@ def render(report: Report, fmt: str) -> str:
 def save(text: str, path: Path) -> None:
     """Write `text` to `path` whole or not at all (a reader never sees half a report).
 
+    The file gets the permissions the umask allows (0644 under umask 022), as any file a
+    program writes, so that a web server can serve it.
+
     Raises:
         OSError: the folder cannot be written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -314,7 +316,37 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = ROOT / "artefacts"
 
 
-def test_report_loads_offline_in_chromium_on_a_phone_sized_screen(store_config: Path) -> None:
+# Rendered size of every text of the inline charts: the font size times the SVG's scale.
+SVG_TEXT_SIZES = """
+Array.from(document.querySelectorAll("svg text")).map(function (t) {
+  var m = t.getScreenCTM();
+  var scale = Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+  return [t.textContent.trim(), parseFloat(getComputedStyle(t).fontSize) * scale];
+}).filter(function (pair) { return pair[0] !== ""; })
+"""
+# Text cut off by its box, or a scrolling box that scrolls sideways, and where.
+OVERFLOWS = """
+Array.from(document.querySelectorAll(".scroll, caption, figcaption, th, td, li, p"))
+  .filter(function (e) { return e.scrollWidth > e.clientWidth + 1; })
+  .map(function (e) { return e.tagName + ": " + e.textContent.trim().slice(0, 40); })
+"""
+TEXT_CUT = """
+Array.from(document.querySelectorAll("caption, figcaption, p, li, h1, h2, h3"))
+  .filter(function (e) {
+    var box = e.getBoundingClientRect();
+    return box.right > document.documentElement.clientWidth + 1 || box.left < -1;
+  })
+  .map(function (e) { return e.tagName + ": " + e.textContent.trim().slice(0, 40); })
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "smallest"),
+    [("desktop", 1280, 11.0), ("phone", 390, 10.0)],
+)
+def test_report_reads_well_offline_in_chromium(
+    store_config: Path, name: str, width: int, smallest: float
+) -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (scripts/install-chromium could not)")
     from playwright.sync_api import sync_playwright
@@ -352,27 +384,59 @@ def test_report_loads_offline_in_chromium_on_a_phone_sized_screen(store_config: 
             ],
         )
         try:
-            context = browser.new_context(offline=True, viewport={"width": 412, "height": 915})
+            context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
             context.on("request", lambda request: requests.append(request.url))
             page = context.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(html.as_uri())
+            page.screenshot(path=str(ARTEFACTS / f"report-{name}.png"), full_page=True)
             assert page.locator("#map svg").count() == 1
             assert page.locator("svg").count() == 4
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
-            assert overflow <= 0, "the page scrolls sideways on a phone"
+            assert overflow <= 0, f"the page scrolls sideways at {width} px"
+            if name == "desktop":
+                assert page.evaluate(OVERFLOWS) == [], "something is cut or scrolls sideways"
+            assert page.evaluate(TEXT_CUT) == [], "text runs off the screen"
+            sizes = page.evaluate(SVG_TEXT_SIZES)
+            assert sizes, "the charts have no text"
+            small = [(text, round(size, 1)) for text, size in sizes if size < smallest]
+            assert small == [], f"chart text under {smallest} px at {width} px: {small[:8]}"
             page.click("#region-table th:nth-child(3) button")  # "Suitable", most first
             first = page.inner_text("#region-table tbody tr:first-child td:first-child")
             assert first == "North East"
             assert page.get_attribute("#region-table th:nth-child(3)", "aria-sort") == "descending"
-            page.screenshot(path=str(ARTEFACTS / "report-phone.png"), full_page=True)
         finally:
             browser.close()
     assert errors == []
     assert [url for url in requests if not url.startswith("file:")] == []
+
+
+def test_report_files_are_readable_by_others_as_the_umask_allows(
+    tmp_path: Path, store_config: Path
+) -> None:
+    out = tmp_path / "public" / "report.html"
+    out.parent.mkdir()
+    previous = os.umask(0o022)
+    try:
+        code = main(
+            [
+                "report",
+                "--config",
+                str(store_config),
+                "--rules",
+                "befriending.toml",
+                "--out",
+                str(out),
+            ],
+            clock=FakeClock(NOW),
+        )
+    finally:
+        os.umask(previous)
+    assert code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
 
 
 def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path: Path, store_config: Path) -> None:
