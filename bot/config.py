@@ -304,7 +304,7 @@ def parse_config(text: str, file: Path) -> Config:
         sources=sources,
         channels=channels,
         subscriptions=subscriptions,
-        report=load_report_config(file, root),
+        report=load_report_config(file, root, bot.database.parent),
         bots=load_bots(file, root),
     )
 

@@ -73,13 +73,32 @@ def _schedule(
 
 
 async def report_job(app: App) -> None:
-    """Write the cold-spots report (in a worker thread); a failure keeps the last one."""
-    from bot.report.command import write_configured_report
+    """Write the cold-spots report (in a worker thread); a failure keeps the last one.
 
+    The outcome goes in the store: `status` shows a failure as a problem, ``/report`` says
+    why there is none.
+    """
+    from bot.report.command import write_configured_report
+    from bot.report.outcome import failure_message, read_outcome, record_failed, record_written
+
+    settings = app.config.report
+    assert settings is not None
+    now = app.clock.now()
     try:
-        await asyncio.to_thread(write_configured_report, app.config, app.clock.now())
+        out = await asyncio.to_thread(write_configured_report, app.config, now)
     except Exception as exc:  # a job boundary: the next run tries again
-        log.error("report: not written, the last one stays: %s", exc)
+        record_failed(app.store, settings.out, now, str(exc) or type(exc).__name__)
+        log.error("%s", failure_message(read_outcome(app.store), settings.out))
+        return
+    record_written(app.store, out, now)
+
+
+def _report_failure(app: App) -> str | None:
+    """Why the report is missing, from the daemon's last attempt (None: no failure noted)."""
+    from bot.report.outcome import read_outcome
+
+    outcome = read_outcome(app.store)
+    return f"the last attempt failed: {outcome.error}" if outcome.failing else None
 
 
 async def _serve_bot(bot: ChatBot, stop: asyncio.Event) -> None:
@@ -205,7 +224,9 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
         served = (report.out, report.format) if report is not None else None
-        listener = Listener(make_web_app(app.metrics, health, served), host, port)
+        listener = Listener(
+            make_web_app(app.metrics, health, served, lambda: _report_failure(app)), host, port
+        )
         await listener.start()
         app.http_port = listener.port
     try:

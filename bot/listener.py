@@ -4,7 +4,7 @@
   takes writes; otherwise 503 with the reasons, one a line.
 - ``/metrics``: Prometheus text format (see `bot.metrics`).
 - ``/report``: the cold-spots report the daemon last wrote (`[report] out`), 404 when no
-  `[report]` is configured, 503 until the first one is written.
+  `[report]` is configured, 503 until the first one is written (saying why, if writing failed).
 
 It listens on the configured address only (127.0.0.1 by default in the examples): put a
 reverse proxy in front of it to publish it.
@@ -34,9 +34,15 @@ REPORT_TYPES = {
 
 
 def make_web_app(
-    metrics: Metrics, health: HealthCheck, report: tuple[Path, str] | None = None
+    metrics: Metrics,
+    health: HealthCheck,
+    report: tuple[Path, str] | None = None,
+    report_failure: Callable[[], str | None] = lambda: None,
 ) -> web.Application:
-    """The aiohttp application serving the routes; `report` is the report's file and format."""
+    """The aiohttp application serving the routes; `report` is the report's file and format.
+
+    `report_failure` says why the last attempt to write the report failed (None: it did not).
+    """
 
     async def healthz(request: web.Request) -> web.Response:
         reasons = health()
@@ -53,8 +59,10 @@ def make_web_app(
         path, fmt = report
         try:
             body = path.read_bytes()
-        except FileNotFoundError:
-            return web.Response(status=503, text="the report has not been made yet\n")
+        except (FileNotFoundError, NotADirectoryError):
+            why = report_failure()
+            text = "the report has not been made yet"
+            return web.Response(status=503, text=f"{text}: {why}\n" if why else f"{text}\n")
         return web.Response(body=body, headers={"Content-Type": REPORT_TYPES[fmt]})
 
     application = web.Application()

@@ -11,6 +11,7 @@ from bot.chat.store import ChatStore
 from bot.config import Config, SourceConfig
 from bot.delivery.outbox import Outbox
 from bot.durations import format_duration
+from bot.report.outcome import failure_message, read_outcome
 from bot.source_registry import outage_note
 from bot.store import SourceState, Store
 from rules.errors import RuleFileError
@@ -57,7 +58,25 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "chat_subscriptions": dict(
             zip(("chats", "subscriptions", "paused"), ChatStore(store).counts(), strict=True)
         ),
+        "report": report_status(config, store),
         "as_of": now.isoformat(),
+    }
+
+
+def report_status(config: Config, store: Store) -> dict[str, Any] | None:
+    """Where the daemon writes the report and whether its last attempt failed.
+
+    None when there is no `[report]` table.
+    """
+    if config.report is None:
+        return None
+    outcome = read_outcome(store)
+    return {
+        "out": str(config.report.out),
+        "written_at": _iso(outcome.written_at),
+        "failed_at": _iso(outcome.failed_at),
+        "error": outcome.error,
+        "message": failure_message(outcome, config.report.out) if outcome.failing else None,
     }
 
 
@@ -181,13 +200,25 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
     lines.append("Paused channels: " + ("" if paused else "none"))
     for name, reason in sorted(paused.items()):
         lines.append(f"  {name}: {reason} (fix it, then `tenderbot send-test {name}` resumes it)")
+    report = status.get("report")
+    if report is not None:
+        lines.append(f"Report: {report['out']}")
+        lines.append(f"  last written:  {_when(report['written_at'], zone, now)}")
+        if report["message"]:
+            lines.append(f"  PROBLEM:       {report['message']}")
     return "\n".join(lines)
 
 
 def is_healthy(status: dict[str, Any]) -> bool:
-    """False when a source is failing, a channel is paused or a service refused alerts."""
+    """Whether nothing needs a person.
+
+    False when a source is failing, a channel is paused, a service refused alerts or the
+    daemon could not write the report.
+    """
     failing = any(s["enabled"] and s["consecutive_failures"] for s in status["sources"])
-    return not (failing or status["paused_channels"] or status["alerts_failed"])
+    report = status.get("report")
+    report_failing = report is not None and report["failed_at"] is not None
+    return not (failing or status["paused_channels"] or status["alerts_failed"] or report_failing)
 
 
 def status_json(status: dict[str, Any]) -> str:

@@ -26,8 +26,14 @@ class ReportConfig:
     format: str = "html"
 
 
-def load_report_config(file: Path, root: Mapping[str, Any]) -> ReportConfig | None:
+def load_report_config(
+    file: Path, root: Mapping[str, Any], state_dir: Path | None = None
+) -> ReportConfig | None:
     """The `[report]` table of `file`, or None when it has none.
+
+    A relative `out` (and the default, ``report.html``) lands in `state_dir`, the database's
+    folder: the daemon may write there, while the config's folder is often read-only
+    (``/etc`` under systemd's ``ProtectSystem=strict``). Without `state_dir`, the config's.
 
     Raises:
         ConfigError: a key is unknown or has a bad value.
@@ -46,5 +52,5 @@ def load_report_config(file: Path, root: Mapping[str, Any]) -> ReportConfig | No
         raise table.error("format", f"must be one of {', '.join(REPORT_FORMATS)}")
     table.finish()
     if not out.is_absolute():
-        out = file.resolve().parent / out
+        out = (state_dir or file.resolve().parent) / out
     return ReportConfig(every=every, out=out, rules=rules, since=since, format=fmt)

@@ -89,6 +89,45 @@ async def test_the_daemon_writes_the_report_on_schedule_and_serves_it(tmp_path, 
     assert served.content == report.read_bytes()
 
 
+def test_the_report_lands_beside_the_database_not_the_config(tmp_path, fake_cf):
+    path = write_config(tmp_path, fake_cf.url)
+    path.write_text(
+        path.read_text().replace('database = "bot.db"', 'database = "state/bot.db"')
+        + '\n[report]\nevery = "1d"\n'
+    )
+    report = load_config(path).report
+    assert report is not None and report.out == tmp_path / "state" / "report.html"
+
+
+async def test_a_report_that_cannot_be_written_is_a_status_problem(
+    tmp_path, fake_cf, caplog, clock
+):
+    fake_cf.pages = [ALL[:5]]
+    path = with_bot(
+        write_config(tmp_path, fake_cf.url, source={"every": '"1h"'}), 'http = "127.0.0.1:0"'
+    )
+    (tmp_path / "blocker").write_text("a file where the report's folder should be")
+    path.write_text(path.read_text() + '\n[report]\nevery = "1d"\nout = "blocker/report.html"\n')
+    stop = asyncio.Event()
+    async with App(load_config(path), exclusive="run") as app:
+        daemon = asyncio.create_task(run_daemon(app, stop=stop))
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if app.http_port and "cannot write" in caplog.text:
+                break
+        async with httpx.AsyncClient() as client:
+            served = await client.get(f"http://127.0.0.1:{app.http_port}/report")
+        stop.set()
+        await daemon
+    assert served.status_code == 503
+    assert "the report has not been made yet: the last attempt failed:" in served.text
+    assert "no report has been written yet" in caplog.text
+    assert "stays" not in caplog.text
+    out = io.StringIO()
+    assert main(["status", "--config", str(path)], clock=clock, stdout=out) == 1
+    assert "PROBLEM:" in out.getvalue() and "blocker/report.html" in out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
