@@ -12,10 +12,22 @@ from bot.report.coldspots import ColdSpot, rank_cold_spots
 from bot.report.facts import NATIONAL, AwardFact, Judge, Opportunity, process_facts
 from bot.report.figures import AreaFigures, buyer_figures, region_figures, total_figures
 from bot.report.population import POPULATION, POPULATION_SOURCE
-from rules.places import ENGLAND
 from sources.notice import Notice
 
 LONDON = ZoneInfo("Europe/London")
+MIN_TO_COMPARE = 5
+"""The small-numbers rule: an area is ranked (coldest, warmest, most missed) only when the
+claim rests on at least this many notices; fewer are "too few to compare"."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceSpan:
+    """The releases one source contributed to the report: the first and last it saw."""
+
+    source: str
+    first: datetime
+    last: datetime
+    releases: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,11 +60,37 @@ class Report:
     made_from: str = ""
     zone: ZoneInfo = LONDON
     population_source: str = POPULATION_SOURCE
+    coverage: tuple[SourceSpan, ...] = ()
+    """Per source, the first and last release in the period: the data the figures rest on."""
+    polled: bool = True
+    """Whether the store ever polled (or was filled): False says there is no data at all."""
 
     @property
     def period(self) -> str:
         """The period counted, in words: "10 Aug 2026 to 11 Aug 2026"."""
         return f"{_day(self.start.astimezone(self.zone))} to {_day(self.end.astimezone(self.zone))}"
+
+    @property
+    def data_period(self) -> str | None:
+        """The period the data covers, first to last release seen, in words (None: no data)."""
+        if not self.coverage:
+            return None
+        first = min(s.first for s in self.coverage).astimezone(self.zone)
+        last = max(s.last for s in self.coverage).astimezone(self.zone)
+        return _day(first) if _day(first) == _day(last) else f"{_day(first)} to {_day(last)}"
+
+
+def comparable_rates(report: Report) -> dict[str, float | None]:
+    """Each ITL1 region's suitable opportunities per 100,000 residents.
+
+    The measure the map shades and the summary ranks by; None for a region with too few
+    opportunities to compare (fewer than `MIN_TO_COMPARE`).
+    """
+    return {
+        r.key: r.suitable_per_100k if r.opportunities >= MIN_TO_COMPARE else None
+        for r in report.regions
+        if r.key in POPULATION
+    }
 
 
 def _day(moment: datetime | date) -> str:
@@ -70,6 +108,8 @@ def build_report(
     generated: datetime,
     made_from: str = "",
     zone: ZoneInfo = LONDON,
+    coverage: Sequence[SourceSpan] = (),
+    polled: bool = True,
 ) -> Report:
     """Count every process's opportunity and awards in [start, end] and assemble the report."""
     opportunities: list[Opportunity] = []
@@ -101,6 +141,8 @@ def build_report(
         summary=(),
         made_from=made_from,
         zone=zone,
+        coverage=tuple(coverage),
+        polled=polled,
     )
     return dataclasses.replace(report, summary=tuple(summarise(report)))
 
@@ -147,67 +189,125 @@ def _percent(value: float | None) -> str:
 
 def _names(areas: Sequence[AreaFigures]) -> str:
     names = [
-        ("the " if a.name.startswith(("North", "South", "East", "West")) else "") + a.name
+        ("the " if a.name.startswith(("North ", "South ", "East ", "West ")) else "") + a.name
         for a in areas
     ]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _count_words(count: int, noun: str) -> str:
-    words = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
-    number = words[count] if count < len(words) else str(count)
-    return f"{number} {noun}{'' if count == 1 else 's'}"
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _coverage_lines(report: Report) -> list[str]:
+    """What data the figures rest on: per source, its first and last release."""
+    if not report.coverage:
+        if not report.polled:
+            return [
+                "This store has never polled a source and holds no notices: there is "
+                "nothing to report yet (run `tenderbot run`, `tenderbot poll` or "
+                "`tenderbot import` first)."
+            ]
+        return [f"The data holds no release from {report.period}: there is nothing to count."]
+    spans = "; ".join(
+        f"{s.source}: {_plural(s.releases, 'release', 'releases')}, "
+        f"{_day(s.first.astimezone(report.zone))} to {_day(s.last.astimezone(report.zone))}"
+        for s in report.coverage
+    )
+    return [
+        f"The data covers {report.data_period} (first and last release seen per source — "
+        f"{spans}); the period asked for was {report.period}."
+    ]
+
+
+def _region_lines(report: Report) -> list[str]:
+    """Coldest and warmest regions by the map's measure, under the small-numbers rule."""
+    rates = comparable_rates(report)
+    ranked = [r for r in report.regions if rates.get(r.key) is not None]
+    few = [r for r in report.regions if r.key in rates and rates[r.key] is None]
+    definition = (
+        "“Coldest” means the fewest opportunities a small charity could bid for per 100,000 "
+        "residents, the measure the map shades; a region is compared only when it had "
+        f"{MIN_TO_COMPARE} or more opportunities."
+    )
+    if len(ranked) < 2:
+        return [
+            f"Too few to compare regions: {len(ranked)} of {len(rates)} had "
+            f"{MIN_TO_COMPARE} or more opportunities, so no region is called coldest or "
+            "highest. The table gives each region's counts.",
+            definition,
+        ]
+    lowest = min(rates[r.key] or 0.0 for r in ranked)
+    highest = max(rates[r.key] or 0.0 for r in ranked)
+    cold = [r for r in ranked if rates[r.key] == lowest]
+    warm = [r for r in ranked if rates[r.key] == highest]
+    lines = [
+        f"Coldest: {_names(cold)}, {lowest:g} suitable per 100,000 residents "
+        f"({cold[0].suitable} of {cold[0].opportunities} opportunities). "
+        f"Highest: {_names(warm)}, {highest:g} per 100,000 "
+        f"({warm[0].suitable} of {warm[0].opportunities}).",
+        definition,
+    ]
+    if few:
+        lines.append(
+            f"Too few to compare: {_names(few)} "
+            f"({'each ' if len(few) > 1 else ''}under {MIN_TO_COMPARE} opportunities)."
+        )
+    return lines
 
 
 def summarise(report: Report) -> list[str]:
-    """A few plain-English sentences of what the figures show."""
+    """A few plain-English sentences of what the figures show, and what they rest on."""
     total = report.total
-    days = (report.end - report.start).days
-    when = "In the last 12 months" if 364 <= days <= 366 else f"From {report.period}"
+    lines = _coverage_lines(report)
+    if not report.coverage:
+        return lines
+    when = f"From {report.data_period}"
     if not total.opportunities:
-        lines = [f"{when}, tenderbot saw no opportunities open to suppliers."]
+        lines.append(f"{when}, tenderbot saw no opportunities open to suppliers.")
     else:
-        lines = [
-            f"{when}, tenderbot saw {total.opportunities} opportunities open to suppliers "
+        lines.append(
+            f"{when}, tenderbot saw {total.opportunities} "
+            f"opportunit{'y' if total.opportunities == 1 else 'ies'} open to suppliers "
             f"across the UK; {total.suitable} of them ({_percent(total.suitable_share)}) were "
             f"ones a small charity could bid for, as the rule set “{report.rules}” judges them."
-        ]
-    english = [r for r in report.regions if r.key in ENGLAND and r.suitable_per_100k is not None]
-    if english and total.suitable:
-        lowest = min(r.suitable_per_100k or 0 for r in english)
-        low = [r for r in english if (r.suitable_per_100k or 0) == lowest]
-        if not lowest:
-            lines.append(
-                f"{_count_words(len(low), 'English region')} had no opportunity a small charity "
-                f"could bid for: {_names(low)}."
-            )
-        else:
-            lines.append(
-                f"{_names(low)[:1].upper()}{_names(low)[1:]} had {low[0].suitable} "
-                f"opportunit{'y' if low[0].suitable == 1 else 'ies'} a small charity could bid "
-                f"for, {lowest:g} per 100,000 residents, the lowest in England."
-            )
-        ranked = [r for r in report.regions if r.key in POPULATION]
-        high = max(ranked, key=lambda r: (r.suitable_per_100k or 0, r.name))
-        lines.append(
-            f"The highest in the UK was {high.name}: {high.suitable_per_100k:g} per 100,000."
         )
+    if total.opportunities:
+        lines.extend(_region_lines(report))
     national = next(r for r in report.regions if r.key == NATIONAL)
     if national.opportunities:
         lines.append(
             f"{national.opportunities} opportunities were national or spanned several regions; "
             "they count in the UK total but in no one region."
         )
-    if report.cold_regions:
-        spot = report.cold_regions[0]
-        lines.append(f"The coldest region is {spot.name}: {spot.facts}.")
-    if report.cold_buyers:
-        spot = report.cold_buyers[0]
-        lines.append(f"The coldest buyer is {spot.name}: {spot.facts}.")
-    if total.awards:
+    for spots, noun in ((report.cold_regions, "region"), (report.cold_buyers, "buyer")):
+        if not spots:
+            continue
+        spot = spots[0]
+        if spot.area.services >= MIN_TO_COMPARE:
+            lines.append(
+                f"The {noun} that missed most services of the kinds charities deliver: "
+                f"{spot.name}: {spot.facts}."
+            )
+        else:
+            lines.append(
+                f"Too few to compare {noun}s on services of the kinds charities deliver: none "
+                f"published {MIN_TO_COMPARE} or more that a small charity could not bid for."
+            )
+    if total.awards >= MIN_TO_COMPARE:
         lines.append(
             f"{total.awards} contract awards were published; "
             f"{_percent(total.awards_small_share)} went to suppliers flagged SME or VCSE."
+        )
+    elif total.awards:
+        lines.append(
+            f"{_capital(_plural(total.awards, 'contract award was', 'contract awards were'))} "
+            f"published, {total.awards_small} to suppliers flagged SME or VCSE: too few for a "
+            "share."
         )
     else:
         lines.append("No contract awards were published in this period.")

@@ -17,7 +17,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from bot.report.build import Report
+from bot.report.build import Report, comparable_rates
 from bot.report.figures import AreaFigures
 from bot.report.population import POPULATION
 
@@ -69,8 +69,12 @@ def _svg(figure: Figure) -> str:
 
 @_styled
 def tile_map(report: Report) -> str:
-    """ITL1 regions as tiles shaded by suitable opportunities per 100,000 residents."""
-    rates = {r.key: r.suitable_per_100k for r in report.regions if r.key in POPULATION}
+    """ITL1 regions as tiles shaded by suitable opportunities per 100,000 residents.
+
+    Shaded by `comparable_rates`, as the summary ranks: a region with too few opportunities
+    to compare is left unshaded and says so.
+    """
+    rates = comparable_rates(report)
     top = max((v for v in rates.values() if v is not None), default=0.0) or 1.0
     shade = colormaps["Greens"]
     scale = Normalize(vmin=0, vmax=top)
@@ -94,11 +98,11 @@ def tile_map(report: Report) -> str:
         axes.text(
             column + 0.47,
             -row + 0.17,
-            "–" if rate is None else f"{rate:g}",
+            "too few" if rate is None else f"{rate:g}",
             ha="center",
             va="center",
-            fontsize=12,
-            fontweight="bold",
+            fontsize=12 if rate is not None else 11,
+            fontweight="bold" if rate is not None else "normal",
             color="white" if dark else "black",
         )
     axes.set_xlim(-0.1, 5.0)
@@ -112,7 +116,7 @@ def tile_map(report: Report) -> str:
         fraction=0.05,
         pad=0.02,
     )
-    colourbar.set_label("suitable per 100,000 residents", fontsize=12)
+    colourbar.set_label("suitable per 100,000 residents", fontsize=11)
     colourbar.ax.tick_params(labelsize=11)
     axes.set_title(f"Suitable opportunities per 100,000 residents\n{report.period}", fontsize=12)
     return _svg(figure)

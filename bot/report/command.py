@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.report.build import Report, build_report
 from bot.report.facts import Judge
-from bot.report.inputs import file_period, file_processes, store_processes
+from bot.report.inputs import (
+    file_coverage,
+    file_period,
+    file_processes,
+    store_coverage,
+    store_ever_filled,
+    store_processes,
+)
 from bot.report.settings import DEFAULT_RULES, REPORT_FORMATS
 from bot.rules_cli import load_ref, optional_config, parse_when, read_notices_file
 from bot.store import Store
@@ -52,6 +59,8 @@ def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: d
             generated=now,
             made_from=f"the tenderbot store ({config.bot.database.name})",
             zone=config.bot.zone,
+            coverage=store_coverage(store, start, now),
+            polled=store_ever_filled(store),
         )
     finally:
         store.close()
@@ -69,10 +78,12 @@ def report_from_files(
         notices.extend(found)
     period = file_period(notices) or (now, now)
     start = since if since is not None else period[0]
+    end = max(period[1], start)
     return build_report(
         file_processes(notices),
         start=start,
-        end=max(period[1], start),
+        end=end,
+        coverage=file_coverage(notices, start, end),
         judge=judge_with(rule_set),
         rules=rule_set.name,
         rules_title=rule_set.title,

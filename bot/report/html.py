@@ -6,7 +6,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from bot.report import charts
-from bot.report.build import Report
+from bot.report.build import MIN_TO_COMPARE, Report
 from bot.report.coldspots import MIN_BUYER_SERVICES
 from bot.report.facts import (
     CHARITY_SERVICE_CPV,
@@ -58,4 +58,5 @@ def render_html(report: Report) -> str:
         large=f"£{LARGE_PER_YEAR:,.0f}",
         short_days=SHORT_RESPONSE_DAYS,
         min_buyer_services=MIN_BUYER_SERVICES,
+        min_to_compare=MIN_TO_COMPARE,
     )

@@ -11,8 +11,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
 
+from bot.report.build import SourceSpan
 from bot.store import Store
-from bot.store.records import to_text
+from bot.store.records import from_text, to_text
 from sources.notice import Notice, merge_notice, notice_from_json
 
 
@@ -32,6 +33,44 @@ def store_processes(store: Store, since: datetime) -> Iterator[list[Notice]]:
     for _, group in groupby(rows, key=lambda row: (row[0], row[1])):
         ordered = sorted(group, key=lambda row: (str(row[2]), str(row[3])))
         yield [notice_from_json(row[4]) for row in ordered]
+
+
+def store_coverage(store: Store, start: datetime, end: datetime) -> list[SourceSpan]:
+    """Per source, the first and last release stored in [start, end] and how many."""
+    rows = store.db.execute(
+        "SELECT source, MIN(release_date), MAX(release_date), COUNT(*) FROM notice_versions "
+        "WHERE release_date >= ? AND release_date <= ? GROUP BY source ORDER BY source",
+        (to_text(start), to_text(end)),
+    )
+    spans = []
+    for source, first, last, count in rows:
+        first_at, last_at = from_text(first), from_text(last)
+        assert first_at is not None and last_at is not None  # MIN/MAX of a non-empty group
+        spans.append(SourceSpan(source=source, first=first_at, last=last_at, releases=count))
+    return spans
+
+
+def store_ever_filled(store: Store) -> bool:
+    """Whether any source was ever polled, or any notice stored (by polling or import)."""
+    polled = store.db.execute(
+        "SELECT 1 FROM source_state WHERE last_attempt IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return (
+        polled is not None
+        or store.db.execute("SELECT 1 FROM notices LIMIT 1").fetchone() is not None
+    )
+
+
+def file_coverage(notices: Sequence[Notice], start: datetime, end: datetime) -> list[SourceSpan]:
+    """Per source, the first and last release read from files in [start, end]."""
+    by_source: dict[str, list[datetime]] = {}
+    for notice in notices:
+        if start <= notice.release_date <= end:
+            by_source.setdefault(notice.source, []).append(notice.release_date)
+    return [
+        SourceSpan(source=source, first=min(dates), last=max(dates), releases=len(dates))
+        for source, dates in sorted(by_source.items())
+    ]
 
 
 def file_processes(notices: Sequence[Notice]) -> list[list[Notice]]:

@@ -111,6 +111,16 @@ def report_document(report: Report) -> dict[str, Any]:
     """The whole report as JSON-ready data."""
     return {
         "period": {"start": report.start.isoformat(), "end": report.end.isoformat()},
+        "coverage": [
+            {
+                "source": s.source,
+                "first": s.first.isoformat(),
+                "last": s.last.isoformat(),
+                "releases": s.releases,
+            }
+            for s in report.coverage
+        ],
+        "polled": report.polled,
         "generated": report.generated.isoformat(),
         "rules": report.rules,
         "made_from": report.made_from,

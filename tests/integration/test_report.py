@@ -241,8 +241,11 @@ def test_html_holds_the_map_charts_table_and_summary(store_config: Path) -> None
     buyer_rows = page.select("#buyer-table tbody tr")
     assert {r.td.get_text() for r in buyer_rows} >= {"Buyer UKC", "Buyer UKI"}
     summary = [li.get_text() for li in page.select("#summary li")]
-    assert summary[0].startswith("In the last 12 months, tenderbot saw 10 opportunities")
-    assert any("the lowest in England" in s or "English regions had no" in s for s in summary)
+    assert summary[0].startswith("The data covers 2 Aug 2026 to 22 Aug 2026 (first and last")
+    assert "the period asked for was 1 Sep 2025 to 1 Sep 2026" in summary[0]
+    assert summary[1].startswith("From 2 Aug 2026 to 22 Aug 2026, tenderbot saw 10 opportunities")
+    assert any(s.startswith("Too few to compare regions") for s in summary)
+    assert not any(s.startswith("Coldest:") or "Highest:" in s for s in summary)
     assert not page.find_all(src=True), "the page must need nothing from the network"
     assert not page.select('link[rel="stylesheet"]')
 
@@ -309,7 +312,9 @@ def test_recorded_find_a_tender_day_makes_a_report(tmp_path: Path) -> None:
     table = list(csv.DictReader(io.StringIO(outputs["csv"])))
     assert int(table[0]["opportunities"]) == total["opportunities"]
     page = BeautifulSoup(outputs["html"], "html.parser")
-    assert str(total["opportunities"]) in page.select_one("#summary li").get_text()
+    summary = [li.get_text() for li in page.select("#summary li")]
+    assert summary[0].startswith("The data covers 10 Aug 2026 (first and last release")
+    assert f"tenderbot saw {total['opportunities']} opportunities" in summary[1]
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
