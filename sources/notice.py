@@ -138,6 +138,7 @@ class Notice:
     description: str = ""
     buyer: str = ""
     buyer_postcode: str | None = None
+    buyer_town: str | None = None
     regions: tuple[str, ...] = ()
     postcodes: tuple[str, ...] = ()
     value_low: Decimal | None = None

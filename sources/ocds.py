@@ -110,15 +110,17 @@ def _delivery(tender: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ..
     return tuple(regions), tuple(postcodes)
 
 
-def _buyer(release: Mapping[str, Any]) -> tuple[str, str | None]:
+def _buyer(release: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
     buyer = mapping(release.get("buyer"))
     parties = [mapping(p) for p in sequence(release.get("parties"))]
     party = next((p for p in parties if buyer.get("id") and p.get("id") == buyer.get("id")), None)
     if party is None:
         party = next((p for p in parties if "buyer" in sequence(p.get("roles"))), {})
     name = clean_text(str(buyer.get("name") or party.get("name") or ""))
-    postcode = clean_text(str(mapping(party.get("address")).get("postalCode") or "")).upper()
-    return name, postcode or None
+    address = mapping(party.get("address"))
+    postcode = clean_text(str(address.get("postalCode") or "")).upper()
+    town = clean_text(str(address.get("locality") or ""))
+    return name, postcode or None, town or None
 
 
 def _documents(release: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -296,7 +298,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
     description = clean_text(
         str(tender.get("description") or planning.get("rationale") or ""), multiline=True
     )
-    buyer, buyer_postcode = _buyer(release)
+    buyer, buyer_postcode, buyer_town = _buyer(release)
     regions, postcodes = _delivery(tender)
     high, currency = amount(tender.get("value"), field="tender.value.amount")
     low, low_currency = amount(tender.get("minValue"), field="tender.minValue.amount")
@@ -339,6 +341,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
         description=description,
         buyer=buyer,
         buyer_postcode=buyer_postcode,
+        buyer_town=buyer_town,
         regions=regions,
         postcodes=postcodes,
         value_low=low,

@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sources.notice import Notice
+from bot.delivery.place_names import format_postcode, itl_place, postcode_place
+from sources.notice import STAGE_LABELS, Notice
 
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
@@ -107,16 +108,38 @@ def format_deadline(notice: Notice, now: datetime, zone: ZoneInfo) -> str:
 
 
 def format_place(notice: Notice) -> str:
-    """Delivery regions, else delivery postcodes, else the buyer's postcode, else "not stated"."""
+    """Where, as people say it.
+
+    Delivery regions by name (``South East · Hampshire and Isle of Wight``), else delivery
+    postcodes, else the buyer's postcode with its town (``buyer at CH2 1UL, Chester``), else
+    "not stated".
+    """
     if notice.regions:
-        return ", ".join(notice.regions)
+        return "; ".join(dict.fromkeys(itl_place(r) for r in notice.regions))
     if notice.postcodes:
-        return ", ".join(notice.postcodes)
+        return "; ".join(dict.fromkeys(format_postcode(p) for p in notice.postcodes))
     if notice.buyer_postcode:
-        return f"buyer at {notice.buyer_postcode}"
+        return f"buyer at {postcode_place(notice.buyer_postcode, notice.buyer_town)}"
     return "not stated"
 
 
-def format_stage(notice: Notice) -> str:
-    """A plain-English label for the notice's stage."""
-    return notice.stage_label
+_FIRST_STAGE = {
+    "planningUpdate": "planning",
+    "tenderUpdate": "tender",
+    "tenderAmendment": "tender",
+    "awardUpdate": "award",
+}
+"""The stage an update belongs to: what a first alert calls it."""
+
+
+def format_stage(notice: Notice, *, new: bool = False) -> str:
+    """A plain-English label for the notice's stage.
+
+    A `new` alert (the first tenderbot sends of the notice) names the stage the update
+    belongs to ("Open for bids"), never "Updated": to its reader nothing was updated.
+    """
+    label = notice.stage_label
+    base = _FIRST_STAGE.get(notice.stage)
+    if new and base is not None and (not notice.label or notice.label == label):
+        return STAGE_LABELS[base]
+    return label

@@ -96,7 +96,7 @@ async def test_each_matching_notice_once_to_each_channel_and_a_second_poll_sends
     buttons = message["blocks"][-1]["elements"]
     assert [b["text"]["text"] for b in buttons] == ["View notice", "Bid on portal"]
     context = [b for b in message["blocks"] if b["type"] == "context"][-1]["elements"][0]["text"]
-    assert "value £48,000–£60,000 ≤ £400,000" in context
+    assert "· £48,000–£60,000 ≤ £400,000 ·" in context
     assert "Domestic Abuse Support Services - Children" in message["text"]
 
     sent = next(

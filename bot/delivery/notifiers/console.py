@@ -19,6 +19,7 @@ from bot.delivery.formatting import (
     format_value,
 )
 from bot.delivery.notifiers import SendError
+from bot.delivery.why import full_why
 
 # Feed text is untrusted: terminal escape sequences and other control characters must not
 # reach the terminal.
@@ -40,7 +41,7 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
         f"   Value:    {format_value(notice)}",
         f"   Deadline: {format_deadline(notice, now, zone)}",
         f"   Region:   {plain(format_place(notice))}",
-        f"   Stage:    {format_stage(notice)}",
+        f"   Stage:    {format_stage(notice, new=alert.kind not in (UPDATED, CLOSING))}",
         f"   Link:     {plain(notice.url or 'not given')}",
     ]
     for lot in format_lots(notice):
@@ -56,7 +57,7 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     for url in alert.also:
         lines.append(f"   Also at:  {plain(url)}")
     if alert.reasons:
-        lines.append(f"   Why:      {plain('; '.join(alert.reasons))}")
+        lines.append(f"   Why:      {plain('; '.join(full_why(alert.reasons)))}")
     lines.append(f"   Id:       {plain(notice.source)} {plain(notice.id)}")
     return "\n".join(lines) + "\n"
 

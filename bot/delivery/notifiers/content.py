@@ -13,8 +13,10 @@ from bot.delivery.formatting import (
     format_lots,
     format_place,
     format_signals,
+    format_stage,
     format_value,
 )
+from bot.delivery.why import full_why, short_why
 from sources.text import strip_unsafe
 
 ELLIPSIS = "…"
@@ -30,9 +32,12 @@ class AlertContent:
     changes: tuple[str, ...]
     description: str
     reasons: tuple[str, ...]
+    """Every reason, grouped ("what it is: ...", "who it serves: ..."), for a full view."""
     notice_url: str | None
     portal_url: str | None
     also: tuple[str, ...] = ()
+    why: str = ""
+    """The reasons in one short line (at most `CHAT_WHY_LIMIT` characters), for chats."""
 
 
 def safe_url(url: str | None) -> str | None:
@@ -68,7 +73,7 @@ def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
                 ("Value", format_value(notice)),
                 ("Deadline", format_deadline(notice, now, zone)),
                 ("Region", format_place(notice)),
-                ("Stage", notice.stage_label),
+                ("Stage", format_stage(notice, new=alert.kind not in (UPDATED, CLOSING))),
                 ("Lots", "\n".join(format_lots(notice))),
                 ("Notes", format_signals(notice)),
             )
@@ -76,7 +81,8 @@ def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
         ),
         changes=tuple(strip_unsafe(c) for c in changes),
         description=strip_unsafe(notice.description),
-        reasons=tuple(strip_unsafe(r) for r in alert.reasons),
+        reasons=full_why([strip_unsafe(r) for r in alert.reasons]),
+        why=short_why([strip_unsafe(r) for r in alert.reasons]),
         notice_url=safe_url(notice.url),
         portal_url=safe_url(notice.portal_url),
         also=tuple(u for u in (safe_url(link) for link in alert.also) if u),

@@ -106,8 +106,8 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
                 "text": _mrkdwn(_description(content.description, content.notice_url)),
             }
         )
-    if content.reasons:
-        why = "Why it matched: " + "; ".join(escape(r) for r in content.reasons)
+    if content.why:
+        why = "Why it matched: " + escape(content.why)
         blocks.append({"type": "context", "elements": [_mrkdwn(cut(why, TEXT_LIMIT))]})
     if content.also:
         links = ", ".join(f"<{escape(u)}|{escape(_host(u))}>" for u in content.also)

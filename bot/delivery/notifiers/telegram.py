@@ -83,8 +83,8 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> TelegramMessage:
                 f'<a href="{e(u)}">{e(urlsplit(u).hostname or u)}</a>' for u in content.also
             )
         )
-    if content.reasons:
-        tail.append("<i>Why it matched: " + e("; ".join(content.reasons)) + "</i>")
+    if content.why:
+        tail.append("<i>Why it matched: " + e(content.why) + "</i>")
     head = "\n".join(lines)
     end = "\n".join(tail) if len(tail) > 1 else ""
     budget = MESSAGE_LIMIT - visible_length(head) - visible_length(end) - 4

@@ -49,7 +49,7 @@ def test_block_has_what_who_value_deadline_where_link_and_why():
         "   Region:   North East",
         "   Stage:    Open for bids",
         "   Link:     https://example.org/notice/1",
-        "   Why:      open notice: open for bids",
+        "   Why:      what it is: open notice (open for bids)",
         "   Id:       cf ocds-1",
     ]
 
