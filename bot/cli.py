@@ -1,4 +1,4 @@
-"""The `tenderbot` command line: run, poll, status, send-test, outbox, backup, rules.
+"""The `tenderbot` command line: run, poll, status, send-test, outbox, backup, bots, rules.
 
 Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
 2 bad usage, a bad config, or a database that cannot be opened.
@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
         "retry", parents=[common], help="queue again the alerts a service refused"
     )
     retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
+    commands.add_parser(
+        "bots",
+        parents=[common],
+        help="the chat bots, who may use them, and the chats they refused (with their ids)",
+    )
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
     return parser
@@ -220,6 +225,8 @@ def main(
             return _outbox_retry(config, args.channel, clock, out)
         if args.command == "backup":
             return _backup(config, args.file, out)
+        if args.command == "bots":
+            return _bots(config, out)
         check_secrets(config)
         import asyncio  # only the commands that talk to services need the event loop
 
@@ -246,6 +253,19 @@ def main(
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _bots(config: Config, out: TextIO) -> int:
+    from bot.chat.onboarding import render_bots
+    from bot.chat.store import ChatStore
+
+    store = Store(config.bot.database)
+    try:
+        refusals = ChatStore(store).refusals()
+    finally:
+        store.close()
+    print(render_bots(config.bots, refusals, config.bot.zone), file=out)
+    return EXIT_OK
 
 
 def _status(config: Config, clock: Clock, out: TextIO, fmt: str) -> int:

@@ -8,6 +8,7 @@ invalid command changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import time as clock_time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from bot.chat.arguments import (
     read_word,
 )
 from bot.chat.catalogue import SetCatalogue
+from bot.chat.onboarding import admin_note, note_refusal, refusal_text
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import ChatSettings, ChatStore
 from bot.delivery.formatting import format_money
@@ -161,7 +163,17 @@ class ChatCommands:
         if not allowed:
             return Reply("That is a lot of commands at once; please wait a minute.")
         if not self.bot.allows_chat(chat) and not asker.bot_admin:
-            return Reply("This bot is not open to this chat. Ask its administrator to add it.")
+            note_refusal(self.chats, self.bot.name, chat, asker.user, self.clock.now())
+            return Reply(refusal_text(chat))
+        reply = await self._command(chat, asker, text)
+        if reply is not None and not self.bot.allows_chat(chat):
+            # A bot admin may use it anywhere; tell them what the chat's others see.
+            note = admin_note(self.bot.name, chat)
+            reply = dataclasses.replace(reply, text=f"{reply.text}\n\n{note}")
+        return reply
+
+    async def _command(self, chat: str, asker: Asker, text: str) -> Reply | None:
+        """Run a command for a chat the asker may use."""
         if len(text) > MAX_COMMAND_LENGTH:
             return Reply(f"That command is too long ({MAX_COMMAND_LENGTH} characters at most).")
         words = text.split()

@@ -80,8 +80,23 @@ class FeedbackRow:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal:
+    """A chat that used a bot not open to it: when it first and last asked, how often, who."""
+
+    bot: str
+    chat: str
+    first_at: datetime
+    last_at: datetime
+    asks: int
+    last_user: str
+
+
 class ChatStore:
-    """Chat subscriptions, bot offsets and feedback, through the store's connection."""
+    """Chat subscriptions, refused chats, bot offsets and feedback.
+
+    Through the store's own connection: one database, one transaction at a time.
+    """
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -195,6 +210,45 @@ class ChatStore:
                 (new_key, old_key),
             )
         return bool(moved)
+
+    def record_refusal(self, bot: str, chat: str, user: str, now: datetime) -> bool:
+        """Note that `chat` was refused; True the first time (the caller logs it then)."""
+        with self._store.transaction():
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO chat_refusals (bot, chat, first_at, last_at, last_user) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (bot, chat, to_text(now), to_text(now), user),
+            )
+            if cursor.rowcount:
+                return True
+            self._db.execute(
+                "UPDATE chat_refusals SET last_at = ?, asks = asks + 1, last_user = ? "
+                "WHERE bot = ? AND chat = ?",
+                (to_text(now), user, bot, chat),
+            )
+        return False
+
+    def refusals(self, bot: str | None = None) -> list[Refusal]:
+        """The chats refused (by one bot, or all), the most recent first."""
+        rows = self._db.execute(
+            "SELECT * FROM chat_refusals WHERE ? IS NULL OR bot = ? ORDER BY last_at DESC, chat",
+            (bot, bot),
+        ).fetchall()
+        found = []
+        for row in rows:
+            first, last = from_text(row["first_at"]), from_text(row["last_at"])
+            assert first is not None and last is not None
+            found.append(
+                Refusal(
+                    bot=row["bot"],
+                    chat=row["chat"],
+                    first_at=first,
+                    last_at=last,
+                    asks=int(row["asks"]),
+                    last_user=row["last_user"],
+                )
+            )
+        return found
 
     def next_update(self, bot: str) -> int | None:
         """The first update the bot has not handled yet (None: it never handled one)."""

@@ -184,4 +184,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_at ON feedback (at);
     """,
+    """
+    CREATE TABLE chat_refusals (
+        bot TEXT NOT NULL,
+        chat TEXT NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        asks INTEGER NOT NULL DEFAULT 1,
+        last_user TEXT NOT NULL,
+        PRIMARY KEY (bot, chat)
+    );
+    """,
 )

@@ -79,7 +79,9 @@ async def test_a_workspace_admin_subscribes_and_narrows_a_member_cannot(
         assert "is not an amount" in await command(socket, WORKSPACE_ADMIN, "maxvalue lots")
         assert "only this bot's admins" in await command(socket, WORKSPACE_ADMIN, "status")
         assert "Chat subscriptions: 1" in await command(socket, BOT_ADMIN, "status")
-        assert "not open to this chat" in await command(socket, MEMBER, "help", channel="C0OTHER")
+        refused = await command(socket, MEMBER, "help", channel="C0OTHER")
+        assert "not open to this chat (chat id C0OTHER)" in refused
+        assert [r.chat for r in app.chats.refusals()] == ["C0OTHER"]
         await command(socket, WORKSPACE_ADMIN, "region any")
         fake_cf.pages = [ALL]
         await app.poll("cf")

@@ -167,12 +167,37 @@ async def test_a_bot_not_open_answers_only_its_chats_and_limits_commands(
             telegram.command(GROUP, MEMBER, "/help")
         await until(lambda: texts(telegram, OTHER) and len(texts(telegram, GROUP)) >= 4)
         await asyncio.sleep(0.5)
-    assert texts(telegram, OTHER) == [
-        "This bot is not open to this chat. Ask its administrator to add it."
-    ]
+    assert texts(telegram, OTHER)[0].startswith("This bot is not open to this chat (chat id")
     replies = texts(telegram, GROUP)
     assert [r.startswith("tenderbot finds") for r in replies] == [True, True, True, False]
     assert replies[3] == "That is a lot of commands at once; please wait a minute."
+
+
+async def test_a_refused_chat_learns_its_id_the_log_hears_once_and_bots_lists_it(
+    tmp_path, fake_cf, telegram, chat_tokens, clock, caplog
+):
+    fake_cf.pages = [[]]
+    path = bot_config(tmp_path, fake_cf, telegram, open="false")  # the defaults: no chats
+    async with Running(path, clock):
+        telegram.command(OTHER, MEMBER, "/help")
+        await until(lambda: texts(telegram, OTHER))
+        telegram.command(OTHER, MEMBER, "/subscribe small-charities")
+        await until(lambda: len(texts(telegram, OTHER)) == 2)
+        telegram.command(OTHER, BOT_ADMIN, "/help")
+        await until(lambda: len(texts(telegram, OTHER)) == 3)
+    refused, again, admin = texts(telegram, OTHER)
+    assert refused == again
+    assert f"(chat id {OTHER})" in refused and f'add "{OTHER}" to chats' in refused
+    assert admin.startswith("tenderbot finds")
+    assert f"Note for the bot's admin: this chat, id {OTHER}, is not in the chats" in admin
+    logged = [r.getMessage() for r in caplog.records if "refused chat" in r.getMessage()]
+    assert len(logged) == 1 and OTHER in logged[0] and "open = true" in logged[0]
+    out = io.StringIO()
+    assert main(["bots", "--config", str(path)], stdout=out) == 0
+    listing = out.getvalue()
+    assert "tg (telegram): 0 chat(s) allowed; 1 admin(s)" in listing
+    assert f"tg: chat {OTHER}: asked 2 time(s)" in listing
+    assert f"(by user {MEMBER})" in listing
 
 
 async def test_feedback_buttons_are_recorded_and_shown_by_rules_feedback(

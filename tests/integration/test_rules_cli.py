@@ -143,7 +143,9 @@ def test_poll_alerts_only_matching_notices_with_their_reasons(tmp_path, fake_cf,
     assert "Domestic Abuse Support Services - Children" in titles
     assert "Provision for Children looked after" not in " ".join(titles)
     assert len(titles) < 10
-    assert "   Why:      what it is: " in out and "; scale: value £48,000–£60,000 ≤ £400,000; " in out
+    assert (
+        "   Why:      what it is: " in out and "; scale: value £48,000–£60,000 ≤ £400,000; " in out
+    )
 
 
 def test_an_unknown_rule_set_is_a_clear_start_up_error(tmp_path, capsys, clock):
