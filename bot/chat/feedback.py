@@ -1,4 +1,4 @@
-"""Recording what people said of an alert ("Useful" / "Not for us"), from either platform."""
+"""What people said of an alert ("Useful" / "Not for us"), and why it matched ("Why?")."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.chat.store import NOT_FOR_US, USEFUL, VERDICTS, ChatStore, FeedbackRow, parse_chat_key
 from bot.config import Config
+from bot.delivery.why import full_why
 from bot.store import Store
 
 THANKS = {USEFUL: "Thanks: noted as useful.", NOT_FOR_US: "Thanks: noted as not for you."}
@@ -56,6 +57,24 @@ def record_feedback(
         )
     )
     return THANKS[verdict]
+
+
+def explain_alert(store: Store, config: Config, *, outbox_id: int, chat: str) -> str:
+    """Every reason the alert `outbox_id` matched, grouped, as the reply to its "Why?" button.
+
+    Only in a chat the alert was sent to: a forged or stale button learns nothing.
+    """
+    row = store.db.execute(
+        "SELECT channel, source, notice_id, reasons FROM outbox WHERE id = ?", (outbox_id,)
+    ).fetchone()
+    if row is None or not _sent_to(config, str(row["channel"]), chat):
+        return "Sorry, I can't find that alert in this chat any more."
+    notice = store.notice(str(row["source"]), str(row["notice_id"]))
+    title = notice.title if notice else str(row["notice_id"])
+    lines = full_why(tuple(json.loads(row["reasons"] or "[]")))
+    if not lines:
+        return f"“{title}”: no reasons were recorded (its subscription takes every open notice)."
+    return f"Why “{title}” matched:\n" + "\n".join(f"• {line}" for line in lines)
 
 
 def _sent_to(config: Config, channel_name: str, chat: str) -> bool:

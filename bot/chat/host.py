@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.app import App
 from bot.chat.catalogue import SetCatalogue
 from bot.chat.commands import ChatCommands
-from bot.chat.feedback import record_feedback
+from bot.chat.feedback import explain_alert, record_feedback
 from bot.chat.services import make_services
 from bot.chat.settings import ChatBotConfig
 
@@ -56,6 +56,9 @@ def build_bots(app: App) -> list[ChatBot]:
             now=app.clock.now(),
         )
 
+    def explain(outbox_id: int, chat: str) -> str:
+        return explain_alert(app.store, app.config, outbox_id=outbox_id, chat=chat)
+
     for config in app.base_config.bots:
         token = os.environ.get(config.token_env, "")
         commands = commands_for(app, config)
@@ -64,7 +67,13 @@ def build_bots(app: App) -> list[ChatBot]:
 
             bots.append(
                 TelegramChatBot(
-                    config, token, commands, app.chats, on_change=changed, feedback=feedback
+                    config,
+                    token,
+                    commands,
+                    app.chats,
+                    on_change=changed,
+                    feedback=feedback,
+                    explain=explain,
                 )
             )
         else:

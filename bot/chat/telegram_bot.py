@@ -34,7 +34,13 @@ from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import REMOVED, ChatStore
 from bot.delivery.notifiers.content import cut
-from bot.delivery.notifiers.telegram import DEFAULT_API_URL, FEEDBACK_PREFIX, VERDICT_CODES, seconds
+from bot.delivery.notifiers.telegram import (
+    DEFAULT_API_URL,
+    FEEDBACK_PREFIX,
+    VERDICT_CODES,
+    WHY_PREFIX,
+    seconds,
+)
 from sources.text import strip_unsafe
 
 log = logging.getLogger("tenderbot.chat")
@@ -72,14 +78,20 @@ class TelegramChatBot:
         *,
         on_change: Callable[[], None],
         feedback: Feedback,
+        explain: Callable[[int, str], str] | None = None,
         long_poll: int = LONG_POLL_SECONDS,
     ) -> None:
-        """`on_change` runs after a chat's subscriptions changed."""
+        """Serve one bot.
+
+        `on_change` runs after a chat's subscriptions changed; `explain` answers an alert's
+        "Why?" button: (alert id, chat) -> every reason, grouped.
+        """
         self.config = config
         self.commands = commands
         self.chats = chats
         self._on_change = on_change
         self._feedback = feedback
+        self._explain = explain
         self._long_poll = long_poll
         self._requests = HTTPXRequest(connection_pool_size=4, read_timeout=30)
         self._updates = HTTPXRequest(connection_pool_size=1, read_timeout=long_poll + 10)
@@ -190,6 +202,15 @@ class TelegramChatBot:
                 return
             answer = self._feedback(int(number), chat, str(query.from_user.id), verdict)
             await self.bot.answer_callback_query(query.id, text=answer)
+            return
+        if data.startswith(WHY_PREFIX):
+            number = data[len(WHY_PREFIX) :]
+            await self.bot.answer_callback_query(query.id)
+            if self._explain is not None and number.isdigit():
+                text = self._explain(int(number), chat)
+                await self.bot.send_message(
+                    chat_id=int(chat), text=cut(strip_unsafe(text), REPLY_LIMIT)
+                )
             return
         await self.bot.answer_callback_query(query.id)
         if data.startswith(COMMAND_PREFIX):

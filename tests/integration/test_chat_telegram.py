@@ -74,7 +74,7 @@ async def test_an_admin_subscribes_a_group_and_only_that_group_hears(
     alerts = [m for m in telegram.sent_to(GROUP) if "Why it matched" in m["text"]]
     assert len(alerts) == 4
     rows = alerts[0]["reply_markup"]["inline_keyboard"]
-    assert [b["text"] for b in rows[-1]] == ["Useful", "Not for us"]
+    assert [b["text"] for b in rows[-1]] == ["Useful", "Not for us", "Why?"]
     assert rows[-1][0]["callback_data"].startswith("f:u:")
     assert len(texts(telegram, OTHER)) == 1, "the refused chat hears nothing more"
 
@@ -234,6 +234,28 @@ async def test_feedback_buttons_are_recorded_and_shown_by_rules_feedback(
     assert main([*args, "--labels-out", str(labels)], stdout=io.StringIO(), clock=clock) == 0
     rows = list(csv.DictReader(io.StringIO(labels.read_text())))
     assert sorted(r["label"] for r in rows) == ["no", "yes"]
+
+
+async def test_the_why_button_gives_every_reason_grouped_only_where_the_alert_went(
+    group, fake_cf, telegram, clock
+):
+    async with Running(group, clock) as app:
+        await subscribe_group(telegram)
+        fake_cf.pages = [ALL]
+        await app.poll("cf")
+        await app.deliver()
+        alert = next(m for m in telegram.sent_to(GROUP) if "Why it matched" in m["text"])
+        why = alert["reply_markup"]["inline_keyboard"][-1][2]["callback_data"]
+        assert why.startswith("w:")
+        before = len(texts(telegram, GROUP))
+        telegram.press(GROUP, MEMBER, why)
+        telegram.press(OTHER, MEMBER, why)  # not sent there: it learns nothing
+        await until(lambda: len(texts(telegram, GROUP)) > before and texts(telegram, OTHER))
+    answer = texts(telegram, GROUP)[-1]
+    assert answer.startswith("Why “")
+    assert "• what it is: " in answer and "• time left: " in answer
+    assert len(answer) > len(alert["text"].split("Why it matched: ")[1])
+    assert "can't find that alert" in texts(telegram, OTHER)[-1]
 
 
 async def test_a_restart_in_the_middle_of_commands_loses_nothing(group, fake_cf, telegram, clock):

@@ -163,14 +163,20 @@ def classify(exc: TelegramError) -> SendError:
 
 
 FEEDBACK_PREFIX = "f:"
+WHY_PREFIX = "w:"
 VERDICT_CODES = {"u": "useful", "n": "not_for_us"}
 
 
 def feedback_buttons(outbox_id: int) -> tuple[tuple[str, str], ...]:
-    """The "Useful" / "Not for us" callback buttons of an alert (``f:u:ID``, ``f:n:ID``)."""
+    """The callback buttons of an alert sent to a bot's chat.
+
+    "Useful" / "Not for us" (``f:u:ID``, ``f:n:ID``), and "Why?" (``w:ID``), which the chat
+    bot answers with every reason, grouped.
+    """
     return (
         ("Useful", f"{FEEDBACK_PREFIX}u:{outbox_id}"),
         ("Not for us", f"{FEEDBACK_PREFIX}n:{outbox_id}"),
+        ("Why?", f"{WHY_PREFIX}{outbox_id}"),
     )
 
 
