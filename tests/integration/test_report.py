@@ -246,6 +246,8 @@ def test_html_holds_the_map_charts_table_and_summary(store_config: Path) -> None
     assert summary[1].startswith("From 2 Aug 2026 to 22 Aug 2026, tenderbot saw 10 opportunities")
     assert any(s.startswith("Too few to compare regions") for s in summary)
     assert not any(s.startswith("Coldest:") or "Highest:" in s for s in summary)
+    cold = [li.get_text(" ", strip=True) for li in page.select("#cold-spots ol.cold li")]
+    assert cold and all("Too few to compare (under 5 such services)" in c for c in cold)
     assert not page.find_all(src=True), "the page must need nothing from the network"
     assert not page.select('link[rel="stylesheet"]')
 

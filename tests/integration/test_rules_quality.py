@@ -128,4 +128,4 @@ def test_the_readmes_council_feed_example_is_alerted_by_small_charities(tmp_path
     text = out.getvalue()
     assert "== NEW: Befriending and Social Isolation Service for Older People" in text
     assert "Highways Resurfacing" not in text
-    assert 'keywords in title: "befriend*"' in text
+    assert "who it serves: befriend*" in text
