@@ -66,6 +66,8 @@ def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
     return AlertContent(
         label=label,
         title=strip_unsafe(notice.title),
+        # In reading order: what and who, how much, by when, where, what stage. A match tier or
+        # a value-a-year line belongs right after Value; the Why line stays last and short.
         fields=tuple(
             (name, strip_unsafe(value))
             for name, value in (
