@@ -31,7 +31,7 @@ from bot.metrics import Metrics
 from bot.poller import PollResult, poll_source
 from bot.redaction import redactor_for
 from bot.source_registry import build_source
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, make_database_folder
 from sources.clock import Clock, SystemClock
 from sources.http import HttpFetcher, make_client
 from sources.politeness import HostGate
@@ -115,6 +115,7 @@ class App:
         self.clock: Clock = clock or SystemClock()
         self.lock: InstanceLock | None = None
         if exclusive is not None:
+            make_database_folder(config.bot.database.parent)
             self.lock = InstanceLock(config.bot.database, exclusive)
             self.lock.acquire()
         try:

@@ -1,13 +1,16 @@
-"""The `tenderbot` command line: run, poll, status, send-test, outbox, backup, rules.
+"""The `tenderbot` command line: run, poll, import, init, status, send-test, outbox, backup, rules.
 
 Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
-2 bad usage, a bad config, or a database that cannot be opened.
+2 bad usage, a bad config, or a database that cannot be opened (or is missing, for a
+command that only reads); 141 (as a Unix tool killed by SIGPIPE) when the reader of the
+output went away, e.g. ``tenderbot rules list | head -1``, with nothing printed about it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -16,7 +19,9 @@ from typing import TextIO
 
 from bot import __version__
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
+from bot.config_check import check_config, check_narrowing
 from bot.delivery.outbox import Outbox
+from bot.import_options import add_import_parser
 from bot.instance import InstanceError
 from bot.logs import setup_logging
 from bot.redaction import redactor_for
@@ -30,6 +35,8 @@ from sources.clock import Clock, SystemClock
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 128 + 13
+"""What a shell shows for a Unix tool stopped by SIGPIPE when its reader went away."""
 
 log = logging.getLogger("tenderbot")
 
@@ -89,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
+    add_import_parser(commands, common)
     return parser
 
 
@@ -152,7 +160,7 @@ def _backup(config: Config, file: str, out: TextIO) -> int:
         raise ConfigError(f"{file}: that is the database itself; name another file")
     if target.exists():
         raise ConfigError(f"{file}: already exists; tenderbot never overwrites a backup")
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         store.backup(target)
         notices = store.count_notices()
@@ -171,7 +179,7 @@ def _known(config: Config, option: str, what: str, name: str, names: Sequence[st
 def _outbox_retry(config: Config, channel: str | None, clock: Clock, out: TextIO) -> int:
     if channel is not None:
         _known(config, "--channel", "channel", channel, [c.name for c in config.channels])
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         count = Outbox(store).requeue_failed(clock.now(), channel)
     finally:
@@ -197,6 +205,26 @@ def main(
         clock: the clock to use (tests pass a controllable one).
         stdout: where the console channel and reports print (default: standard output).
     """
+    try:
+        code = _main(argv, clock=clock, stdout=stdout)
+        if stdout is None:
+            sys.stdout.flush()  # a reader gone since the last line shows here, not at exit
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null so the interpreter's final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | None) -> int:
     args = _parser().parse_args(argv)
     out = stdout or sys.stdout
     clock = clock or SystemClock()
@@ -212,17 +240,34 @@ def main(
             from bot.report.command import run_report_command
 
             return run_report_command(args, out, clock)
+        if args.command == "init":
+            from bot.init_config import write_example_config
+
+            written = write_example_config(args.file)
+            print(
+                f"{written}: example config written; edit it, then try `tenderbot import "
+                "FILE...` (recorded data) or `tenderbot poll`",
+                file=out,
+            )
+            return EXIT_OK
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":
+            check_narrowing(config)
             return _status(config, clock, out, args.format)
         if args.command == "outbox":
             return _outbox_retry(config, args.channel, clock, out)
         if args.command == "backup":
             return _backup(config, args.file, out)
-        check_secrets(config)
+        check_config(config)
+        if args.command != "import" or args.alerts:
+            check_secrets(config)
         import asyncio  # only the commands that talk to services need the event loop
 
+        if args.command == "import":
+            from bot.importer import run_import
+
+            return asyncio.run(run_import(config, args, clock, stdout, out))
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
         if args.command == "poll":
@@ -249,7 +294,7 @@ def main(
 
 
 def _status(config: Config, clock: Clock, out: TextIO, fmt: str) -> int:
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         now = clock.now()
         status = collect_status(config, store, now)

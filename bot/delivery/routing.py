@@ -29,7 +29,8 @@ class Route:
     reasons: tuple[str, ...]
 
 
-def _narrowing(subscription: SubscriptionConfig) -> Narrowing:
+def narrowing_of(subscription: SubscriptionConfig) -> Narrowing:
+    """A subscription's own limits (regions, max value, keywords) for the matcher."""
     return Narrowing(
         regions=subscription.regions,
         max_value=subscription.max_value,
@@ -56,7 +57,7 @@ class Router:
         self.on_refused: Callable[[str, str], None] | None = None
         try:
             self._plan = MatchPlan(
-                [(s.rules, _narrowing(s)) for s in config.subscriptions], self.library.get
+                [(s.rules, narrowing_of(s)) for s in config.subscriptions], self.library.get
             )
         except NarrowingError as exc:
             index = config.subscriptions[exc.index].index

@@ -151,7 +151,7 @@ def test_an_unknown_rule_set_is_a_clear_start_up_error(tmp_path, capsys, clock):
         tmp_path, "http://127.0.0.1:9", subscriptions=SUBSCRIBE.format("small-charity")
     )
     assert main(["poll", "--config", str(config)], clock=clock) == 2
-    assert "no shipped rule set named 'small-charity'" in capsys.readouterr().err
+    assert "no rule set named 'small-charity'" in capsys.readouterr().err
 
 
 def test_edited_rule_file_is_reloaded_and_a_broken_edit_keeps_the_old_rules(
