@@ -326,7 +326,7 @@ def load_config(path: Path) -> Config:
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such file (pass --config FILE, set TENDERBOT_CONFIG, "
-            f"or copy config.example.toml to {DEFAULT_CONFIG_NAME})"
+            f"or run `tenderbot init` to write a commented example to {DEFAULT_CONFIG_NAME})"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
