@@ -201,6 +201,12 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     backoff = table.duration("backoff", "2s").total_seconds()
     max_bytes = table.positive_int("max_bytes", 20 * 1024 * 1024, minimum=1024)
     page_size = table.positive_int("page_size", 100)
+    if entry.max_page_size is not None and page_size > entry.max_page_size:
+        raise table.error(
+            "page_size",
+            f"at most {entry.max_page_size} for a {kind} source (the publisher returns no "
+            f"more per page), got {page_size}",
+        )
     max_pages = table.positive_int("max_pages", 500)
     min_gap = table.duration("min_gap", f"{entry.min_gap:g}s").total_seconds()
     throttle_wait = table.duration("throttle_wait", f"{entry.throttle_wait:g}s").total_seconds()

@@ -8,6 +8,7 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
+from bot.chat.arguments import ArgumentError, read_amount
 from bot.config_table import TomlTable, type_name
 
 CHANNEL_KINDS = ("console", "slack", "telegram")
@@ -100,9 +101,7 @@ def load_subscription(
     mode = table.one_of("mode", MODES, "instant")
     default_name = f"{channel}:{','.join(rules) or '*'}:{mode}"
     name = table.text("name", default_name) or default_name
-    max_value = table.get("max_value", float)
-    if max_value is not None and max_value < 0:
-        raise table.error("max_value", f"must not be negative, got {max_value}")
+    max_value = _max_value(table)
     narrowing = {
         key: _string_list(table, key) for key in ("regions", "keywords", "exclude_keywords")
     }
@@ -118,7 +117,7 @@ def load_subscription(
         channel=channel,
         rules=tuple(rules),
         mode=mode,
-        max_value=None if max_value is None else Decimal(str(max_value)),
+        max_value=max_value,
         index=index,
         digest_at=digest_at,
         remind_days=remind_days,
@@ -126,6 +125,23 @@ def load_subscription(
         keywords=narrowing["keywords"],
         exclude_keywords=narrowing["exclude_keywords"],
     )
+
+
+def _max_value(table: TomlTable) -> Decimal | None:
+    """`max_value`: a number, or an amount as chat takes it ("100k", "£50,000", "1.5m")."""
+    value = table.data.get("max_value")
+    if isinstance(value, str):
+        table.used.add("max_value")
+        try:
+            return read_amount(value)
+        except ArgumentError as exc:
+            raise table.error("max_value", str(exc).replace(" (or 'any')", "")) from None
+    number = table.get("max_value", float)
+    if number is None:
+        return None
+    if number < 0:
+        raise table.error("max_value", f"must not be negative, got {number}")
+    return Decimal(str(number))
 
 
 def _string_list(table: TomlTable, key: str) -> tuple[str, ...]:

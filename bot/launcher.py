@@ -42,7 +42,7 @@ def shadowing_problems() -> list[str]:
 
 
 def _distributions(name: str) -> str:
-    """ ", installed by DIST VERSION" for the other distributions providing `name`."""
+    """The other distributions providing `name`, as ", installed by DIST VERSION" (or "")."""
     from importlib.metadata import PackageNotFoundError, packages_distributions, version
 
     others = [d for d in packages_distributions().get(name, []) if d.lower() != "tenderbot"]

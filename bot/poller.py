@@ -181,6 +181,8 @@ async def poll_source(
         store.record_attempt(name, started)
     budget = config.settings.max_pages
     pages = notices = new = updated = queued = problems = 0
+    # A window split in two re-reads the releases of the full page: count each release once.
+    seen: set[tuple[str, str]] = set()
     stopped_early = False
     try:
         async for page in source.pages(since, until, resume=resume):
@@ -212,7 +214,8 @@ async def poll_source(
                 log.warning("%s (skipped)", problem)
             queued += added
             pages += 1 if page.url else 0
-            notices += len(page.notices)
+            seen.update((n.id, n.release_id) for n in page.notices)
+            notices = len(seen)
             problems += len(skipped)
             new += sum(e.kind == "new" for e in events)
             updated += sum(e.kind == "updated" for e in events)

@@ -42,6 +42,8 @@ def print_explanations(
         return EXIT_OK
     count = 0
     for notice in notices:
+        if not notice.is_open_stage:
+            continue  # an award or a contract is no opportunity to have nearly matched
         for rule_set in rule_sets.values():
             verdict = explain(rule_set, notice, as_of or notice.release_date)
             if not verdict.near_miss:
@@ -128,8 +130,8 @@ def print_preview(matches: Iterable[tuple[Notice, Match]], fmt: str, out: TextIO
         return
     for row in rows:
         count += 1
-        deadline = (row["deadline"] or "no deadline")[:10]
-        print(f"{row['score']:>5g}  {deadline}  {plain(row['title'])[:80]}", file=out)
+        deadline = row["deadline"][:10] if row["deadline"] else "no deadline"
+        print(f"{row['score']:>5g}  {deadline:<11}  {plain(row['title'])[:80]}", file=out)
         print(f"       {plain(row['buyer'])} · {row['value']}", file=out)
         print(f"       why: {plain('; '.join(row['reasons']))}", file=out)
     print(f"{count} matching notice(s)", file=out)
