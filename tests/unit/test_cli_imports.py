@@ -64,3 +64,8 @@ def test_light_commands_do_not_load_heavy_libraries(command: list[str], tmp_path
 
 def test_the_probe_sees_a_heavy_command_load_them() -> None:
     assert "bot.rules_cli" in _loaded(["rules", "list"])
+
+
+def test_init_loads_nothing_heavy(tmp_path: Path) -> None:
+    assert _loaded(["init", str(tmp_path / "new.toml")]) == []
+    assert (tmp_path / "new.toml").is_file()
