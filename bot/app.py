@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -18,9 +17,7 @@ from bot.chat.store import ChatStore, parse_chat_key
 from bot.config import ChannelConfig, Config
 from bot.delivery.admin import AdminNotices, current_problems
 from bot.delivery.notifiers import Notifier
-from bot.delivery.notifiers.console import ConsoleNotifier
-from bot.delivery.notifiers.slack import SlackNotifier
-from bot.delivery.notifiers.telegram import TelegramNotifier, TelegramRequests
+from bot.delivery.notifiers.registry import BuildContext, channel_kind
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.delivery.reminders import queue_reminders
@@ -39,48 +36,24 @@ from sources.politeness import HostGate
 log = logging.getLogger("tenderbot")
 
 
-def build_notifier(
-    channel: ChannelConfig,
-    config: Config,
-    outbox: Outbox,
-    stdout: TextIO | None = None,
-    *,
-    telegram: TelegramRequests | None = None,
-) -> Notifier:
-    """The notifier for one configured channel (its token read from the environment).
+def build_notifier(channel: ChannelConfig, context: BuildContext) -> Notifier:
+    """The notifier for one configured channel, built by its kind's module."""
+    return channel_kind(channel.kind).build(channel, context)
 
-    `telegram`: HTTP clients shared by every Telegram channel (the caller closes them).
-    """
-    zone = config.bot.zone
-    token = os.environ.get(channel.token_env or "", "")
-    if channel.kind == "slack":
-        assert channel.channel is not None
-        return SlackNotifier(
-            token=token,
-            channel=channel.channel,
-            zone=zone,
-            api_url=channel.api_url,
-            feedback=channel.feedback,
-        )
-    if channel.kind == "telegram":
-        assert channel.chat_id is not None
 
-        def remember(new_chat_id: str) -> None:
-            log.warning(
-                "%s: the chat moved to %s (group upgraded); using it", channel.name, new_chat_id
-            )
-            outbox.set_chat_id(channel.name, new_chat_id)
-
-        return TelegramNotifier(
-            token=token,
-            chat_id=outbox.channel_state(channel.name).chat_id or channel.chat_id,
-            zone=zone,
-            api_url=channel.api_url,
-            on_migrate=remember,
-            requests=telegram,
-            feedback=channel.feedback,
-        )
-    return ConsoleNotifier(zone, stdout)
+def build_context(
+    config: Config, store: Store, outbox: Outbox, clock: Clock, stdout: TextIO | None = None
+) -> BuildContext:
+    """What channel kinds build their notifiers with; close it to close shared HTTP pools."""
+    return BuildContext(
+        zone=config.bot.zone,
+        stdout=stdout,
+        config_dir=config.path.parent,
+        store=store,
+        saved_chat_id=lambda name: outbox.channel_state(name).chat_id,
+        remember_chat_id=outbox.set_chat_id,
+        now=clock.now,
+    )
 
 
 class App:
@@ -153,11 +126,10 @@ class App:
                     "them; they are queued again (at most one repeat each)",
                     freed,
                 )
-        self._telegram = TelegramRequests()
-        self._stdout = stdout
+        self.build_context = build_context(config, self.store, self.outbox, self.clock, stdout)
+        """What channel kinds build their notifiers with (shared HTTP pools are closed with it)."""
         self.notifiers: dict[str, Notifier] = {
-            c.name: build_notifier(c, config, self.outbox, stdout, telegram=self._telegram)
-            for c in config.channels
+            c.name: build_notifier(c, self.build_context) for c in config.channels
         }
         self.sender = Sender(
             config.channels,
@@ -194,7 +166,7 @@ class App:
         self._clients.clear()
         for notifier in self.notifiers.values():
             await notifier.aclose()
-        await self._telegram.aclose()
+        await self.build_context.aclose()
         self.store.close()
         self._release_lock()
 
@@ -224,9 +196,7 @@ class App:
         router.refused, router.on_refused = self.router.refused, self.router.on_refused
         for channel in config.channels:
             if channel.name not in self.notifiers:
-                self.notifiers[channel.name] = build_notifier(
-                    channel, config, self.outbox, self._stdout, telegram=self._telegram
-                )
+                self.notifiers[channel.name] = build_notifier(channel, self.build_context)
         self.config, self.router = config, router
         self.sender.channels = config.channels
 

@@ -112,14 +112,15 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     except KeyError:
         known = ", ".join(c.name for c in config.channels) or "none configured"
         raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
-    from bot.app import build_notifier
+    from bot.app import build_context, build_notifier
     from bot.delivery.notifiers import SendError
 
     redact = redactor_for(config)
     store = Store(config.bot.database)
     try:
         outbox = Outbox(store, redact=redact)
-        notifier = build_notifier(channel, config, outbox, out)
+        context = build_context(config, store, outbox, clock, out)
+        notifier = build_notifier(channel, context)
         try:
             await notifier.send_test(now=clock.now())
         except SendError as exc:
@@ -127,6 +128,7 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
             return EXIT_FAILED
         finally:
             await notifier.aclose()
+            await context.aclose()
         was_paused = outbox.channel_state(name).paused_reason
         if was_paused:
             outbox.resume(name)
