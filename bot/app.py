@@ -14,7 +14,7 @@ import httpx
 
 from bot.chat.channels import with_chats
 from bot.chat.store import ChatStore, parse_chat_key
-from bot.config import ChannelConfig, Config
+from bot.config import ChannelConfig, Config, ConfigError
 from bot.delivery.admin import AdminNotices, current_problems
 from bot.delivery.notifiers import Notifier
 from bot.delivery.notifiers.registry import BuildContext, channel_kind
@@ -78,7 +78,8 @@ class App:
                 a process that died are freed.
 
         Raises:
-            bot.config.ConfigError: a subscription's settings are invalid.
+            bot.config.ConfigError: a subscription's settings are invalid, or a channel's
+                secret is unusable.
             rules.errors.RuleFileError: a rule set cannot be loaded.
             bot.store.StoreError: the database cannot be opened or written.
             bot.instance.InstanceError: another tenderbot holds the database.
@@ -128,9 +129,14 @@ class App:
                 )
         self.build_context = build_context(config, self.store, self.outbox, self.clock, stdout)
         """What channel kinds build their notifiers with (shared HTTP pools are closed with it)."""
-        self.notifiers: dict[str, Notifier] = {
-            c.name: build_notifier(c, self.build_context) for c in config.channels
-        }
+        self.notifiers: dict[str, Notifier] = {}
+        try:
+            for channel in config.channels:
+                self.notifiers[channel.name] = build_notifier(channel, self.build_context)
+        except ConfigError:
+            self.store.close()
+            self._release_lock()
+            raise
         self.sender = Sender(
             config.channels,
             self.notifiers,
