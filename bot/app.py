@@ -17,7 +17,7 @@ from bot.chat.store import ChatStore, parse_chat_key
 from bot.config import ChannelConfig, Config, ConfigError
 from bot.delivery.admin import AdminNotices, current_problems
 from bot.delivery.notifiers import Notifier
-from bot.delivery.notifiers.registry import BuildContext, channel_kind
+from bot.delivery.notifiers.registry import BuildContext, Route, channel_kind
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.delivery.reminders import queue_reminders
@@ -205,6 +205,15 @@ class App:
                 self.notifiers[channel.name] = build_notifier(channel, self.build_context)
         self.config, self.router = config, router
         self.sender.channels = config.channels
+
+    def web_routes(self) -> list[Route]:
+        """The pages the configured channel kinds serve on the HTTP listener."""
+        routes: list[Route] = []
+        for name in sorted({c.kind for c in self.config.channels}):
+            kind = channel_kind(name)
+            if kind.routes is not None:
+                routes.extend(kind.routes(self.build_context))
+        return routes
 
     async def poll(self, name: str) -> PollResult:
         """One pass over the source called `name`; never raises for source failures."""

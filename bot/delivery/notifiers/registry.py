@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,12 +23,17 @@ from zoneinfo import ZoneInfo
 from bot.config_table import TomlTable, type_name
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from bot.config_delivery import ChannelConfig
     from bot.delivery.notifiers import Notifier
 
 PACKAGE = "bot.delivery.notifiers"
 _KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 R = TypeVar("R")
+
+Route = tuple[str, str, Callable[["web.Request"], Awaitable["web.StreamResponse"]]]
+"""A page the daemon's HTTP listener serves for a kind: (method, path, handler)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +105,8 @@ class ChannelKind:
     """Reads the kind's own keys from its table (raising `ConfigError` naming file and key)."""
     build: Callable[[ChannelConfig, BuildContext], Notifier]
     """Builds the notifier for one channel; secrets are read from the environment here."""
+    routes: Callable[[BuildContext], Sequence[Route]] | None = None
+    """Pages the HTTP listener serves once for the kind (an unsubscribe link's target)."""
 
 
 def kind_names() -> list[str]:

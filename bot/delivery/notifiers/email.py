@@ -1,0 +1,453 @@
+"""Email: multipart plain-text + HTML messages sent over SMTP with aiosmtplib.
+
+Each address in `to` gets its own copy (so its unsubscribe link is its own), all copies of
+one alert sharing one ``Message-ID``, which is the outbox's message reference: an update or
+reminder carries ``In-Reply-To`` and ``References`` with it and mail clients thread it under
+the first alert. Message ids are derived from the outbox row, so a retry sends the same id.
+
+What SMTP can promise about duplicates: once the server answers 250 to the message, the
+copy is recorded for that address and never sent again, even when another address of the
+same alert fails and the alert is retried. If the connection drops after the message was
+sent but before the server's answer arrived, tenderbot cannot know whether the server kept
+it, so it sends it again (at least once, never lost); the repeat carries the same
+``Message-ID``, which most mail clients and servers use to hide duplicates.
+
+Errors: a 4xx answer (421 included), a timeout or a dropped connection is retried by the
+outbox; a 5xx answer refuses the message; rejected credentials (535), a failing token
+command or a server that lacks what the config requires (STARTTLS, AUTH) pause the channel,
+which the admin channel hears about. A CR or LF in any header value is refused, so feed
+text can never add a header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import os
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+
+from bot.config_table import TomlTable
+from bot.delivery.alerts import Alert, Digest
+from bot.delivery.notifiers import SendError
+from bot.delivery.notifiers.email_links import (
+    UNSUBSCRIBE,
+    UNSUBSCRIBE_PATH,
+    LinkSigner,
+    Recipients,
+    unsubscribe_routes,
+)
+from bot.delivery.notifiers.email_render import (
+    EmailBody,
+    render_alert,
+    render_digest,
+    render_text,
+)
+from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions, Route
+
+if TYPE_CHECKING:
+    from bot.config_delivery import ChannelConfig
+
+log = logging.getLogger("tenderbot.email")
+
+DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
+TOKEN_COMMAND_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailSettings:
+    """An email channel's keys (see the module docstring and the README)."""
+
+    to: tuple[str, ...]
+    sender: str
+    host: str
+    port: int
+    tls: bool
+    """SMTPS: TLS from the first byte (``smtps://``)."""
+    starttls: bool | None
+    """True: STARTTLS required; None: used when the server offers it."""
+    username_env: str | None = None
+    password_env: str | None = None
+    oauth_token_command: str | None = None
+    public_url: str | None = None
+    """Where subscribers reach the daemon's HTTP listener, for unsubscribe links."""
+    timeout: float = 30.0
+
+
+class HeaderInjection(ValueError):
+    """A header value holds a CR or LF (raised before anything is sent)."""
+
+
+def header(value: str) -> str:
+    """`value` if it is safe in a header.
+
+    Raises:
+        HeaderInjection: it holds a CR or LF.
+    """
+    if "\r" in value or "\n" in value:
+        raise HeaderInjection(f"a header value holds a line break: {value[:60]!r}")
+    return value
+
+
+def mail_address(text: str) -> str:
+    """The address in `text` (``Name <a@b>`` or ``a@b``).
+
+    Raises:
+        ValueError: it is not one plain address.
+    """
+    header(text)
+    _, address = parseaddr(text)
+    if not address or address.count("@") != 1 or any(c.isspace() for c in address):
+        raise ValueError(f"{text!r} is not an email address")
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError):
+        raise ValueError(f"{text!r} is not an email address") from None
+    return address
+
+
+def classify(exc: Exception) -> SendError:
+    """An aiosmtplib or network failure as a `SendError`."""
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return SendError(
+            f"email: the server rejected the credentials ({exc.code} {exc.message})",
+            retryable=False,
+            channel_gone=True,
+        )
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return SendError(f"email: {exc}", retryable=False, channel_gone=True)
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        if codes and all(400 <= c < 500 for c in codes):
+            return SendError(f"email: recipient deferred ({codes[0]})", retryable=True)
+        return SendError(
+            f"email: recipient refused ({codes[0] if codes else '?'})", retryable=False
+        )
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPTimeoutError):
+        return SendError(f"email: {type(exc).__name__}: {exc}", retryable=True)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        what = f"{exc.code} {exc.message}".strip()
+        if 400 <= exc.code < 500:
+            return SendError(f"email: server deferred ({what})", retryable=True)
+        return SendError(f"email: server refused ({what})", retryable=False)
+    return SendError(f"email: {type(exc).__name__}: {exc}", retryable=True)
+
+
+async def run_token_command(command: str) -> str:
+    """The OAuth2 access token the configured command prints (first line of its output).
+
+    Raises:
+        SendError: the command fails, times out or prints nothing (the channel pauses).
+    """
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *shlex.split(command),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), TOKEN_COMMAND_SECONDS)
+    except (OSError, ValueError, TimeoutError) as exc:
+        raise SendError(
+            f"email: oauth_token_command failed: {type(exc).__name__}", retryable=False
+        ) from exc
+    token = out.decode(errors="replace").strip().splitlines()[0] if out.strip() else ""
+    if process.returncode != 0 or not token:
+        reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise SendError(
+            f"email: oauth_token_command exited {process.returncode}: {reason[0][:200]}",
+            retryable=False,
+            channel_gone=True,
+        )
+    return token
+
+
+class EmailNotifier:
+    """Sends each alert to every subscribed address of one channel."""
+
+    paced = False
+    is_group = False
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: EmailSettings,
+        zone: ZoneInfo,
+        recipients: Recipients,
+        signer: LinkSigner,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self._name = name
+        self._settings = settings
+        self._zone = zone
+        self._recipients = recipients
+        self._signer = signer
+        self._username = username
+        self._password = password
+        self._domain = mail_address(settings.sender).rsplit("@", 1)[1]
+
+    def _message_id(self, kind: str, key: str) -> str:
+        token = self._signer.message_token(f"{self._name}:{kind}:{key}")
+        return f"<tenderbot.{kind}.{key}.{token}@{self._domain}>"
+
+    def _links(self, address: str, now: datetime) -> list[tuple[str, str]]:
+        if not self._settings.public_url:
+            return []
+        token = self._signer.make(UNSUBSCRIBE, address, self._name, now)
+        base = self._settings.public_url.rstrip("/")
+        return [("Unsubscribe", f"{base}{UNSUBSCRIBE_PATH}?t={quote(token)}")]
+
+    def _message(
+        self, body: EmailBody, address: str, message_id: str, reply_to: str | None, now: datetime
+    ) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = header(self._settings.sender)
+        message["To"] = header(address)
+        message["Subject"] = header(body.subject)
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = header(message_id)
+        message["Auto-Submitted"] = "auto-generated"
+        if reply_to:
+            message["In-Reply-To"] = header(reply_to)
+            message["References"] = header(reply_to)
+        links = self._links(address, now)
+        if links:
+            message["List-Unsubscribe"] = header(f"<{links[0][1]}>")
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(body.text)
+        message.add_alternative(body.html, subtype="html")
+        return message
+
+    def _client(self) -> aiosmtplib.SMTP:
+        settings = self._settings
+        return aiosmtplib.SMTP(
+            hostname=settings.host,
+            port=settings.port,
+            use_tls=settings.tls,
+            start_tls=settings.starttls,
+            timeout=settings.timeout,
+        )
+
+    async def _connect(self, smtp: aiosmtplib.SMTP) -> None:
+        settings = self._settings
+        await smtp.connect()
+        if settings.oauth_token_command:
+            token = await run_token_command(settings.oauth_token_command)
+            await self._xoauth2(smtp, self._username or mail_address(settings.sender), token)
+        elif self._username and self._password:
+            await smtp.login(self._username, self._password)
+
+    @staticmethod
+    async def _xoauth2(smtp: aiosmtplib.SMTP, user: str, token: str) -> None:
+        """Authenticate with XOAUTH2 (Microsoft 365, Gmail): a bearer token, no password."""
+        raw = f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
+        response = await smtp.execute_command(b"AUTH", b"XOAUTH2", base64.b64encode(raw))
+        if response.code == 334:  # the server's error details; an empty line ends the exchange
+            response = await smtp.execute_command(b"")
+        if response.code != 235:
+            raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
+
+    async def _deliver(
+        self, message_id: str, make: Callable[[str], EmailMessage], now: datetime
+    ) -> str:
+        wanted = list(self._settings.to)
+        gone = self._recipients.unsubscribed(wanted)
+        done = self._recipients.delivered(message_id)
+        todo = [a for a in wanted if a not in gone and a not in done]
+        if not todo:
+            return message_id
+        try:
+            messages = [(address, make(address)) for address in todo]
+        except (HeaderInjection, ValueError) as exc:
+            raise SendError(f"email: refused to send: {exc}", retryable=False) from exc
+        smtp = self._client()
+        try:
+            await self._connect(smtp)
+            for address, message in messages:
+                await smtp.send_message(
+                    message, sender=mail_address(self._settings.sender), recipients=[address]
+                )
+                self._recipients.record_delivery(message_id, address, now)
+        except SendError:
+            raise
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise classify(exc) from exc
+        finally:
+            if smtp.is_connected:
+                try:
+                    await smtp.quit()
+                except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                    smtp.close()
+            else:
+                smtp.close()
+        return message_id
+
+    def _reason(self) -> str:
+        return f"this address is on the “{self._name}” list of a tenderbot"
+
+    async def send(self, alert: Alert, *, now: datetime) -> str | None:
+        """Mail one alert (an update or reminder threaded under the first); returns its id."""
+        message_id = self._message_id("alert", str(alert.outbox_id))
+
+        def make(address: str) -> EmailMessage:
+            body = render_alert(
+                alert,
+                now=now,
+                zone=self._zone,
+                links=self._links(address, now),
+                reason=self._reason(),
+            )
+            return self._message(body, address, message_id, alert.reply_to, now)
+
+        return await self._deliver(message_id, make, now)
+
+    def digest_parts(self, digest: Digest, *, now: datetime) -> list[Digest]:
+        """An email holds a digest of any length: one part."""
+        return [digest]
+
+    async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
+        """Mail one digest."""
+        ids = ",".join(str(i) for a in digest.alerts for i in a.ids)
+        key = hashlib.sha256(f"{ids}|{digest.part}".encode()).hexdigest()[:20]
+        message_id = self._message_id("digest", key)
+
+        def make(address: str) -> EmailMessage:
+            body = render_digest(
+                digest,
+                now=now,
+                zone=self._zone,
+                links=self._links(address, now),
+                reason=self._reason(),
+            )
+            return self._message(body, address, message_id, None, now)
+
+        return await self._deliver(message_id, make, now)
+
+    async def _plain(self, subject: str, text: str, now: datetime) -> str:
+        message_id = self._message_id("note", str(int(now.timestamp() * 1000)))
+        body = render_text(subject, text)
+        return await self._deliver(
+            message_id, lambda a: self._message(body, a, message_id, None, now), now
+        )
+
+    async def send_test(self, *, now: datetime) -> str | None:
+        """Mail a clearly marked test message."""
+        text = f"tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): this address receives alerts."
+        return await self._plain("tenderbot test message", text, now)
+
+    async def send_admin(self, text: str, *, now: datetime) -> str | None:
+        """Mail an admin message."""
+        return await self._plain("tenderbot admin", text, now)
+
+    async def aclose(self) -> None:
+        """Nothing held open: each delivery opens and closes its own connection."""
+
+
+def _smtp_url(table: TomlTable) -> tuple[str, int, bool]:
+    text = table.require("smtp", str)
+    parts = urlsplit(text)
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
+        raise table.error("smtp", f"expected smtp://HOST:PORT or smtps://HOST:PORT, got {text!r}")
+    if parts.username or parts.password:
+        raise table.error("smtp", "must not hold credentials: use username_env and password_env")
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise table.error("smtp", f"bad port in {text!r}") from None
+    return parts.hostname, port, parts.scheme == "smtps"
+
+
+def _read(table: TomlTable) -> ChannelOptions:
+    raw_to = table.get("to", list)
+    if raw_to is None or not raw_to:
+        raise table.error("to", "is required for an email channel (an array of addresses)")
+    to = []
+    for value in raw_to:
+        if not isinstance(value, str):
+            raise table.error("to", "expected an array of email addresses")
+        try:
+            to.append(mail_address(value))
+        except ValueError as exc:
+            raise table.error("to", str(exc)) from None
+    sender = table.require("from", str)
+    try:
+        mail_address(sender)
+    except ValueError as exc:
+        raise table.error("from", str(exc)) from None
+    host, port, tls = _smtp_url(table)
+    starttls = table.get("starttls", bool)
+    if tls and starttls:
+        raise table.error("starttls", "smtps:// is TLS already; use smtp:// for STARTTLS")
+    username_env = table.text("username_env")
+    password_env = table.text("password_env")
+    command = table.text("oauth_token_command")
+    if password_env and command:
+        raise table.error("oauth_token_command", "give password_env or this, not both")
+    if password_env and not username_env:
+        raise table.error("username_env", "is required with password_env")
+    public_url = table.http_url("public_url")
+    timeout = table.duration("timeout", "30s").total_seconds()
+    secrets = tuple(
+        (key, name)
+        for key, name in (("username_env", username_env), ("password_env", password_env))
+        if name
+    )
+    settings = EmailSettings(
+        to=tuple(to),
+        sender=sender,
+        host=host,
+        port=port,
+        tls=tls,
+        starttls=True if starttls else None,
+        username_env=username_env,
+        password_env=password_env,
+        oauth_token_command=command,
+        public_url=public_url,
+        timeout=timeout,
+    )
+    return ChannelOptions(settings=settings, secrets=secrets)
+
+
+def _recipients(context: BuildContext) -> Recipients:
+    store = context.store
+    return Recipients(store.db, store.transaction)
+
+
+def _build(channel: ChannelConfig, context: BuildContext) -> EmailNotifier:
+    settings = channel.settings
+    assert isinstance(settings, EmailSettings)
+    recipients = _recipients(context)
+    return EmailNotifier(
+        name=channel.name,
+        settings=settings,
+        zone=context.zone,
+        recipients=recipients,
+        signer=LinkSigner(recipients.link_key()),
+        username=os.environ.get(settings.username_env or "") or None,
+        password=os.environ.get(settings.password_env or "") or None,
+    )
+
+
+def _routes(context: BuildContext) -> list[Route]:
+    recipients = _recipients(context)
+    now = context.now
+    assert now is not None
+    return list(unsubscribe_routes(recipients, LinkSigner(recipients.link_key()), now))
+
+
+CHANNEL = ChannelKind(name="email", read=_read, build=_build, routes=_routes)
+"""The email kind: ``to``, ``from``, ``smtp``; optional ``starttls``, ``username_env``,
+``password_env`` or ``oauth_token_command``, ``public_url``, ``timeout``."""
