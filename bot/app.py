@@ -17,7 +17,12 @@ from bot.chat.store import ChatStore, parse_chat_key
 from bot.config import ChannelConfig, Config, ConfigError
 from bot.delivery.admin import AdminNotices, current_problems
 from bot.delivery.notifiers import Notifier
-from bot.delivery.notifiers.registry import BuildContext, Route, channel_kind
+from bot.delivery.notifiers.registry import (
+    BuildContext,
+    Route,
+    channel_kind,
+    with_subscribers,
+)
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.delivery.reminders import queue_reminders
@@ -98,7 +103,7 @@ class App:
             raise
         self.chats = ChatStore(self.store)
         try:
-            self.config = with_chats(config, self.chats.chats())
+            self.config = with_subscribers(with_chats(config, self.chats.chats()), self.store)
             self.router = Router(self.config)
         except Exception:
             self.store.close()
@@ -129,6 +134,7 @@ class App:
                 )
         self.build_context = build_context(config, self.store, self.outbox, self.clock, stdout)
         """What channel kinds build their notifiers with (shared HTTP pools are closed with it)."""
+        self.build_context.on_change = self.refresh_chats
         self.notifiers: dict[str, Notifier] = {}
         try:
             for channel in config.channels:
@@ -192,12 +198,12 @@ class App:
         return True
 
     def refresh_chats(self) -> None:
-        """Take up what chats changed: their channels, subscriptions and filters.
+        """Take up what chats (and email subscribers) changed: channels, subscriptions, filters.
 
         Raises:
             RuleFileError: a chat names a rule set that no longer loads (nothing changes).
         """
-        config = with_chats(self.base_config, self.chats.chats())
+        config = with_subscribers(with_chats(self.base_config, self.chats.chats()), self.store)
         router = Router(config)
         router.refused, router.on_refused = self.router.refused, self.router.on_refused
         for channel in config.channels:

@@ -87,6 +87,16 @@ def _parser() -> argparse.ArgumentParser:
         "retry", parents=[common], help="queue again the alerts a service refused"
     )
     retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
+    subscribe = commands.add_parser(
+        "subscribe", parents=[common], help="add a subscriber (a confirmation link first)"
+    )
+    subscribe_kinds = subscribe.add_subparsers(dest="subscribe_kind", metavar="KIND", required=True)
+    email = subscribe_kinds.add_parser(
+        "email", parents=[common], help="add an email address, after it confirms by a link"
+    )
+    email.add_argument("address", metavar="ADDRESS")
+    email.add_argument("--rules", metavar="SET", nargs="+", required=True, help="rule sets")
+    email.add_argument("--channel", metavar="NAME", help="the email channel that sends it")
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
     return parser
@@ -227,6 +237,12 @@ def main(
 
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
+        if args.command == "subscribe":
+            from bot.subscribe_command import subscribe_email
+
+            return asyncio.run(
+                subscribe_email(config, args.address, args.rules, args.channel, clock, out)
+            )
         if args.command == "poll":
             names = args.source or [s.name for s in config.sources if s.enabled]
             for name in names:

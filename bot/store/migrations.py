@@ -201,5 +201,16 @@ MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL,
         PRIMARY KEY (message_id, address)
     );
+    CREATE TABLE email_subscribers (
+        address TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        rule_sets TEXT NOT NULL,
+        mode TEXT NOT NULL DEFAULT 'instant',
+        regions TEXT NOT NULL DEFAULT '[]',
+        max_value TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        confirmed_at TEXT,
+        created_at TEXT NOT NULL
+    );
     """,
 )

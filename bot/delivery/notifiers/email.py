@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import logging
 import os
@@ -33,7 +34,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -55,10 +56,21 @@ from bot.delivery.notifiers.email_render import (
     render_digest,
     render_text,
 )
+from bot.delivery.notifiers.email_subscribers import (
+    CONFIRM,
+    CONFIRM_PATH,
+    MANAGE,
+    MANAGE_PATH,
+    PREFIX,
+    Subscribers,
+    subscriber_channels,
+    subscriber_routes,
+)
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions, Route
 
 if TYPE_CHECKING:
-    from bot.config_delivery import ChannelConfig
+    from bot.config import Config
+    from bot.config_delivery import ChannelConfig, SubscriptionConfig
 
 log = logging.getLogger("tenderbot.email")
 
@@ -203,12 +215,24 @@ class EmailNotifier:
         token = self._signer.message_token(f"{self._name}:{kind}:{key}")
         return f"<tenderbot.{kind}.{key}.{token}@{self._domain}>"
 
-    def _links(self, address: str, now: datetime) -> list[tuple[str, str]]:
+    def link(self, path: str, action: str, address: str, now: datetime) -> str | None:
+        """A signed link to one of the listener's pages, or None without `public_url`."""
         if not self._settings.public_url:
-            return []
-        token = self._signer.make(UNSUBSCRIBE, address, self._name, now)
-        base = self._settings.public_url.rstrip("/")
-        return [("Unsubscribe", f"{base}{UNSUBSCRIBE_PATH}?t={quote(token)}")]
+            return None
+        token = self._signer.make(action, address, self._name, now)
+        return f"{self._settings.public_url.rstrip('/')}{path}?t={quote(token)}"
+
+    def _links(self, address: str, now: datetime) -> list[tuple[str, str]]:
+        """The footer's links: unsubscribe, and a subscriber's own page."""
+        links = []
+        if self._name.startswith(PREFIX):
+            manage = self.link(MANAGE_PATH, MANAGE, address, now)
+            if manage:
+                links.append(("Pause, switch to a digest, change region or maximum value", manage))
+        unsubscribe = self.link(UNSUBSCRIBE_PATH, UNSUBSCRIBE, address, now)
+        if unsubscribe:
+            links.append(("Unsubscribe", unsubscribe))
+        return links
 
     def _message(
         self, body: EmailBody, address: str, message_id: str, reply_to: str | None, now: datetime
@@ -223,9 +247,9 @@ class EmailNotifier:
         if reply_to:
             message["In-Reply-To"] = header(reply_to)
             message["References"] = header(reply_to)
-        links = self._links(address, now)
-        if links:
-            message["List-Unsubscribe"] = header(f"<{links[0][1]}>")
+        unsubscribe = self.link(UNSUBSCRIBE_PATH, UNSUBSCRIBE, address, now)
+        if unsubscribe and not body.transactional:
+            message["List-Unsubscribe"] = header(f"<{unsubscribe}>")
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(body.text)
         message.add_alternative(body.html, subtype="html")
@@ -343,6 +367,39 @@ class EmailNotifier:
             message_id, lambda a: self._message(body, a, message_id, None, now), now
         )
 
+    async def send_confirmation(
+        self, address: str, rule_sets: tuple[str, ...], *, now: datetime
+    ) -> None:
+        """Mail `address` the link that confirms its subscription (double opt-in).
+
+        Raises:
+            SendError: the send failed.
+        """
+        link = self.link(CONFIRM_PATH, CONFIRM, address, now)
+        assert link is not None
+        text = (
+            f"Someone (we hope you) asked for tenderbot alerts about public contracts "
+            f"({', '.join(rule_sets)}) to be sent to {address}. Nothing is sent until you "
+            f"confirm:\n\n{link}\n\nIf you did not ask for this, ignore this message."
+        )
+        body = dataclasses.replace(
+            render_text("Confirm your tenderbot alerts", text), transactional=True
+        )
+        message_id = self._message_id("confirm", str(int(now.timestamp() * 1000)))
+        message = self._message(body, address, message_id, None, now)
+        smtp = self._client()
+        try:
+            await self._connect(smtp)
+            await smtp.send_message(
+                message, sender=mail_address(self._settings.sender), recipients=[address]
+            )
+        except SendError:
+            raise
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise classify(exc) from exc
+        finally:
+            smtp.close()
+
     async def send_test(self, *, now: datetime) -> str | None:
         """Mail a clearly marked test message."""
         text = f"tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): this address receives alerts."
@@ -443,11 +500,27 @@ def _build(channel: ChannelConfig, context: BuildContext) -> EmailNotifier:
 
 def _routes(context: BuildContext) -> list[Route]:
     recipients = _recipients(context)
+    signer = LinkSigner(recipients.link_key())
     now = context.now
     assert now is not None
-    return list(unsubscribe_routes(recipients, LinkSigner(recipients.link_key()), now))
+    subscribers = Subscribers(context.store.db, context.store.transaction)
+    changed = context.on_change or (lambda: None)
+    return [
+        *unsubscribe_routes(recipients, signer, now),
+        *subscriber_routes(subscribers, recipients, signer, now, changed),
+    ]
 
 
-CHANNEL = ChannelKind(name="email", read=_read, build=_build, routes=_routes)
+def _subscribers(
+    config: Config, store: Any
+) -> tuple[list[ChannelConfig], list[SubscriptionConfig]]:
+    everyone = Subscribers(store.db, store.transaction).all()
+    gone = Recipients(store.db, store.transaction).unsubscribed([s.address for s in everyone])
+    return subscriber_channels(config, everyone, gone)
+
+
+CHANNEL = ChannelKind(
+    name="email", read=_read, build=_build, routes=_routes, subscribers=_subscribers
+)
 """The email kind: ``to``, ``from``, ``smtp``; optional ``starttls``, ``username_env``,
 ``password_env`` or ``oauth_token_command``, ``public_url``, ``timeout``."""

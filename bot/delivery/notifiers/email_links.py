@@ -150,7 +150,8 @@ class Recipients:
 Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
 
 
-def _page(title: str, body: str, status: int = 200) -> web.Response:
+def page(title: str, body: str, status: int = 200) -> web.Response:
+    """A small HTML page of the listener; `title` is trusted, `body` already escaped."""
     from aiohttp import web
 
     text = (
@@ -177,9 +178,9 @@ def unsubscribe_routes(
         try:
             claim = claim_of(request)
         except LinkError as exc:
-            return _page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
+            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
         token = html.escape(request.query["t"], quote=True)
-        return _page(
+        return page(
             "Unsubscribe",
             f"<p>Stop tenderbot emails to <b>{html.escape(claim.address)}</b>?</p>"
             f'<form method="post" action="{UNSUBSCRIBE_PATH}?t={token}">'
@@ -191,10 +192,10 @@ def unsubscribe_routes(
         try:
             claim = claim_of(request)
         except LinkError as exc:
-            return _page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
+            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
         await request.read()
         recipients.unsubscribe(claim.address, claim.channel, now())
-        return _page(
+        return page(
             "Unsubscribed",
             f"<p>{html.escape(claim.address)} will get no more tenderbot emails.</p>",
         )

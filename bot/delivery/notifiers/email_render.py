@@ -86,6 +86,8 @@ class EmailBody:
     subject: str
     text: str
     html: str
+    transactional: bool = False
+    """A message the address asked for (a confirmation): no unsubscribe header."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

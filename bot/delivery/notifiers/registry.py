@@ -25,7 +25,8 @@ from bot.config_table import TomlTable, type_name
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from bot.config_delivery import ChannelConfig
+    from bot.config import Config
+    from bot.config_delivery import ChannelConfig, SubscriptionConfig
     from bot.delivery.notifiers import Notifier
 
 PACKAGE = "bot.delivery.notifiers"
@@ -78,6 +79,8 @@ class BuildContext:
     admin: Callable[[str, str], None] | None = None
     """Tells the admin channel something about a channel: (channel name, text)."""
     now: Callable[[], datetime] | None = None
+    on_change: Callable[[], None] | None = None
+    """Called when a kind's own subscribers changed (the application takes them up)."""
     _resources: dict[str, object] = field(default_factory=dict)
 
     def resource(self, key: str, factory: Callable[[], R]) -> R:
@@ -107,6 +110,28 @@ class ChannelKind:
     """Builds the notifier for one channel; secrets are read from the environment here."""
     routes: Callable[[BuildContext], Sequence[Route]] | None = None
     """Pages the HTTP listener serves once for the kind (an unsubscribe link's target)."""
+    subscribers: (
+        Callable[[Config, Any], tuple[list[ChannelConfig], list[SubscriptionConfig]]] | None
+    ) = None
+    """Channels and subscriptions the kind keeps in the database (`store`), beside the
+    config's own: an email address an admin added, for example."""
+
+
+def with_subscribers(config: Config, store: Any) -> Config:
+    """`config` with the channels and subscriptions each configured kind keeps itself."""
+    import dataclasses
+
+    channels = list(config.channels)
+    subscriptions = list(config.subscriptions)
+    for name in sorted({c.kind for c in config.channels}):
+        kind = channel_kind(name)
+        if kind.subscribers is not None:
+            more_channels, more_subscriptions = kind.subscribers(
+                dataclasses.replace(config, subscriptions=tuple(subscriptions)), store
+            )
+            channels += more_channels
+            subscriptions += more_subscriptions
+    return dataclasses.replace(config, channels=tuple(channels), subscriptions=tuple(subscriptions))
 
 
 def kind_names() -> list[str]:
