@@ -1,5 +1,7 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 port 0 that keeps what it receives.
 
+`login` (user, password) turns on AUTH PLAIN/LOGIN; `oauth` (user, token) AUTH XOAUTH2.
+
 `faults` queues misbehaviours for the next messages: ``("rcpt", "421 ...")`` or
 ``("data", "550 ...")`` answers that instead; ``("drop", None)`` reads the whole message,
 keeps it in `dropped`, then hangs up without answering (the case SMTP cannot settle).
@@ -7,6 +9,7 @@ keeps it in `dropped`, then hangs up without answering (the case SMTP cannot set
 
 from __future__ import annotations
 
+import base64
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -25,6 +28,15 @@ class _Handler:
             if self.fake.faults and self.fake.faults[0][0] == stage:
                 return self.fake.faults.pop(0)[1] or ""
         return None
+
+    async def auth_XOAUTH2(self, server, args):
+        if self.fake.oauth is None or len(args) < 2:
+            return AuthResult(success=False, handled=False)
+        raw = base64.b64decode(args[1]).decode()
+        fields = dict(part.split("=", 1) for part in raw.split("\x01") if part)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        self.fake.logins.append(user)
+        return AuthResult(success=(user, token) == self.fake.oauth, handled=False)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self._fault("rcpt")
@@ -58,16 +70,20 @@ class _Controller(Controller):
 class FakeSmtp:
     """Use as a context manager; `port` is the bound port."""
 
-    def __init__(self, *, login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, *, login: tuple[str, str] | None = None, oauth: tuple[str, str] | None = None
+    ) -> None:
         self.lock = threading.Lock()
         self.messages: list[EmailMessage] = []
         self.dropped: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.faults: list[tuple[str, Any]] = []
         self.logins: list[str] = []
+        self.oauth = oauth
         kwargs: dict[str, Any] = {}
-        if login is not None:
-            kwargs = {"authenticator": self._authenticate(login), "auth_require_tls": False}
+        if login is not None or oauth is not None:
+            check = self._authenticate(login or ("", "\x00"))
+            kwargs = {"authenticator": check, "auth_require_tls": False}
         self._controller = _Controller(_Handler(self), hostname="127.0.0.1", port=0, **kwargs)
 
     def _authenticate(self, login: tuple[str, str]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from datetime import timedelta
 
 import httpx
@@ -227,3 +228,34 @@ def test_a_bad_key_is_a_config_error_naming_it(tmp_path, fake_cf, smtp, replace,
     path.write_text(path.read_text().replace(*replace))
     with pytest.raises(ConfigError, match=rf"channels\[1\] \(office-email\)\.{key}: "):
         load_config(path)
+
+
+@pytest.mark.parametrize(("token", "delivered"), [("tok-1", True), ("expired", False)])
+async def test_xoauth2_with_a_token_command(tmp_path, fake_cf, clock, token, delivered):
+    fake_cf.pages = [[BEFRIENDING]]
+    with FakeSmtp(oauth=("mailer", "tok-1")) as server:
+        config_for(tmp_path, fake_cf, server)
+        path = tmp_path / "tenderbot.toml"
+        script = tmp_path / "token.py"
+        script.write_text(f"print({token!r})\n")
+        command = f"{sys.executable} {script}"
+        path.write_text(
+            path.read_text().replace(
+                'password_env = "TB_SMTP_PASSWORD"', f'oauth_token_command = "{command}"'
+            )
+        )
+        result, state = await poll_and_deliver(load_config(path), clock)
+        assert server.logins == ["mailer"]
+        if delivered:
+            assert result.sent == 1 and len(server.messages) == len(TO)
+        else:
+            assert state.paused_reason and "credentials" in state.paused_reason
+            assert server.messages == []
+
+
+async def test_starttls_required_but_not_offered_pauses_the_channel(tmp_path, fake_cf, smtp, clock):
+    fake_cf.pages = [[BEFRIENDING]]
+    config = config_for(tmp_path, fake_cf, smtp, extra="starttls = true")
+    _, state = await poll_and_deliver(config, clock)
+    assert "does not offer STARTTLS" in (state.paused_reason or "")
+    assert smtp.messages == [] and smtp.logins == []

@@ -261,13 +261,24 @@ class EmailNotifier:
             hostname=settings.host,
             port=settings.port,
             use_tls=settings.tls,
-            start_tls=settings.starttls,
+            # Required STARTTLS is asked for by hand below, so that a server without it
+            # pauses the channel with a clear reason instead of being retried forever.
+            start_tls=False if settings.starttls else None,
             timeout=settings.timeout,
         )
 
     async def _connect(self, smtp: aiosmtplib.SMTP) -> None:
         settings = self._settings
         await smtp.connect()
+        if settings.starttls:
+            if not smtp.supports_extension("starttls"):
+                raise SendError(
+                    f"email: {settings.host} does not offer STARTTLS, which starttls = true "
+                    "requires",
+                    retryable=False,
+                    channel_gone=True,
+                )
+            await smtp.starttls()
         if settings.oauth_token_command:
             token = await run_token_command(settings.oauth_token_command)
             await self._xoauth2(smtp, self._username or mail_address(settings.sender), token)
