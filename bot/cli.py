@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -97,9 +98,50 @@ def _parser() -> argparse.ArgumentParser:
     email.add_argument("address", metavar="ADDRESS")
     email.add_argument("--rules", metavar="SET", nargs="+", required=True, help="rule sets")
     email.add_argument("--channel", metavar="NAME", help="the email channel that sends it")
+    webhook = commands.add_parser(
+        "webhook", parents=[common], help="for webhook receivers: check a request's signature"
+    )
+    webhook_commands = webhook.add_subparsers(
+        dest="webhook_command", metavar="ACTION", required=True
+    )
+    verify = webhook_commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check a received body and its webhook-* headers; exit 0 if genuine, 1 if not",
+    )
+    verify.add_argument("--secret-env", metavar="VAR", required=True, help="holds the secret")
+    verify.add_argument("--id", required=True, help="the webhook-id header")
+    verify.add_argument("--timestamp", required=True, help="the webhook-timestamp header")
+    verify.add_argument("--signature", required=True, help="the webhook-signature header")
+    verify.add_argument("body", metavar="FILE", nargs="?", help="the raw body (default: stdin)")
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
     return parser
+
+
+def _webhook_verify(args: argparse.Namespace, clock: Clock, out: TextIO) -> int:
+    from bot.delivery.notifiers.webhook import decode_secret, verify
+
+    try:
+        key = decode_secret(os.environ.get(args.secret_env, ""))
+    except ValueError as exc:
+        raise ConfigError(f"--secret-env: environment variable {args.secret_env} {exc}") from None
+    try:
+        body = Path(args.body).read_bytes() if args.body else sys.stdin.buffer.read()
+    except OSError as exc:
+        raise ConfigError(f"{args.body}: cannot read: {exc.strerror}") from None
+    headers = {
+        "webhook-id": args.id,
+        "webhook-timestamp": args.timestamp,
+        "webhook-signature": args.signature,
+    }
+    try:
+        message_id = verify(key, headers, body, now=clock.now())
+    except ValueError as exc:
+        print(f"not genuine: {exc}", file=out)
+        return EXIT_FAILED
+    print(f"genuine: {message_id}", file=out)
+    return EXIT_OK
 
 
 async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: TextIO | None) -> int:
@@ -224,6 +266,8 @@ def main(
             from bot.report.command import run_report_command
 
             return run_report_command(args, out, clock)
+        if args.command == "webhook":
+            return _webhook_verify(args, clock, out)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":
