@@ -53,7 +53,8 @@ async def subscribe_email(
         RuleFileError: a rule set cannot be found.
     """
     from bot.app import build_context, build_notifier
-    from bot.delivery.notifiers.email import EmailNotifier, EmailSettings, mail_address
+    from bot.delivery.notifiers.email import EmailNotifier, EmailSettings
+    from bot.delivery.notifiers.email_smtp import mail_address
     from bot.delivery.notifiers.email_subscribers import Subscribers
     from bot.delivery.outbox import Outbox
     from bot.redaction import redactor_for

@@ -21,24 +21,18 @@ text can never add a header.
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import dataclasses
 import hashlib
 import logging
 import os
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
-
-import aiosmtplib
 
 from bot.config_table import TomlTable
 from bot.delivery.alerts import Alert, Digest
@@ -55,6 +49,13 @@ from bot.delivery.notifiers.email_render import (
     render_alert,
     render_digest,
     render_text,
+)
+from bot.delivery.notifiers.email_smtp import (
+    HeaderInjection,
+    Login,
+    header,
+    mail_address,
+    send_all,
 )
 from bot.delivery.notifiers.email_subscribers import (
     CONFIRM,
@@ -75,7 +76,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("tenderbot.email")
 
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
-TOKEN_COMMAND_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,93 +96,6 @@ class EmailSettings:
     public_url: str | None = None
     """Where subscribers reach the daemon's HTTP listener, for unsubscribe links."""
     timeout: float = 30.0
-
-
-class HeaderInjection(ValueError):
-    """A header value holds a CR or LF (raised before anything is sent)."""
-
-
-def header(value: str) -> str:
-    """`value` if it is safe in a header.
-
-    Raises:
-        HeaderInjection: it holds a CR or LF.
-    """
-    if "\r" in value or "\n" in value:
-        raise HeaderInjection(f"a header value holds a line break: {value[:60]!r}")
-    return value
-
-
-def mail_address(text: str) -> str:
-    """The address in `text` (``Name <a@b>`` or ``a@b``).
-
-    Raises:
-        ValueError: it is not one plain address.
-    """
-    header(text)
-    _, address = parseaddr(text)
-    if not address or address.count("@") != 1 or any(c.isspace() for c in address):
-        raise ValueError(f"{text!r} is not an email address")
-    try:
-        Address(addr_spec=address)
-    except (ValueError, IndexError):
-        raise ValueError(f"{text!r} is not an email address") from None
-    return address
-
-
-def classify(exc: Exception) -> SendError:
-    """An aiosmtplib or network failure as a `SendError`."""
-    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
-        return SendError(
-            f"email: the server rejected the credentials ({exc.code} {exc.message})",
-            retryable=False,
-            channel_gone=True,
-        )
-    if isinstance(exc, aiosmtplib.SMTPNotSupported):
-        return SendError(f"email: {exc}", retryable=False, channel_gone=True)
-    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
-        codes = [r.code for r in exc.recipients]
-        if codes and all(400 <= c < 500 for c in codes):
-            return SendError(f"email: recipient deferred ({codes[0]})", retryable=True)
-        return SendError(
-            f"email: recipient refused ({codes[0] if codes else '?'})", retryable=False
-        )
-    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPTimeoutError):
-        return SendError(f"email: {type(exc).__name__}: {exc}", retryable=True)
-    if isinstance(exc, aiosmtplib.SMTPResponseException):
-        what = f"{exc.code} {exc.message}".strip()
-        if 400 <= exc.code < 500:
-            return SendError(f"email: server deferred ({what})", retryable=True)
-        return SendError(f"email: server refused ({what})", retryable=False)
-    return SendError(f"email: {type(exc).__name__}: {exc}", retryable=True)
-
-
-async def run_token_command(command: str) -> str:
-    """The OAuth2 access token the configured command prints (first line of its output).
-
-    Raises:
-        SendError: the command fails, times out or prints nothing (the channel pauses).
-    """
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *shlex.split(command),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(process.communicate(), TOKEN_COMMAND_SECONDS)
-    except (OSError, ValueError, TimeoutError) as exc:
-        raise SendError(
-            f"email: oauth_token_command failed: {type(exc).__name__}", retryable=False
-        ) from exc
-    token = out.decode(errors="replace").strip().splitlines()[0] if out.strip() else ""
-    if process.returncode != 0 or not token:
-        reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise SendError(
-            f"email: oauth_token_command exited {process.returncode}: {reason[0][:200]}",
-            retryable=False,
-            channel_gone=True,
-        )
-    return token
 
 
 class EmailNotifier:
@@ -207,8 +120,7 @@ class EmailNotifier:
         self._zone = zone
         self._recipients = recipients
         self._signer = signer
-        self._username = username
-        self._password = password
+        self._login = Login(username=username, password=password)
         self._domain = mail_address(settings.sender).rsplit("@", 1)[1]
 
     def _message_id(self, kind: str, key: str) -> str:
@@ -255,46 +167,6 @@ class EmailNotifier:
         message.add_alternative(body.html, subtype="html")
         return message
 
-    def _client(self) -> aiosmtplib.SMTP:
-        settings = self._settings
-        return aiosmtplib.SMTP(
-            hostname=settings.host,
-            port=settings.port,
-            use_tls=settings.tls,
-            # Required STARTTLS is asked for by hand below, so that a server without it
-            # pauses the channel with a clear reason instead of being retried forever.
-            start_tls=False if settings.starttls else None,
-            timeout=settings.timeout,
-        )
-
-    async def _connect(self, smtp: aiosmtplib.SMTP) -> None:
-        settings = self._settings
-        await smtp.connect()
-        if settings.starttls:
-            if not smtp.supports_extension("starttls"):
-                raise SendError(
-                    f"email: {settings.host} does not offer STARTTLS, which starttls = true "
-                    "requires",
-                    retryable=False,
-                    channel_gone=True,
-                )
-            await smtp.starttls()
-        if settings.oauth_token_command:
-            token = await run_token_command(settings.oauth_token_command)
-            await self._xoauth2(smtp, self._username or mail_address(settings.sender), token)
-        elif self._username and self._password:
-            await smtp.login(self._username, self._password)
-
-    @staticmethod
-    async def _xoauth2(smtp: aiosmtplib.SMTP, user: str, token: str) -> None:
-        """Authenticate with XOAUTH2 (Microsoft 365, Gmail): a bearer token, no password."""
-        raw = f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
-        response = await smtp.execute_command(b"AUTH", b"XOAUTH2", base64.b64encode(raw))
-        if response.code == 334:  # the server's error details; an empty line ends the exchange
-            response = await smtp.execute_command(b"")
-        if response.code != 235:
-            raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
-
     async def _deliver(
         self, message_id: str, make: Callable[[str], EmailMessage], now: datetime
     ) -> str:
@@ -308,26 +180,12 @@ class EmailNotifier:
             messages = [(address, make(address)) for address in todo]
         except (HeaderInjection, ValueError) as exc:
             raise SendError(f"email: refused to send: {exc}", retryable=False) from exc
-        smtp = self._client()
-        try:
-            await self._connect(smtp)
-            for address, message in messages:
-                await smtp.send_message(
-                    message, sender=mail_address(self._settings.sender), recipients=[address]
-                )
-                self._recipients.record_delivery(message_id, address, now)
-        except SendError:
-            raise
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise classify(exc) from exc
-        finally:
-            if smtp.is_connected:
-                try:
-                    await smtp.quit()
-                except (aiosmtplib.SMTPException, OSError, TimeoutError):
-                    smtp.close()
-            else:
-                smtp.close()
+        await send_all(
+            self._settings,
+            self._login,
+            messages,
+            lambda address: self._recipients.record_delivery(message_id, address, now),
+        )
         return message_id
 
     def _reason(self) -> str:
@@ -398,18 +256,7 @@ class EmailNotifier:
         )
         message_id = self._message_id("confirm", str(int(now.timestamp() * 1000)))
         message = self._message(body, address, message_id, None, now)
-        smtp = self._client()
-        try:
-            await self._connect(smtp)
-            await smtp.send_message(
-                message, sender=mail_address(self._settings.sender), recipients=[address]
-            )
-        except SendError:
-            raise
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise classify(exc) from exc
-        finally:
-            smtp.close()
+        await send_all(self._settings, self._login, [(address, message)], lambda _: None)
 
     async def send_test(self, *, now: datetime) -> str | None:
         """Mail a clearly marked test message."""
