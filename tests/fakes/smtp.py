@@ -10,6 +10,7 @@ keeps it in `dropped`, then hangs up without answering (the case SMTP cannot set
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -17,6 +18,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# aiosmtpd logs every connection at INFO from its own thread, after a test's capture ends.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Handler:
