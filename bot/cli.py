@@ -94,10 +94,61 @@ def _parser() -> argparse.ArgumentParser:
         "retry", parents=[common], help="queue again the alerts a service refused"
     )
     retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
+    subscribe = commands.add_parser(
+        "subscribe", parents=[common], help="add a subscriber (a confirmation link first)"
+    )
+    subscribe_kinds = subscribe.add_subparsers(dest="subscribe_kind", metavar="KIND", required=True)
+    email = subscribe_kinds.add_parser(
+        "email", parents=[common], help="add an email address, after it confirms by a link"
+    )
+    email.add_argument("address", metavar="ADDRESS")
+    email.add_argument("--rules", metavar="SET", nargs="+", required=True, help="rule sets")
+    email.add_argument("--channel", metavar="NAME", help="the email channel that sends it")
+    webhook = commands.add_parser(
+        "webhook", parents=[common], help="for webhook receivers: check a request's signature"
+    )
+    webhook_commands = webhook.add_subparsers(
+        dest="webhook_command", metavar="ACTION", required=True
+    )
+    verify = webhook_commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check a received body and its webhook-* headers; exit 0 if genuine, 1 if not",
+    )
+    verify.add_argument("--secret-env", metavar="VAR", required=True, help="holds the secret")
+    verify.add_argument("--id", required=True, help="the webhook-id header")
+    verify.add_argument("--timestamp", required=True, help="the webhook-timestamp header")
+    verify.add_argument("--signature", required=True, help="the webhook-signature header")
+    verify.add_argument("body", metavar="FILE", nargs="?", help="the raw body (default: stdin)")
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
     add_import_parser(commands, common)
     return parser
+
+
+def _webhook_verify(args: argparse.Namespace, clock: Clock, out: TextIO) -> int:
+    from bot.delivery.notifiers.webhook import decode_secret, verify
+
+    try:
+        key = decode_secret(os.environ.get(args.secret_env, ""))
+    except ValueError as exc:
+        raise ConfigError(f"--secret-env: environment variable {args.secret_env} {exc}") from None
+    try:
+        body = Path(args.body).read_bytes() if args.body else sys.stdin.buffer.read()
+    except OSError as exc:
+        raise ConfigError(f"{args.body}: cannot read: {exc.strerror}") from None
+    headers = {
+        "webhook-id": args.id,
+        "webhook-timestamp": args.timestamp,
+        "webhook-signature": args.signature,
+    }
+    try:
+        message_id = verify(key, headers, body, now=clock.now())
+    except ValueError as exc:
+        print(f"not genuine: {exc}", file=out)
+        return EXIT_FAILED
+    print(f"genuine: {message_id}", file=out)
+    return EXIT_OK
 
 
 async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: TextIO | None) -> int:
@@ -120,14 +171,15 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     except KeyError:
         known = ", ".join(c.name for c in config.channels) or "none configured"
         raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
-    from bot.app import build_notifier
+    from bot.app import build_context, build_notifier
     from bot.delivery.notifiers import SendError
 
     redact = redactor_for(config)
     store = Store(config.bot.database)
     try:
         outbox = Outbox(store, redact=redact)
-        notifier = build_notifier(channel, config, outbox, out)
+        context = build_context(config, store, outbox, clock, out)
+        notifier = build_notifier(channel, context)
         try:
             await notifier.send_test(now=clock.now())
         except SendError as exc:
@@ -135,6 +187,7 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
             return EXIT_FAILED
         finally:
             await notifier.aclose()
+            await context.aclose()
         was_paused = outbox.channel_state(name).paused_reason
         if was_paused:
             outbox.resume(name)
@@ -250,6 +303,8 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | N
                 file=out,
             )
             return EXIT_OK
+        if args.command == "webhook":
+            return _webhook_verify(args, clock, out)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":
@@ -270,6 +325,12 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | N
             return asyncio.run(run_import(config, args, clock, stdout, out))
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
+        if args.command == "subscribe":
+            from bot.subscribe_command import subscribe_email
+
+            return asyncio.run(
+                subscribe_email(config, args.address, args.rules, args.channel, clock, out)
+            )
         if args.command == "poll":
             names = args.source or [s.name for s in config.sources if s.enabled]
             for name in names:

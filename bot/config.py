@@ -347,11 +347,12 @@ def check_secrets(config: Config, environ: Mapping[str, str] | None = None) -> N
     """
     env = os.environ if environ is None else environ
     for channel in config.channels:
-        if channel.token_env and not env.get(channel.token_env, "").strip():
-            raise ConfigError(
-                f"{config.path}: channels ({channel.name}).token_env: environment variable "
-                f"{channel.token_env} is not set"
-            )
+        for key, name in channel.secret_envs:
+            if not env.get(name, "").strip():
+                raise ConfigError(
+                    f"{config.path}: channels ({channel.name}).{key}: environment variable "
+                    f"{name} is not set"
+                )
     for bot in config.bots:
         for key, variable in (("token_env", bot.token_env), ("app_token_env", bot.app_token_env)):
             if variable and not env.get(variable, "").strip():

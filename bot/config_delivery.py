@@ -9,9 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.chat.arguments import ArgumentError, read_amount
-from bot.config_table import TomlTable, type_name
+from bot.config_table import TomlTable
+from bot.delivery.notifiers.registry import channel_kind
 
-CHANNEL_KINDS = ("console", "slack", "telegram")
 MODES = ("instant", "daily", "weekly")
 
 
@@ -27,6 +27,17 @@ class ChannelConfig:
     api_url: str | None = None
     feedback: bool = False
     """Alerts carry "Useful" / "Not for us" buttons (a bot of the same token listens)."""
+    settings: object = None
+    """The kind's own settings (a frozen dataclass of its notifier module), if it has any."""
+    secrets: tuple[tuple[str, str], ...] = ()
+    """(config key, environment variable) of each secret the kind declared."""
+
+    @property
+    def secret_envs(self) -> tuple[tuple[str, str], ...]:
+        """(config key, environment variable) of every secret this channel needs."""
+        if self.secrets:
+            return self.secrets
+        return (("token_env", self.token_env),) if self.token_env else ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,26 +69,22 @@ def load_channel(file: Path, index: int, data: object) -> ChannelConfig:
     """
     table = TomlTable(file, f"channels[{index}]", data)
     name = table.name()
-    kind = table.one_of("kind", CHANNEL_KINDS)
-    token_env = table.text("token_env")
-    channel = table.text("channel")
-    table.used.add("chat_id")
-    raw_chat_id = table.data.get("chat_id")
-    if raw_chat_id is not None and (
-        isinstance(raw_chat_id, bool) or not isinstance(raw_chat_id, str | int)
-    ):
-        raise table.error("chat_id", f"expected a string or integer, got {type_name(raw_chat_id)}")
-    chat_id = None if raw_chat_id is None else str(raw_chat_id)
-    api_url = table.http_url("api_url")
-    if kind in ("slack", "telegram") and token_env is None:
-        raise table.error("token_env", f"is required for a {kind} channel (the variable's name)")
-    if kind == "slack" and channel is None:
-        raise table.error("channel", "is required for a slack channel (a channel id)")
-    if kind == "telegram" and chat_id is None:
-        raise table.error("chat_id", "is required for a telegram channel")
+    kind_name = table.require("kind", str)
+    try:
+        kind = channel_kind(kind_name)
+    except KeyError as exc:
+        raise table.error("kind", str(exc.args[0])) from None
+    options = kind.read(table)
     table.finish()
     return ChannelConfig(
-        name=name, kind=kind, token_env=token_env, channel=channel, chat_id=chat_id, api_url=api_url
+        name=name,
+        kind=kind_name,
+        token_env=options.token_env,
+        channel=options.channel,
+        chat_id=options.chat_id,
+        api_url=options.api_url,
+        settings=options.settings,
+        secrets=options.secrets,
     )
 
 

@@ -234,7 +234,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
         served = (report.out, report.format) if report is not None else None
-        listener = Listener(make_web_app(app.metrics, health, served), host, port)
+        listener = Listener(make_web_app(app.metrics, health, served, app.web_routes()), host, port)
         await listener.start()
         app.http_port = listener.port
     try:

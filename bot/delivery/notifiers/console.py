@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest
@@ -19,6 +19,10 @@ from bot.delivery.formatting import (
     format_value,
 )
 from bot.delivery.notifiers import SendError
+from bot.delivery.notifiers.registry import BuildContext, ChannelKind, read_chat_keys
+
+if TYPE_CHECKING:
+    from bot.config_delivery import ChannelConfig
 
 # Feed text is untrusted: terminal escape sequences and other control characters must not
 # reach the terminal.
@@ -110,3 +114,11 @@ class ConsoleNotifier:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _build(channel: ChannelConfig, context: BuildContext) -> ConsoleNotifier:
+    return ConsoleNotifier(context.zone, context.stdout)
+
+
+CHANNEL = ChannelKind(name="console", read=read_chat_keys, build=_build)
+"""The console kind: no keys of its own."""
