@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.config_delivery import POSSIBLE_OFF
+from rules.ruleset import POSSIBLE
 from bot.chat.commands import ChatServices
 from bot.chat.store import parse_chat_key
 from bot.config import Config
@@ -61,6 +63,8 @@ def make_services(
                 for route in router().route(event, now):
                     if route.subscription.name != key:
                         continue
+                    if route.tier == POSSIBLE and route.subscription.possible == POSSIBLE_OFF:
+                        continue
                     queued += outbox.enqueue(
                         event,
                         subscription=key,
@@ -68,6 +72,7 @@ def make_services(
                         reasons=route.reasons,
                         now=now,
                         mode=CATCH_UP_MODE,
+                        tier=route.tier,
                     )
         return queued
 

@@ -184,4 +184,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_at ON feedback (at);
     """,
+    """
+    ALTER TABLE outbox ADD COLUMN tier TEXT NOT NULL DEFAULT 'match';
+    ALTER TABLE chat_settings ADD COLUMN possible TEXT NOT NULL DEFAULT 'digest';
+    """,
 )

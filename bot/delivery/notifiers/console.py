@@ -94,8 +94,13 @@ class ConsoleNotifier:
 
     async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
         """Print a digest heading, then each alert's block."""
-        blocks = [render(a, now=now, zone=self._zone) for a in digest.alerts]
-        self._write(f"#### {plain(digest.title)} ({len(blocks)} notices)\n\n" + "\n".join(blocks))
+        blocks = []
+        for heading, alerts in digest.sections():
+            if heading:
+                blocks.append(f"---- {heading} ----\n")
+            blocks += [render(a, now=now, zone=self._zone) for a in alerts]
+        count = len(digest.alerts)
+        self._write(f"#### {plain(digest.title)} ({count} notices)\n\n" + "\n".join(blocks))
         return None
 
     async def send_test(self, *, now: datetime) -> str | None:
