@@ -74,12 +74,12 @@ class Value:
                 if found is not None:
                     return found
             return FAIL, []
-        if self.per_year:
-            return self._scaled(contract_scale(notice, per_provider=self.per_provider), "value")
         low, high = notice.value_low, notice.value_high
-        whole = high if high is not None else low
         shown = f"{_money(low)}–{_money(high)}" if low and high and low != high else None
-        return self._whole(whole, "value", shown)
+        if self.per_year:
+            scale = contract_scale(notice, per_provider=self.per_provider)
+            return self._scaled(scale, "value", shown)
+        return self._whole(high if high is not None else low, "value", shown)
 
     def _whole(
         self, amount: Decimal | None, what: str, shown: str | None = None
@@ -89,15 +89,19 @@ class Value:
         verdict = self._verdict(amount)
         return verdict, [f"{what} {shown or _money(amount)} {self._bounds()}".strip()]
 
-    def _scaled(self, scale: Scale, what: str) -> tuple[str, list[str]]:
+    def _scaled(
+        self, scale: Scale, what: str, shown: str | None = None
+    ) -> tuple[str, list[str]]:
         if scale.total is None:
             return MISSING, [f"{what} not stated"]
         text = scale_text(scale) if scale.shared else f"{what} {scale_text(scale)}"
         if scale.per_year is None:
             # A whole value within a yearly cap is within it however long the contract runs.
             if self.at_least is None and self._verdict(scale.total) == PASS:
-                shown = short_money(scale.total) + (" each" if scale.providers else "")
-                return PASS, [f"{what} {shown} in all, {self._bounds()} a year whatever its length"]
+                whole = shown or _money(scale.total)
+                each = " each" if scale.providers else ""
+                bounds = self._bounds()
+                return PASS, [f"{what} {whole}{each} {bounds} a year whatever its length"]
             return UNKNOWN, [text]
         return self._verdict(scale.per_year), [f"{text} {self._bounds()}".strip()]
 
