@@ -83,14 +83,17 @@ def main() -> None:
         notices.extend(read_notices_file(path, source="files")[0])
     notices = latest_by_notice(notices)
     labels = read_labels(labels_file)
-    print(f"labels: {labels_file.relative_to(ROOT) if labels_file.is_relative_to(ROOT) else labels_file}")
+    shown = labels_file.relative_to(ROOT) if labels_file.is_relative_to(ROOT) else labels_file
+    print(f"labels: {shown}")
     for part in PARTS:
         chosen = [label for label in labels if label.part == part]
         if not chosen:
             continue
         yes = sum(label.label == "yes" for label in chosen)
         print(f"\n== {part} part: {len(chosen)} labelled open notices, {yes} yes ==")
-        print(f"{'rule set, tier':<46} {'recall':>7} {'precision':>10} {'alerts':>7} {'per 100':>9}")
+        print(
+            f"{'rule set, tier':<46} {'recall':>7} {'precision':>10} {'alerts':>7} {'per 100':>9}"
+        )
         baseline = None
         for name, path in shipped_paths().items():
             figures = evaluate(load_rule_set(path), chosen, notices).as_dict()["parts"][part]

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from bot.config import SourceConfig
 from bot.delivery.alerts import UPDATED
-
 from bot.delivery.outbox import Outbox
 from bot.delivery.routing import Route, Router, delivery_of
 from bot.events import Event

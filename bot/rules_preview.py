@@ -13,8 +13,8 @@ from typing import Any, TextIO
 from bot.delivery.formatting import format_value
 from bot.delivery.notifiers.console import plain
 from rules.explain import explain, render_explanation
-from rules.scale import contract_scale, scale_text
 from rules.ruleset import POSSIBLE, Match, RuleSet
+from rules.scale import contract_scale, scale_text
 from sources.notice import Notice
 
 EXIT_OK, EXIT_FAILED = 0, 1

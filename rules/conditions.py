@@ -319,7 +319,11 @@ class Deadline:
         """As `test`, but a deadline still ahead with too few days left demotes."""
         left, reasons = self._left(ctx)
         if left is None:
-            return (reasons, None) if reasons is not None else (["no deadline stated"], "no deadline stated")
+            return (
+                (reasons, None)
+                if reasons is not None
+                else (["no deadline stated"], "no deadline stated")
+            )
         if left >= self.days:
             return reasons, None
         if left <= 0:

@@ -15,7 +15,6 @@ from typing import Any
 from rules.condition_parser import (
     CONDITION_KEYS,
     STAGES,
-    condition,
     condition_parts,
     parse_condition_key,
     parse_stage,

@@ -108,7 +108,9 @@ def lot_scale(lot: Lot, notice: Notice) -> Scale:
         years, extended = _period(notice.contract_start, notice.contract_end, notice.max_end)
     if years is None:
         return Scale(total=lot.value, per_year=None, unknown="no contract period stated")
-    return Scale(total=lot.value, per_year=per_year(lot.value, years), years=years, extended=extended)
+    return Scale(
+        total=lot.value, per_year=per_year(lot.value, years), years=years, extended=extended
+    )
 
 
 def _span(years: Decimal) -> str:
@@ -120,9 +122,8 @@ def _span(years: Decimal) -> str:
 def scale_text(scale: Scale) -> str:
     """Which figure was used and why, e.g.
 
-    ``£1.3m over up to 5 years incl. extensions ≈ £260k a year``,
-    ``£80k over 8 months: £80k a year at most``, ``£2m, scale unknown: no contract period
-    stated``.
+    ``£1.3m over up to 5 years incl. extensions ≈ £260k a year``, ``£80k over 0.7 years: a
+    year or less, counted whole``, ``£2m, scale unknown: no contract period stated``.
     """
     if scale.total is None:
         return "value not stated"
@@ -136,7 +137,7 @@ def scale_text(scale: Scale) -> str:
         return f"{whole}{each}, scale unknown: {scale.unknown}"
     assert scale.years is not None
     if scale.years <= 1:
-        return f"{whole}{each} for {_span(scale.years)} or less, counted whole"
+        return f"{whole}{each} over {_span(scale.years)}: a year or less, counted whole"
     up_to = "up to " if scale.extended else ""
     incl = " incl. extensions" if scale.extended else ""
     return (

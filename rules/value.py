@@ -89,9 +89,7 @@ class Value:
         verdict = self._verdict(amount)
         return verdict, [f"{what} {shown or _money(amount)} {self._bounds()}".strip()]
 
-    def _scaled(
-        self, scale: Scale, what: str, shown: str | None = None
-    ) -> tuple[str, list[str]]:
+    def _scaled(self, scale: Scale, what: str, shown: str | None = None) -> tuple[str, list[str]]:
         if scale.total is None:
             return MISSING, [f"{what} not stated"]
         text = scale_text(scale) if scale.shared else f"{what} {scale_text(scale)}"
@@ -143,5 +141,3 @@ class Value:
                 soft += f" or up to {_money(self.possible_at_most)}"
             soft += " makes it possible)"
         return f"value{per} {' and '.join(parts)}{lots}{share}{soft}"
-
-

@@ -179,9 +179,7 @@ def _lots(tender: Mapping[str, Any]) -> tuple[Lot, ...]:
         lot = mapping(raw)
         suitability = mapping(lot.get("suitability"))
         value, _ = amount(lot.get("value"), field=f"tender.lots[{index}].value")
-        start, end, longest = period_bounds(
-            lot.get("contractPeriod"), field="lots.contractPeriod"
-        )
+        start, end, longest = period_bounds(lot.get("contractPeriod"), field="lots.contractPeriod")
         renewed = renewal_end(lot.get("renewal"), end, field="lots.renewal.period")
         lots.append(
             Lot(

@@ -156,16 +156,19 @@ def period_bounds(
     table = mapping(period)
     start = optional_datetime(table.get("startDate"), field=f"{field}.startDate")
     end = optional_datetime(table.get("endDate"), field=f"{field}.endDate")
-    days = table.get("durationInDays")
-    if end is None and start is not None and _positive_days(days):
-        end = start + timedelta(days=int(days))
+    days = _days(table.get("durationInDays"))
+    if end is None and start is not None and days is not None:
+        end = start + timedelta(days=days)
     longest = optional_datetime(table.get("maxExtentDate"), field=f"{field}.maxExtentDate")
     return start, end, longest
 
 
-def _positive_days(value: object) -> bool:
+def _days(value: object) -> int | None:
+    """A positive whole number of days, or None."""
     # A duration beyond a century is a placeholder (Find a Tender writes 1e9999), not a term.
-    return isinstance(value, int | Decimal) and not isinstance(value, bool) and 0 < value < 36525
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and 0 < value < 36525:
+        return int(value)
+    return None
 
 
 def renewal_end(renewal: object, end: datetime | None, *, field: str) -> datetime | None:
@@ -181,9 +184,9 @@ def renewal_end(renewal: object, end: datetime | None, *, field: str) -> datetim
     longest = optional_datetime(period.get("maxExtentDate"), field=f"{field}.maxExtentDate")
     if longest is not None:
         return longest
-    days = period.get("durationInDays")
-    if end is not None and _positive_days(days):
-        return end + timedelta(days=int(days))
+    days = _days(period.get("durationInDays"))
+    if end is not None and days is not None:
+        return end + timedelta(days=days)
     return None
 
 

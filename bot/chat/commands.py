@@ -53,7 +53,7 @@ region NAME... / region any: only notices in these regions
 maxvalue AMOUNT / maxvalue any: leave out bigger contracts
 mute WORD / unmute WORD: leave out notices that mention a word
 digest off | daily [HH:MM] | weekly [DAY] [HH:MM]: one message a day or week instead
-possible digest | instant | off: notices that are only worth a look (in the digest, one by one, or not at all)
+possible digest | instant | off: notices only worth a look: in a digest, one by one, or never
 pause / resume: stop and restart alerts
 preview SET: what a set would have sent in the last 7 days
 status: how tenderbot is doing (bot admins)
@@ -399,7 +399,9 @@ def describe_filters(settings: ChatSettings) -> str:
     else:
         day = DAYS[settings.digest_day].capitalize()
         parts.append(f"weekly digest on {day} at {settings.digest_at:%H:%M}")
-    parts.append(f"worth-a-look notices: {POSSIBLE_SHOWN.get(settings.possible, settings.possible)}")
+    parts.append(
+        f"worth-a-look notices: {POSSIBLE_SHOWN.get(settings.possible, settings.possible)}"
+    )
     return "; ".join(parts)
 
 

@@ -106,8 +106,7 @@ def print_feedback(sets: Sequence[SetFeedback], fmt: str, out: TextIO) -> None:
                 useful = sum(a.useful for a in votes_of)
                 not_for_us = sum(a.not_for_us for a in votes_of)
                 print(
-                    f"  {tier}: {len(votes_of)} alert(s), {useful} useful, "
-                    f"{not_for_us} not for us",
+                    f"  {tier}: {len(votes_of)} alert(s), {useful} useful, {not_for_us} not for us",
                     file=out,
                 )
         wide = [a for a in found.alerts.values() if a.not_for_us]

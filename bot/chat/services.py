@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.config_delivery import POSSIBLE_OFF
-from rules.ruleset import POSSIBLE
 from bot.chat.commands import ChatServices
 from bot.chat.store import parse_chat_key
 from bot.config import Config
+from bot.config_delivery import POSSIBLE_OFF
 from bot.delivery.outbox import Outbox
 from bot.delivery.routing import Router
 from bot.mirrors import Mirrors
@@ -21,6 +20,7 @@ from bot.status import collect_status
 from bot.store import Store
 from rules.library import resolve
 from rules.loader import load_rule_set
+from rules.ruleset import POSSIBLE
 from sources.clock import Clock
 
 CATCH_UP_MODE = "catchup"

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, SubscriptionConfig
@@ -119,8 +118,6 @@ class Router:
     def route(self, event: Event, now: datetime) -> list[Route]:
         """The subscriptions `event` should reach, judged at `now`."""
         return [
-            Route(
-                subscription=self._subscriptions[index], reasons=match.reasons, tier=match.tier
-            )
+            Route(subscription=self._subscriptions[index], reasons=match.reasons, tier=match.tier)
             for index, match in self._plan.match(Context(event.notice, now))
         ]

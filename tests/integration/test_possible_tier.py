@@ -18,7 +18,9 @@ SHORT = "Befriending Service for Older People (short notice)"
 def releases_with_a_short_deadline():
     """The made releases, plus a befriending service with only 5 days left to respond."""
     releases = made_releases()
-    base = next(r for r in releases if r["tender"]["title"] == "Befriending Service for Older People")
+    base = next(
+        r for r in releases if r["tender"]["title"] == "Befriending Service for Older People"
+    )
     short = copy.deepcopy(base)
     short["ocid"] += "-short"
     short["id"] += "-short"

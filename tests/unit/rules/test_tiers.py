@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from rules.context import Context
 from rules.errors import RuleFileError
 from rules.explain import explain, render_explanation
-from rules.matcher import MatchPlan, Narrowing
-from rules.context import Context
 from rules.loader import parse_rule_set
+from rules.matcher import MatchPlan, Narrowing
 from sources.notice import Notice
 
 NOW = datetime(2026, 8, 10, 9, 0, tzinfo=UTC)
@@ -40,7 +40,7 @@ title = "T"
 threshold = 5
 possible_threshold = 3
 [require]
-value = { at_most = 100000, per_year = true, missing = "pass", soft = true, possible_at_most = 300000 }
+value = { at_most = 1e5, per_year = true, missing = "pass", soft = true, possible_at_most = 3e5 }
 deadline = { days_left_at_least = 10, missing = "fail", soft = true }
 [[exclude]]
 cpv = ["79", "73"]
@@ -100,9 +100,7 @@ def test_a_score_between_the_thresholds_is_possible():
 
 
 def test_without_soft_keys_nothing_is_ever_possible():
-    plain = SET.replace(", soft = true, possible_at_most = 300000", "").replace(
-        ", soft = true", ""
-    )
+    plain = SET.replace(", soft = true, possible_at_most = 3e5", "").replace(", soft = true", "")
     plain = plain.replace("possible_threshold = 3\n", "")
     short = dataclasses.replace(BASE, deadline=NOW + timedelta(days=8))
     assert rule_set(plain).evaluate(short, NOW) is None
@@ -170,7 +168,7 @@ def test_a_subscription_takes_the_best_tier_of_its_topic_sets():
     ("change", "message"),
     [
         ("possible_threshold = 3", "possible_threshold = 7"),
-        ("possible_at_most = 300000", "possible_at_most = 50000"),
+        ("possible_at_most = 3e5", "possible_at_most = 5e4"),
         ('vocabulary = "service"', 'vocabulary = "places"'),
     ],
 )
