@@ -85,6 +85,11 @@ def doubt(alert: Alert) -> str | None:
 POSSIBLE_PREFIX = "possible: "
 
 
+def tier_label(label: str, alert: Alert) -> str:
+    """An alert's label with its tier marked: ``New (worth a look)`` for a possible one."""
+    return f"{label} (worth a look)" if alert.tier == POSSIBLE else label
+
+
 POSSIBLE = "possible"
 ALSO_WORTH_A_LOOK = "Also worth a look"
 """The heading of a digest's section for the `possible` tier."""

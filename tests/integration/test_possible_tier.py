@@ -92,5 +92,6 @@ async def test_possible_instant_sends_it_at_once_and_off_never(
     later = str(slack.messages) + str(telegram.messages)
     if choice == "instant":
         assert SHORT in sent_now and "possible: 5 days left" in sent_now
+        assert "New (worth a look)" in sent_now
     else:
         assert SHORT not in later

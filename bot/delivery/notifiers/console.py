@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest
+from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest, tier_label
 from bot.delivery.changes import describe_changes
 from bot.delivery.formatting import (
     format_deadline,
@@ -34,6 +34,7 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     """The block printed for one alert."""
     notice = alert.notice
     label = {UPDATED: "UPDATED", CLOSING: "CLOSING SOON"}.get(alert.kind, "NEW")
+    label = tier_label(label, alert)
     lines = [
         f"== {label}: {plain(notice.title)}",
         f"   Buyer:    {plain(notice.buyer) or 'not stated'}",
