@@ -101,6 +101,8 @@ class Value:
                 bounds = self._bounds()
                 return PASS, [f"{what} {whole}{each} {bounds} a year whatever its length"]
             return UNKNOWN, [text]
+        if scale.years is not None and scale.years <= 1 and not scale.shared:
+            text = f"{what} {shown or _money(scale.total)}"  # a year or less counts whole
         return self._verdict(scale.per_year), [f"{text} {self._bounds()}".strip()]
 
     def test(self, ctx: Context) -> Reasons:
