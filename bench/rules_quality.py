@@ -16,7 +16,6 @@ alerts is what to watch.
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -47,8 +46,7 @@ def labels_path() -> Path:
 
 def payload_files(labels: Path) -> list[Path]:
     """The recorded payloads the labels name (a folder stands for every page in it)."""
-    with labels.open(encoding="utf-8-sig") as handle:
-        named = {(row.get("fixture") or "").strip() for row in csv.DictReader(handle)}
+    named = {label.fixture for label in read_labels(labels)}
     named.discard("")
     files: list[Path] = []
     for fixture in sorted(named or {*DEFAULT_FILES, "ocds_regional"}):

@@ -41,6 +41,7 @@ class Label:
     note: str = ""
     part: str = "design"
     source: str = ""
+    fixture: str = ""
 
 
 @dataclass(slots=True)
@@ -176,8 +177,12 @@ class Evaluation:
         }
 
 
+def _comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
 def read_labels(path: Path) -> list[Label]:
-    """Read a labels CSV (header with at least ``id`` and ``label``).
+    """Read a labels CSV (header with at least ``id`` and ``label``; ``#`` lines are comments).
 
     Raises:
         ConfigError: the file cannot be read, or a row is malformed (the message names it).
@@ -186,15 +191,22 @@ def read_labels(path: Path) -> list[Label]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read labels: {exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
+    lines = text.splitlines(keepends=True)
+    # Lines starting with "#" are comments (how the labels were made); the header follows.
+    skipped = 0
+    while skipped < len(lines) and (not lines[skipped].strip() or _comment(lines[skipped])):
+        skipped += 1
+    body = "".join("\n" if _comment(line) else line for line in lines[skipped:])
+    reader = csv.DictReader(io.StringIO(body))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "id" not in header or "label" not in header:
-        raise ConfigError(f"{path}:1: the header must name the columns id and label")
+        raise ConfigError(f"{path}:{skipped + 1}: the header must name the columns id and label")
     if len(set(header)) != len(header):
-        raise ConfigError(f"{path}:1: a column is named twice")
+        raise ConfigError(f"{path}:{skipped + 1}: a column is named twice")
     labels: list[Label] = []
     seen: set[str] = set()
-    for number, row in enumerate(reader, start=2):
+    for row in reader:
+        number = skipped + reader.line_num
         clean = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k}
         notice_id, label = clean.get("id", ""), clean.get("label", "").lower()
         if not notice_id and not label:
@@ -221,6 +233,7 @@ def read_labels(path: Path) -> list[Label]:
                 note=clean.get("note", ""),
                 part=part,
                 source=source or "unknown",
+                fixture=clean.get("fixture", ""),
             )
         )
     return labels

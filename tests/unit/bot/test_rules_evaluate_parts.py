@@ -100,3 +100,17 @@ def test_a_labels_file_without_part_is_all_design(tmp_path: Path) -> None:
     labels.write_text("id,label\na,yes\n")
     result = evaluate(RULES, read_labels(labels), [dataclasses.replace(NOTICES[0])]).as_dict()
     assert list(result["parts"]) == ["design"]
+
+
+def test_comment_lines_before_the_header_and_between_rows_are_skipped(tmp_path: Path) -> None:
+    labels = tmp_path / "l.csv"
+    labels.write_text(
+        "# two passes by the rubric\n# blind part drawn by a seed\n"
+        "id,label,note,fixture,part\na,yes,,find_a_tender/day,design\n# a note\nb,perhaps,,x,\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        read_labels(labels)
+    assert "l.csv:6: label 'perhaps' for b must be yes, maybe or no" in str(caught.value)
+    labels.write_text("# made by hand\nid,label,fixture\na,yes,find_a_tender/day\n")
+    [label] = read_labels(labels)
+    assert (label.id, label.fixture, label.source) == ("a", "find_a_tender/day", "find_a_tender")
