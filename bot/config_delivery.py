@@ -13,6 +13,9 @@ from bot.config_table import TomlTable
 from bot.delivery.notifiers.registry import channel_kind
 
 MODES = ("instant", "daily", "weekly")
+POSSIBLE_DIGEST, POSSIBLE_INSTANT, POSSIBLE_OFF = "digest", "instant", "off"
+POSSIBLE_CHOICES = (POSSIBLE_DIGEST, POSSIBLE_INSTANT, POSSIBLE_OFF)
+"""What a subscription gets of the `possible` tier (the `possible` key; digest by default)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +48,9 @@ class SubscriptionConfig:
     """One `[[subscriptions]]` entry; `name` is its stable key in the outbox.
 
     `regions`, `max_value`, `keywords` and `exclude_keywords` narrow the rule sets further.
+    `possible` says what it gets of the `possible` tier: ``digest`` (an "Also worth a look"
+    section of its next digest, or a daily digest of its own when it is instant),
+    ``instant`` (as its matches) or ``off``.
     """
 
     name: str
@@ -58,6 +64,7 @@ class SubscriptionConfig:
     digest_at: time = time(8, 0)
     digest_day: int = 0
     remind_days: int = 3
+    possible: str = "digest"
     index: int = 0
 
 
@@ -118,6 +125,7 @@ def load_subscription(
     except ValueError:
         raise table.error("digest_at", f"{digest_text!r} is not a time of day (HH:MM)") from None
     remind_days = table.positive_int("remind_days", 3, minimum=0)
+    possible = table.one_of("possible", POSSIBLE_CHOICES, POSSIBLE_DIGEST)
     table.finish()
     return SubscriptionConfig(
         name=name,
@@ -128,6 +136,7 @@ def load_subscription(
         index=index,
         digest_at=digest_at,
         remind_days=remind_days,
+        possible=possible,
         regions=narrowing["regions"],
         keywords=narrowing["keywords"],
         exclude_keywords=narrowing["exclude_keywords"],

@@ -32,10 +32,11 @@ log = logging.getLogger("tenderbot.report")
 
 
 def judge_with(rule_set: RuleSet) -> Judge:
-    """Whether `rule_set` matches a notice as of a moment."""
+    """The tier `rule_set` gives a notice as of a moment (None: no match)."""
 
-    def judge(notice: Notice, moment: datetime) -> bool:
-        return rule_set.evaluate(notice, moment) is not None
+    def judge(notice: Notice, moment: datetime) -> str | None:
+        match = rule_set.evaluate(notice, moment)
+        return None if match is None else match.tier
 
     return judge
 

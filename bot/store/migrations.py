@@ -213,4 +213,8 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE outbox ADD COLUMN tier TEXT NOT NULL DEFAULT 'match';
+    ALTER TABLE chat_settings ADD COLUMN possible TEXT NOT NULL DEFAULT 'digest';
+    """,
 )

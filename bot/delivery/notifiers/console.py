@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest
+from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest, tier_label
 from bot.delivery.changes import describe_changes
 from bot.delivery.formatting import (
     format_deadline,
@@ -38,6 +38,7 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     """The block printed for one alert."""
     notice = alert.notice
     label = {UPDATED: "UPDATED", CLOSING: "CLOSING SOON"}.get(alert.kind, "NEW")
+    label = tier_label(label, alert)
     lines = [
         f"== {label}: {plain(notice.title)}",
         f"   Buyer:    {plain(notice.buyer) or 'not stated'}",
@@ -98,8 +99,13 @@ class ConsoleNotifier:
 
     async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
         """Print a digest heading, then each alert's block."""
-        blocks = [render(a, now=now, zone=self._zone) for a in digest.alerts]
-        self._write(f"#### {plain(digest.title)} ({len(blocks)} notices)\n\n" + "\n".join(blocks))
+        blocks = []
+        for heading, alerts in digest.sections():
+            if heading:
+                blocks.append(f"---- {heading} ----\n")
+            blocks += [render(a, now=now, zone=self._zone) for a in alerts]
+        count = len(digest.alerts)
+        self._write(f"#### {plain(digest.title)} ({count} notices)\n\n" + "\n".join(blocks))
         return None
 
     async def send_test(self, *, now: datetime) -> str | None:

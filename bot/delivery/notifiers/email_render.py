@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import css_inline
 import jinja2
 
-from bot.delivery.alerts import Alert, Digest
+from bot.delivery.alerts import Alert, Digest, doubt
 from bot.delivery.notifiers.content import AlertContent, content_of, cut, digest_line, safe_url
 from sources.text import strip_unsafe
 
@@ -63,7 +63,7 @@ _ALERT = """{% extends "page" %}{% block body %}
 
 _DIGEST = """{% extends "page" %}{% block body %}
 <h1>{{ title }}</h1>
-{% for entry in entries %}<p><b>{% if entry.url %}<a href="{{ entry.url }}">{{ entry.title }}</a>
+{% for entry in entries %}{% if entry.section %}<h2>{{ entry.section }}</h2>{% endif %}<p><b>{% if entry.url %}<a href="{{ entry.url }}">{{ entry.title }}</a>
 {%- else %}{{ entry.title }}{% endif %}</b><br>{{ entry.details }}</p>
 {% endfor %}{% endblock %}"""
 
@@ -95,6 +95,7 @@ class _Entry:
     title: str
     details: str
     url: str | None
+    section: str | None = None
 
 
 def one_line(text: str) -> str:
@@ -173,11 +174,22 @@ def render_digest(
     part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
     title = one_line(f"{digest.title}{part}: {len(digest.alerts)} notice(s)")
     entries = []
-    for alert in digest.alerts:
-        name, details = digest_line(alert, now=now, zone=zone)
-        entries.append(_Entry(title=name, details=details, url=safe_url(alert.notice.url)))
+    for section, alerts in digest.sections():
+        for number, alert in enumerate(alerts):
+            name, details = digest_line(alert, now=now, zone=zone)
+            why = doubt(alert)
+            entries.append(
+                _Entry(
+                    title=name,
+                    details=f"{details} · {why}" if why else details,
+                    url=safe_url(alert.notice.url),
+                    section=section if number == 0 else None,
+                )
+            )
     text = [title, ""]
     for entry in entries:
+        if entry.section:
+            text += ["", entry.section.upper(), ""]
         text += [entry.title, f"  {entry.details}"] + ([f"  {entry.url}"] if entry.url else [])
     body = "\n".join(text) + "\n" + _footer_text(links, reason)
     page = _html("digest", links, reason, title=title, entries=entries)

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config_table import TomlTable
-from bot.delivery.alerts import Alert, Digest
+from bot.delivery.alerts import Alert, Digest, doubt
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.content import content_of, cut, digest_line, safe_url, units
 from bot.delivery.notifiers.registry import (
@@ -153,15 +153,29 @@ def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> dict[str,
     part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
     heading = cut(escape(f"{digest.title}{part}"), HEADER_LIMIT)
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(heading)}]
-    for alert in digest.alerts:
+    for section, alerts in digest.sections():
+        if section:
+            blocks.append({"type": "section", "text": _mrkdwn(f"*{escape(section)}*")})
+        blocks.extend(_digest_blocks(alerts, now=now, zone=zone))
+    count = len(digest.alerts)
+    return {"text": cut(f"{heading}: {count} notice(s)", FALLBACK_LIMIT), "blocks": blocks}
+
+
+def _digest_blocks(
+    alerts: tuple[Alert, ...], *, now: datetime, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    blocks = []
+    for alert in alerts:
         title, details = digest_line(alert, now=now, zone=zone)
+        why = doubt(alert)
+        if why:
+            details += f" · {strip_unsafe(why)}"
         url = safe_url(alert.notice.url)
         name = f"<{escape(url)}|{escape(cut(title, 300))}>" if url else escape(cut(title, 300))
         blocks.append(
             {"type": "section", "text": _mrkdwn(cut(f"*{name}*\n{escape(details)}", TEXT_LIMIT))}
         )
-    count = len(digest.alerts)
-    return {"text": cut(f"{heading}: {count} notice(s)", FALLBACK_LIMIT), "blocks": blocks}
+    return blocks
 
 
 def split_digest(digest: Digest) -> list[Digest]:

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.config_table import ConfigError, TomlTable
-from bot.delivery.alerts import Alert, Digest
+from bot.delivery.alerts import Alert, Digest, doubt
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.content import (
     AlertContent,
@@ -181,11 +181,16 @@ def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> dict[str,
     """The message for one digest part."""
     part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
     body = [_text(md(f"{digest.title}{part}"), size="Medium", weight="Bolder")]
-    for alert in digest.alerts:
-        title, details = digest_line(alert, now=now, zone=zone)
-        url = safe_url(alert.notice.url)
-        name = f"[{md(cut(title, 300))}]({url})" if url else md(cut(title, 300))
-        body.append(_text(f"**{name}**\n\n{md(details)}", spacing="Medium"))
+    for section, alerts in digest.sections():
+        if section:
+            body.append(_text(md(section), weight="Bolder", spacing="Large"))
+        for alert in alerts:
+            title, details = digest_line(alert, now=now, zone=zone)
+            why = doubt(alert)
+            details = f"{details} · {why}" if why else details
+            url = safe_url(alert.notice.url)
+            name = f"[{md(cut(title, 300))}]({url})" if url else md(cut(title, 300))
+            body.append(_text(f"**{name}**\n\n{md(details)}", spacing="Medium"))
     return envelope(_card(body, []))
 
 

@@ -41,7 +41,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.config_table import TomlTable
-from bot.delivery.alerts import Alert, Digest
+from bot.delivery.alerts import Alert, Digest, doubt
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.content import content_of, cut, digest_line, safe_url, units
 from bot.delivery.notifiers.registry import (
@@ -122,6 +122,9 @@ def _buttons(notice_url: str | None, portal_url: str | None) -> tuple[tuple[str,
 
 def _digest_entry(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     title, details = digest_line(alert, now=now, zone=zone)
+    why = doubt(alert)
+    if why:
+        details += f" · {strip_unsafe(why)}"
     url = safe_url(alert.notice.url)
     name = f'<a href="{e(url)}">{e(cut(title, 300))}</a>' if url else f"<b>{e(cut(title, 300))}</b>"
     return f"• {name}\n  {e(details)}"
@@ -149,7 +152,10 @@ def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> TelegramM
     """The message for one digest part."""
     part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
     lines = [f"<b>{e(digest.title)}{e(part)}</b>", ""]
-    lines += [_digest_entry(a, now=now, zone=zone) for a in digest.alerts]
+    for heading, alerts in digest.sections():
+        if heading:
+            lines += ["", f"<b>{e(heading)}</b>"]
+        lines += [_digest_entry(a, now=now, zone=zone) for a in alerts]
     text = "\n".join(lines)
     if visible_length(text) > MESSAGE_LIMIT:  # one entry alone too long: plain and cut
         text = e(cut(html.unescape(_TAG.sub("", text)), MESSAGE_LIMIT))

@@ -155,11 +155,10 @@ def notice_document(notice: Notice) -> dict[str, Any]:
 
 def alert_document(alert: Alert, *, zone: ZoneInfo) -> dict[str, Any]:
     """The ``data`` of an ``alert.*`` payload."""
-    tier = getattr(alert, "tier", None) or "match"
     changes = describe_changes(alert.previous, alert.notice, zone) if alert.previous else []
     return {
         "subscription": alert.subscription,
-        "tier": tier,
+        "tier": alert.tier,
         "reasons": [strip_unsafe(r) for r in alert.reasons],
         "notice": notice_document(alert.notice),
         "also_published_at": list(alert.also),
