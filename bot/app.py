@@ -26,6 +26,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.reminders import queue_reminders
 from bot.delivery.routing import Router
 from bot.delivery.sender import DeliveryResult, Sender
+from bot.health import WriteCheck
 from bot.instance import InstanceLock
 from bot.metrics import Metrics
 from bot.poller import PollResult, poll_source
@@ -172,6 +173,9 @@ class App:
         self._clients: dict[str, httpx.AsyncClient] = {}
         self.gate = HostGate(self.clock)
         self._delivery_lock = asyncio.Lock()
+        self._write_check = WriteCheck(
+            lambda now: self.store.check_writable(now, key="health"), self.clock
+        )
         self._admin: AdminNotices | None = None
         self.http_port: int | None = None
         """The port the HTTP listener bound (set by the daemon)."""
@@ -284,12 +288,11 @@ class App:
         return await self._admin.update(problems, self.clock.now())
 
     def unhealthy(self) -> list[str]:
-        """Why the store cannot work now (empty when it can): it must take writes."""
-        try:
-            self.store.check_writable(self.clock.now(), key="health")
-        except StoreError as exc:
-            return [str(exc)]
-        return []
+        """Why the store cannot work now (empty when it can): it must take writes.
+
+        The write itself is made at most once every few seconds (see `bot.health`).
+        """
+        return self._write_check.reasons()
 
     async def deliver(self) -> DeliveryResult:
         """Queue due reminders, then send whatever is due (one delivery round at a time)."""
