@@ -89,6 +89,10 @@ class Outbox(ChannelStates):
         kind = event.kind
         if kind == UPDATED and not self._was_queued(subscription, event):
             kind = NEW
+        elif kind == UPDATED and self._told_of_release(subscription, event):
+            # An older release merged in late changed the record of a release this
+            # subscription already has: there is no newer release to tell it about.
+            return False
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO outbox (subscription, channel, event_id, source, notice_id, "
             "kind, release_id, due_at, created_at, reasons, mode) "
@@ -114,6 +118,23 @@ class Outbox(ChannelStates):
 
     def _was_queued(self, subscription: str, event: Event) -> bool:
         return self.was_told(subscription, event.notice.source, event.notice.id)
+
+    def _told_of_release(self, subscription: str, event: Event) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM outbox WHERE subscription = ? AND source = ? AND notice_id = ? "
+            "AND release_id = ? AND kind IN (?, ?) AND status IN (?, ?)",
+            (
+                subscription,
+                event.notice.source,
+                event.notice.id,
+                event.notice.release_id,
+                NEW,
+                UPDATED,
+                PENDING,
+                SENT,
+            ),
+        ).fetchone()
+        return row is not None
 
     def was_told(self, subscription: str, source: str, notice_id: str) -> bool:
         """Whether `subscription` was sent (or has queued) an alert about this notice."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.delivery.alerts import NEW, UPDATED
 from bot.events import Event
+from bot.store.history import release_text, remerge
 from bot.store.maintenance import MaintenanceStore
 from bot.store.migrations import MIGRATIONS
 from bot.store.records import (
@@ -34,6 +35,7 @@ from sources.notice import (
     merge_notice,
     notice_from_json,
     notice_json,
+    release_order,
 )
 
 __all__ = [
@@ -204,28 +206,39 @@ class Store(SourceStateStore, MaintenanceStore):
         versions: list[tuple[object, ...]] = []
         counts: dict[tuple[str, str], int] = {}
         heads: dict[tuple[str, str], Notice] = {}
-        for notice in ordered:
-            key = (notice.source, notice.id)
-            if (notice.source, notice.id, notice.release_id) in known:
+        late: set[tuple[str, str]] = set()
+        for release in ordered:
+            key = (release.source, release.id)
+            if (release.source, release.id, release.release_id) in known:
                 continue
-            known.add((notice.source, notice.id, notice.release_id))
+            known.add((release.source, release.id, release.release_id))
             head = current.get(key)
-            newer = head is None or notice.release_date >= datetime.fromisoformat(head[1])
+            newer = head is None or release_order(release) >= (
+                datetime.fromisoformat(head[1]),
+                head[0],
+            )
+            notice = release
             if head is not None and newer:
-                stored = heads.get(key) or self.notice(notice.source, notice.id, head[0])
+                stored = heads.get(key) or self.notice(release.source, release.id, head[0])
                 if stored is not None:
-                    notice = merge_notice(stored, notice)
-            versions.append(_version_row(notice, stamp))
+                    notice = merge_notice(stored, release)
+            versions.append(_version_row(notice, release, stamp))
             counts[key] = counts.get(key, 0) + 1
             if head is None:
                 page.first_seen.add(key)
             elif newer:
                 page.previous.setdefault(key, head[0])
+            else:
+                late.add(key)
             if newer:
                 heads[key] = notice
                 page.changed[key] = notice
                 current[key] = (notice.release_id, to_text(notice.release_date) or "")
-        self.db.executemany("INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
+        self.db.executemany(
+            "INSERT INTO notice_versions (source, id, release_id, release_date, stage, "
+            "stored_at, data, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            versions,
+        )
         self.db.executemany(
             "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
             "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -252,6 +265,24 @@ class Store(SourceStateStore, MaintenanceStore):
             "UPDATE notices SET versions = versions + ? WHERE source = ? AND id = ?",
             [(count, *key) for key, count in counts.items() if key not in heads],
         )
+        for key in sorted(late):
+            self._merge_late(key, stamp, page)
+
+    def _merge_late(self, key: tuple[str, str], stamp: str | None, page: _PageChanges) -> None:
+        """Merge an older release that arrived after newer ones under them (`bot.store.history`).
+
+        When that changes the process's compiled record, the record is updated and announced
+        like an update (as `new` if the process was first seen in this page).
+        """
+        before = page.changed.get(key) or self.notice(*key)
+        compiled = remerge(self.db, *key)
+        if compiled is None or compiled == before:
+            return
+        self.db.execute(
+            "UPDATE notices SET updated_at = ?, deadline = ? WHERE source = ? AND id = ?",
+            (stamp, to_text(compiled.deadline), *key),
+        )
+        page.changed[key] = compiled
 
     def _save_guarded(
         self,
@@ -344,8 +375,8 @@ class _PageChanges:
     changed: dict[tuple[str, str], Notice] = field(default_factory=dict)
 
 
-def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
-    """The `notice_versions` row of a notice stored at `stamp`."""
+def _version_row(notice: Notice, release: Notice, stamp: str | None) -> tuple[object, ...]:
+    """The `notice_versions` row of a release stored at `stamp` (`notice`: merged so far)."""
     return (
         notice.source,
         notice.id,
@@ -354,4 +385,5 @@ def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
         notice.stage,
         stamp,
         notice_json(notice).decode(),
+        release_text(release, notice),
     )

@@ -184,4 +184,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_at ON feedback (at);
     """,
+    """
+    ALTER TABLE notice_versions ADD COLUMN release TEXT;
+    """,
 )

@@ -26,7 +26,7 @@ def test_a_failed_backup_leaves_no_file_and_the_next_one_succeeds(tmp_path):
     target.parent.mkdir()
     broken = filled(tmp_path / "bot.db")
     broken.db.close()  # the copy fails half-way: the source cannot be read
-    with pytest.raises(StoreError, match="copy.db: cannot write the backup"):
+    with pytest.raises(StoreError, match=r"copy\.db: cannot write the backup"):
         broken.backup(target)
     assert list(target.parent.iterdir()) == []
     store = Store(tmp_path / "bot.db")
