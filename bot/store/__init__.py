@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.delivery.alerts import NEW, UPDATED
 from bot.events import Event
 from bot.store.history import release_text, remerge
+from bot.store.instances import InstanceStore
 from bot.store.maintenance import MaintenanceStore
 from bot.store.migrations import MIGRATIONS
 from bot.store.records import (
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-class Store(SourceStateStore, MaintenanceStore):
+class Store(SourceStateStore, MaintenanceStore, InstanceStore):
     """The SQLite database behind the daemon."""
 
     def __init__(self, path: Path | str) -> None:

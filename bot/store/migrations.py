@@ -187,4 +187,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE notice_versions ADD COLUMN release TEXT;
     """,
+    """
+    CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        lease_until TEXT NOT NULL,
+        exclusive INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX instances_lease ON instances (lease_until);
+    """,
 )
