@@ -54,6 +54,8 @@ class SendGate:
 
     async def drained(self, timeout: float) -> bool:
         """Wait until no send is in flight (at most `timeout` seconds); whether none is."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), timeout=timeout)
         except TimeoutError:
