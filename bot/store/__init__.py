@@ -1,8 +1,9 @@
-"""SQLite storage: notices and their versions, events, the outbox table, and per-source state.
+"""SQLite storage: notices and versions, events, the outbox, source state, instances.
 
-One connection, WAL mode, schema migrations by ``PRAGMA user_version``. Writes happen inside
-`Store.transaction()`: a page of notices, its events and its outbox rows commit together or
-not at all.
+Instances are the tenderbot processes using the database, with their leases
+(`bot.store.instances`). One connection, WAL mode, schema migrations by ``PRAGMA
+user_version``. Writes happen inside `Store.transaction()`: a page of notices, its events and
+its outbox rows commit together or not at all.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ class Store(SourceStateStore, MaintenanceStore, InstanceStore):
 
         A notice seen for the first time gives one `new` event (for its newest release in the
         batch); a known notice with a newer release gives one `updated` event; a release
-        already stored, or older than the stored one, is kept in the history with no event.
+        already stored gives nothing. A release older than the stored one is merged under the
+        newer ones (see `bot.store.history`); it gives an `updated` event for the current
+        release only if that changes the notice's record.
         A notice that cannot be stored is left out, with a `Problem` added to `problems`, and
         the rest of the batch is kept.
         """

@@ -184,9 +184,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_at ON feedback (at);
     """,
+    # A version's release as published, where it differs from the merged `data`: what an
+    # older release arriving late is merged under again (bot.store.history).
     """
     ALTER TABLE notice_versions ADD COLUMN release TEXT;
     """,
+    # Tenderbot processes using the database and their leases (bot.store.instances).
     """
     CREATE TABLE instances (
         id TEXT PRIMARY KEY,
