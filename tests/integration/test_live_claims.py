@@ -9,6 +9,7 @@ starts never free the first one's claims, so no alert is sent twice.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
+from bot.config import load_config
+from bot.daemon import run_daemon
 from tests.conftest import ROOT, made_releases, write_config
 from tests.integration.conftest import chat_channels
 
@@ -163,3 +167,32 @@ def test_restarting_a_second_daemon_while_the_first_delivers_sends_nothing_twice
     assert len(slack.messages) == len(telegram.messages) == len(TENDERS)
     assert outbox(database, "status != 'sent'") == 0
     assert "Traceback" not in (tmp_path / "a.log").read_text()
+
+
+async def test_a_daemon_stopped_mid_send_records_that_send_and_it_is_never_repeated(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    fake_cf.pages = [TENDERS[:4]]
+    slack.delay = 0.5  # each post takes half a second: the stop comes while one is under way
+    first, _ = configs(tmp_path, fake_cf, slack, telegram)
+    config = load_config(first)
+
+    def posts() -> int:
+        return sum(r["path"].endswith("/chat.postMessage") for r in slack.requests)
+
+    stop = asyncio.Event()
+    async with App(config, clock=clock, exclusive="run") as app:
+        daemon = asyncio.create_task(run_daemon(app, stop=stop))
+        while posts() == 0:  # until the first post has reached Slack and waits for its answer
+            await asyncio.sleep(0.01)
+        stop.set()
+        await daemon
+        recorded = app.outbox.count_sent("slack")
+    while posts() != len(slack.messages):  # every post Slack received has been answered
+        await asyncio.sleep(0.01)
+    assert recorded == len(slack.messages) >= 1  # what reached Slack was recorded as sent
+    async with App(config, clock=clock, exclusive="run") as again:
+        await again.deliver()
+        assert again.outbox.count_sent("slack") == len(TENDERS[:4])
+    sent = [m["blocks"][0]["text"]["text"] for m in slack.messages]
+    assert len(sent) == len(set(sent)) == len(TENDERS[:4])
