@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot.delivery.outbox import Outbox
 from bot.events import Event
+from bot.instance import InstanceError, InstanceLock
 from bot.store import Store
 from bot.store.instances import INSTANCE_LEASE, Instance
 from sources.ocds import map_releases
@@ -96,3 +98,15 @@ def test_an_exclusive_holder_on_this_host_whose_process_is_gone_does_not_hold(st
     assert store.join(dead, START, exclusive=True) is None
     assert store.join(here, START, exclusive=True) is None
     assert [i.id for i in store.live_instances(START)] == [here.id]
+
+
+def test_the_lock_file_is_taken_on_the_databases_real_path(tmp_path):
+    real = tmp_path / "real" / "bot.db"
+    real.parent.mkdir()
+    real.touch()
+    alias = tmp_path / "alias.db"
+    alias.symlink_to(real)
+    refused = re.escape(f"{real}: already in use by tenderbot run")
+    with InstanceLock(real, "run"), pytest.raises(InstanceError, match=refused):
+        InstanceLock(alias, "run").acquire()
+    assert not (tmp_path / "alias.db.lock").exists()
