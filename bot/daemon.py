@@ -34,6 +34,37 @@ MIN_DELIVERY_WAIT_SECONDS = 1.0
 STALE_DELIVERY = timedelta(minutes=5)
 PRUNE_INTERVAL_HOURS = 24
 BOT_RESTART_SECONDS = 30.0
+SEND_GRACE_SECONDS = 30.0
+"""How long a stop waits for sends already under way to finish and be recorded."""
+
+
+class SkippedRunWording(logging.Filter):
+    """APScheduler's "maximum number of running instances reached", said as tenderbot says it.
+
+    Installed on the scheduler's logger: a run skipped because the previous one of the same
+    job is still going is normal for a slow publisher, and deserves plain words.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Reword the skipped-run record in place; every record passes."""
+        if "maximum number of running instances" in str(record.msg) and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            job = args[0]
+            record.msg = (
+                "%s: the previous run is still going (a slow publisher or a long backlog), "
+                "so this one is skipped; the next starts on schedule"
+            )
+            record.args = (getattr(job, "name", None) or str(job),)
+        return True
+
+
+def scheduler_logger() -> logging.Logger:
+    """The logger the scheduler writes to, with skipped runs said in tenderbot's words."""
+    logger = logging.getLogger("tenderbot.scheduler")
+    logger.setLevel(logging.WARNING)  # not "job added", "scheduler started": only what matters
+    if not any(isinstance(f, SkippedRunWording) for f in logger.filters):
+        logger.addFilter(SkippedRunWording())
+    return logger
 
 
 def jitter_for(every_seconds: float) -> float:
@@ -118,7 +149,8 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set or SIGINT/SIGTERM arrives, then stop cleanly.
 
     A pass in flight is cancelled at its next network wait; a page being written commits
-    first, because writes never wait on the network inside a transaction.
+    first, because writes never wait on the network inside a transaction. Sends already under
+    way finish and are recorded first (up to `SEND_GRACE_SECONDS`); no new send starts.
 
     Raises:
         DatabaseFailed: the database could not be written; the daemon stopped sending.
@@ -185,7 +217,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delivery_wait(app))
 
-    scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
+    scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop, logger=scheduler_logger())
     sources = [s for s in app.config.sources if s.enabled]
     for source in sources:
         every = source.every.total_seconds()
@@ -225,7 +257,15 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         host, port = app.config.bot.http
         served = (report.out, report.format) if report is not None else None
         listener = Listener(
-            make_web_app(app.metrics, health, served, lambda: _report_failure(app)), host, port
+            make_web_app(
+                app.metrics,
+                health,
+                served,
+                app.web_routes(),
+                report_failure=lambda: _report_failure(app),
+            ),
+            host,
+            port,
         )
         await listener.start()
         app.http_port = listener.port
@@ -238,6 +278,14 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
             await listener.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        # A send cut off half-way may still arrive, unrecorded, and be sent again: let the
+        # ones under way finish (and be recorded) first; no new one starts.
+        app.send_gate.close()
+        if not await app.send_gate.drained(SEND_GRACE_SECONDS):
+            log.warning(
+                "a send was still under way after %.0fs; it is cut off and may be repeated",
+                SEND_GRACE_SECONDS,
+            )
         delivery.cancel()
         for task in [*list(running), *bot_tasks]:
             task.cancel()

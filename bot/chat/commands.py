@@ -34,6 +34,12 @@ from bot.delivery.formatting import format_money
 from rules.places import REGION_NAMES
 from sources.clock import Clock
 
+POSSIBLE_REPLIES = {
+    "digest": 'Notices only worth a look arrive under "Also worth a look" in a digest.',
+    "instant": "Notices only worth a look arrive like the others, marked possible.",
+    "off": "Notices only worth a look are no longer sent.",
+}
+"""The answers to `possible digest|instant|off`."""
 CATCH_UP_DAYS = 7
 MAX_SETS = 10
 MAX_CATCH_UP_DAYS = 30
@@ -49,6 +55,7 @@ region NAME... / region any: only notices in these regions
 maxvalue AMOUNT / maxvalue any: leave out bigger contracts
 mute WORD / unmute WORD: leave out notices that mention a word
 digest off | daily [HH:MM] | weekly [DAY] [HH:MM]: one message a day or week instead
+possible digest | instant | off: notices only worth a look: in a digest, one by one, or never
 pause / resume: stop and restart alerts
 preview SET: what a set would have sent in the last 7 days
 status: how tenderbot is doing (bot admins)
@@ -63,6 +70,7 @@ MANAGING = frozenset(
         "mute",
         "unmute",
         "digest",
+        "possible",
         "pause",
         "resume",
         "catchup",
@@ -325,6 +333,23 @@ class ChatCommands:
         when = f"every {DAYS[day].capitalize()}" if mode == "weekly" else "every day"
         return Reply(f"One digest {when} at {at:%H:%M}.", changed=True)
 
+    def _possible(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if not args:
+            return Reply(
+                "Notices that are only worth a look (the scale is unknown, few days are left, "
+                "or they fall a little short): how should they arrive?",
+                (
+                    Button("In a daily digest", "possible digest"),
+                    Button("One by one", "possible instant"),
+                    Button("Not at all", "possible off"),
+                ),
+            )
+        choice = args[0].lower()
+        if len(args) > 1 or choice not in POSSIBLE_REPLIES:
+            raise ArgumentError("Send possible digest, possible instant or possible off.")
+        self._update(chat, asker, possible=choice)
+        return Reply(POSSIBLE_REPLIES[choice], changed=True)
+
     def _pause(self, chat: str, asker: Asker, args: list[str]) -> Reply:
         self._update(chat, asker, paused=f"paused by {asker.user}")
         return Reply("Alerts paused. Send resume to restart them.", changed=True)
@@ -386,4 +411,10 @@ def describe_filters(settings: ChatSettings) -> str:
     else:
         day = DAYS[settings.digest_day].capitalize()
         parts.append(f"weekly digest on {day} at {settings.digest_at:%H:%M}")
+    parts.append(
+        f"worth-a-look notices: {POSSIBLE_SHOWN.get(settings.possible, settings.possible)}"
+    )
     return "; ".join(parts)
+
+
+POSSIBLE_SHOWN = {"digest": "in a digest", "instant": "one by one", "off": "not sent"}

@@ -1,12 +1,15 @@
-"""SQLite storage: notices and their versions, events, the outbox table, and per-source state.
+"""SQLite storage: notices and versions, events, the outbox, source state, instances.
 
-One connection, WAL mode, schema migrations by ``PRAGMA user_version``. Writes happen inside
-`Store.transaction()`: a page of notices, its events and its outbox rows commit together or
-not at all.
+Instances are the tenderbot processes using the database, with their leases
+(`bot.store.instances`). One connection, WAL mode, schema migrations by ``PRAGMA
+user_version``. Writes happen inside `Store.transaction()`: a page of notices, its events and
+its outbox rows commit together or not at all.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +19,8 @@ from pathlib import Path
 
 from bot.delivery.alerts import NEW, UPDATED
 from bot.events import Event
+from bot.store.history import release_text, remerge
+from bot.store.instances import InstanceStore
 from bot.store.maintenance import MaintenanceStore
 from bot.store.migrations import MIGRATIONS
 from bot.store.records import (
@@ -34,6 +39,7 @@ from sources.notice import (
     merge_notice,
     notice_from_json,
     notice_json,
+    release_order,
 )
 
 __all__ = [
@@ -43,23 +49,64 @@ __all__ = [
     "Store",
     "StoreError",
     "from_text",
+    "make_database_folder",
     "to_text",
 ]
 
 
-class Store(SourceStateStore, MaintenanceStore):
+def make_database_folder(folder: Path) -> None:
+    """Create the database's folder; a folder that cannot be written is named as such.
+
+    Raises:
+        StoreError: the folder (or the nearest one that exists) is read-only or not a folder.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreError(f"{folder}: is not a folder (the database's folder)") from None
+    except OSError as exc:
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise StoreError(
+                f"{existing}: folder is read-only for this user, so the database's folder "
+                f"{folder} cannot be created ({exc.strerror})"
+            ) from None
+        raise
+    if not os.access(folder, os.W_OK):
+        raise StoreError(
+            f"{folder}: folder is read-only for this user; the database needs to write there "
+            "(its journal files sit beside it)"
+        )
+
+
+class Store(SourceStateStore, MaintenanceStore, InstanceStore):
     """The SQLite database behind the daemon."""
+
+    @classmethod
+    def open_existing(cls, path: Path | str) -> Store:
+        """Open the database at `path` for a command that must not create one.
+
+        Raises:
+            StoreError: there is no database at `path` (a typo must not look like an
+                empty store), or it cannot be opened.
+        """
+        if str(path) != ":memory:" and not Path(path).is_file():
+            raise StoreError(
+                f"no database at {path} (run `tenderbot run` or `tenderbot import` first)"
+            )
+        return cls(path)
 
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) and migrate the database at `path`.
 
         Raises:
-            StoreError: the file cannot be opened or its schema is newer than this program.
+            StoreError: the file cannot be opened or its schema is newer than this program;
+                a folder that cannot be written is named as such.
         """
         self.path = Path(path)
         try:
             if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_database_folder(self.path.parent)
             self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -116,7 +163,9 @@ class Store(SourceStateStore, MaintenanceStore):
 
         A notice seen for the first time gives one `new` event (for its newest release in the
         batch); a known notice with a newer release gives one `updated` event; a release
-        already stored, or older than the stored one, is kept in the history with no event.
+        already stored gives nothing. A release older than the stored one is merged under the
+        newer ones (see `bot.store.history`); it gives an `updated` event for the current
+        release only if that changes the notice's record.
         A notice that cannot be stored is left out, with a `Problem` added to `problems`, and
         the rest of the batch is kept.
         """
@@ -204,28 +253,39 @@ class Store(SourceStateStore, MaintenanceStore):
         versions: list[tuple[object, ...]] = []
         counts: dict[tuple[str, str], int] = {}
         heads: dict[tuple[str, str], Notice] = {}
-        for notice in ordered:
-            key = (notice.source, notice.id)
-            if (notice.source, notice.id, notice.release_id) in known:
+        late: set[tuple[str, str]] = set()
+        for release in ordered:
+            key = (release.source, release.id)
+            if (release.source, release.id, release.release_id) in known:
                 continue
-            known.add((notice.source, notice.id, notice.release_id))
+            known.add((release.source, release.id, release.release_id))
             head = current.get(key)
-            newer = head is None or notice.release_date >= datetime.fromisoformat(head[1])
+            newer = head is None or release_order(release) >= (
+                datetime.fromisoformat(head[1]),
+                head[0],
+            )
+            notice = release
             if head is not None and newer:
-                stored = heads.get(key) or self.notice(notice.source, notice.id, head[0])
+                stored = heads.get(key) or self.notice(release.source, release.id, head[0])
                 if stored is not None:
-                    notice = merge_notice(stored, notice)
-            versions.append(_version_row(notice, stamp))
+                    notice = merge_notice(stored, release)
+            versions.append(_version_row(notice, release, stamp))
             counts[key] = counts.get(key, 0) + 1
             if head is None:
                 page.first_seen.add(key)
             elif newer:
                 page.previous.setdefault(key, head[0])
+            else:
+                late.add(key)
             if newer:
                 heads[key] = notice
                 page.changed[key] = notice
                 current[key] = (notice.release_id, to_text(notice.release_date) or "")
-        self.db.executemany("INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
+        self.db.executemany(
+            "INSERT INTO notice_versions (source, id, release_id, release_date, stage, "
+            "stored_at, data, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            versions,
+        )
         self.db.executemany(
             "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
             "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -252,6 +312,24 @@ class Store(SourceStateStore, MaintenanceStore):
             "UPDATE notices SET versions = versions + ? WHERE source = ? AND id = ?",
             [(count, *key) for key, count in counts.items() if key not in heads],
         )
+        for key in sorted(late):
+            self._merge_late(key, stamp, page)
+
+    def _merge_late(self, key: tuple[str, str], stamp: str | None, page: _PageChanges) -> None:
+        """Merge an older release that arrived after newer ones under them (`bot.store.history`).
+
+        When that changes the process's compiled record, the record is updated and announced
+        like an update (as `new` if the process was first seen in this page).
+        """
+        before = page.changed.get(key) or self.notice(*key)
+        compiled = remerge(self.db, *key)
+        if compiled is None or compiled == before:
+            return
+        self.db.execute(
+            "UPDATE notices SET updated_at = ?, deadline = ? WHERE source = ? AND id = ?",
+            (stamp, to_text(compiled.deadline), *key),
+        )
+        page.changed[key] = compiled
 
     def _save_guarded(
         self,
@@ -344,8 +422,8 @@ class _PageChanges:
     changed: dict[tuple[str, str], Notice] = field(default_factory=dict)
 
 
-def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
-    """The `notice_versions` row of a notice stored at `stamp`."""
+def _version_row(notice: Notice, release: Notice, stamp: str | None) -> tuple[object, ...]:
+    """The `notice_versions` row of a release stored at `stamp` (`notice`: merged so far)."""
     return (
         notice.source,
         notice.id,
@@ -354,4 +432,5 @@ def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
         notice.stage,
         stamp,
         notice_json(notice).decode(),
+        release_text(release, notice),
     )

@@ -185,6 +185,57 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX feedback_at ON feedback (at);
     """,
     """
+    CREATE TABLE link_keys (
+        name TEXT PRIMARY KEY,
+        key BLOB NOT NULL
+    );
+    INSERT INTO link_keys (name, key) VALUES ('email', randomblob(32));
+    CREATE TABLE email_unsubscribed (
+        address TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE email_deliveries (
+        message_id TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (message_id, address)
+    );
+    CREATE TABLE email_subscribers (
+        address TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        rule_sets TEXT NOT NULL,
+        mode TEXT NOT NULL DEFAULT 'instant',
+        regions TEXT NOT NULL DEFAULT '[]',
+        max_value TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        confirmed_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    """,
+    """
+    ALTER TABLE outbox ADD COLUMN tier TEXT NOT NULL DEFAULT 'match';
+    ALTER TABLE chat_settings ADD COLUMN possible TEXT NOT NULL DEFAULT 'digest';
+    """,
+    # A version's release as published, where it differs from the merged `data`: what an
+    # older release arriving late is merged under again (bot.store.history).
+    """
+    ALTER TABLE notice_versions ADD COLUMN release TEXT;
+    """,
+    # Tenderbot processes using the database and their leases (bot.store.instances).
+    """
+    CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        lease_until TEXT NOT NULL,
+        exclusive INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX instances_lease ON instances (lease_until);
+    """,
+    """
     CREATE TABLE chat_refusals (
         bot TEXT NOT NULL,
         chat TEXT NOT NULL,

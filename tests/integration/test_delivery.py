@@ -96,7 +96,7 @@ async def test_each_matching_notice_once_to_each_channel_and_a_second_poll_sends
     buttons = message["blocks"][-1]["elements"]
     assert [b["text"]["text"] for b in buttons] == ["View notice", "Bid on portal"]
     context = [b for b in message["blocks"] if b["type"] == "context"][-1]["elements"][0]["text"]
-    assert "· £48,000–£60,000 ≤ £400,000 ·" in context
+    assert "· £48,000–£60,000 ≤ £400,000 a year whatever its length ·" in context
     assert "Domestic Abuse Support Services - Children" in message["text"]
 
     sent = next(
@@ -356,7 +356,8 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
     # The channels part only: the [[bots]] and [report] examples below it stay commented.
     text = (ROOT / "config.example.toml").read_text().split("# Self-service bots")[0]
     text = re.sub(
-        r"(?m)^# (\[\[channels\]\]|name = \"team-|kind = \"(slack|telegram)\"|token_env"
+        r"(?m)^# (\[\[channels\]\](?=\n# name = \"team-)|name = \"team-|kind = \"(slack|telegram)\""
+        r"|token_env"
         r"|channel = \"C|chat_id|api_url)",
         r"\1",
         text,

@@ -41,7 +41,7 @@ def _report(counts: dict[str, tuple[int, int]], *, polled: bool = True) -> Repor
         processes,
         start=NOW - timedelta(days=365),
         end=NOW,
-        judge=lambda notice, _: notice.title == "Befriending",
+        judge=lambda notice, _: "match" if notice.title == "Befriending" else None,
         rules="befriending",
         rules_title="Befriending",
         generated=NOW,
