@@ -19,6 +19,7 @@ from bot.delivery.formatting import (
     format_value,
 )
 from bot.delivery.notifiers import SendError
+from bot.delivery.pacing import RateLimits
 
 # Feed text is untrusted: terminal escape sequences and other control characters must not
 # reach the terminal.
@@ -64,8 +65,8 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
 class ConsoleNotifier:
     """Writes alerts to a text stream (standard output by default)."""
 
-    paced = False
-    is_group = False
+    limits: RateLimits | None = None
+    """The console has no rate limits."""
 
     def __init__(self, zone: ZoneInfo, stream: TextIO | None = None) -> None:
         self._zone = zone

@@ -41,10 +41,15 @@ from telegram.request import HTTPXRequest
 from bot.delivery.alerts import Alert, Digest
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.content import content_of, cut, digest_line, safe_url, units
+from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 MESSAGE_LIMIT = 4096
+GROUP_PER_MINUTE = 20
+"""Telegram allows a bot at most twenty messages a minute to one group."""
+BOT_PER_SECOND = 30.0
+"""Telegram allows a bot about thirty messages a second overall."""
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -182,8 +187,14 @@ class TelegramRequests:
     """
 
     def __init__(self) -> None:
+        # Every chat delivers at once: sends wait their turn for a connection (pacing
+        # already keeps them under the bot's limit) rather than fail after a second.
         self.request = HTTPXRequest(
-            connection_pool_size=8, connect_timeout=10, read_timeout=30, write_timeout=30
+            connection_pool_size=16,
+            connect_timeout=10,
+            read_timeout=30,
+            write_timeout=30,
+            pool_timeout=60,
         )
         self.updates = HTTPXRequest(connection_pool_size=1)
 
@@ -195,8 +206,6 @@ class TelegramRequests:
 
 class TelegramNotifier:
     """Sends to one Telegram chat with a bot token."""
-
-    paced = True
 
     def __init__(
         self,
@@ -226,11 +235,22 @@ class TelegramNotifier:
         self._zone = zone
         self._on_migrate = on_migrate
         self._ready = False
+        self._account = account_key("telegram", token)
 
     @property
-    def is_group(self) -> bool:
-        """Groups and channels have negative chat ids (and stricter rate limits)."""
-        return self.chat_id.startswith("-")
+    def limits(self) -> RateLimits:
+        """Telegram's limits (Bot API FAQ) for this chat and bot.
+
+        About one message a second per chat, twenty a minute per group (groups and channels
+        have negative ids), thirty a second per bot overall.
+        """
+        group = self.chat_id.startswith("-")
+        return RateLimits(
+            account=self._account,
+            per_chat_gap=1.0,
+            per_chat_per_minute=GROUP_PER_MINUTE if group else None,
+            account_per_second=BOT_PER_SECOND,
+        )
 
     async def _send(self, message: TelegramMessage, reply_to: str | None = None) -> str:
         rows = []
