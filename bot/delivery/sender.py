@@ -88,7 +88,8 @@ class Sender:
         self._outbox = outbox
         self._clock = clock
         self._max_instant = max_instant
-        self._pacer = pacer or Pacer(clock)
+        self.pacer = pacer or Pacer(clock)
+        """Paces every send (a benchmark may put in a faster one)."""
         self._rng = rng or random.Random()
         self._on_outcome = on_outcome or (lambda channel, outcome, count: None)
 
@@ -187,7 +188,7 @@ class Sender:
                 result.sent += len(ids)
 
     async def _pace(self, channel: ChannelConfig, notifier: Notifier) -> None:
-        await self._pacer.wait(channel.name, notifier.limits)
+        await self.pacer.wait(channel.name, notifier.limits)
 
     def _failed(
         self, channel: ChannelConfig, ids: list[int], exc: SendError, result: DeliveryResult
