@@ -20,7 +20,7 @@ from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 
 class FakeTelegram(FakeService):
     """Faults for `fail`: ("429", seconds), ("403", None), ("chat_not_found", None),
-    ("500", None)."""
+    ("500", None), ("503", None) (an HTML page, as a proxy sends)."""
 
     def __init__(self, token: str = "123456:TEST-token") -> None:
         self.token = token
@@ -207,6 +207,11 @@ class FakeTelegram(FakeService):
                     400,
                     {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
                 )
+            if kind == "503":  # a proxy in front of the Bot API: an HTML page
+                page = (
+                    b"<html><head><title>503 Service Temporarily Unavailable</title></head></html>"
+                )
+                return 503, {"Content-Type": "text/html"}, page
             return json_reply(
                 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
             )

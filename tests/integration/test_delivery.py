@@ -6,6 +6,7 @@ import asyncio
 import copy
 import html
 import io
+import logging
 import re
 import threading
 
@@ -183,6 +184,20 @@ async def test_server_errors_for_a_while_then_success(tmp_path, fake_cf, slack, 
         clock.advance(minutes=1)
         await deliver(config, clock)
     assert len(slack.messages) == 1 and len(telegram.messages) == 1
+
+
+async def test_a_telegram_503_is_one_log_line(tmp_path, fake_cf, slack, telegram, clock, caplog):
+    fake_cf.pages = [[r for r in ALL if r["tender"]["title"] in MATCHING][:1]]
+    telegram.fail(("503", None))
+    config = config_for(tmp_path, fake_cf, slack, telegram)
+    caplog.set_level(logging.DEBUG)
+    result = await poll_and_deliver(config, clock)
+    assert result.retrying == 1
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split("; ")[0] for r in problems] == [
+        "telegram: send failed (telegram: unreadable answer (HTTP 503))"
+    ]
+    assert not any(r.exc_info for r in caplog.records), "no traceback"
 
 
 async def test_permanent_errors_pause_only_that_channel(tmp_path, fake_cf, slack, telegram, clock):

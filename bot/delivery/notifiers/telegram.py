@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -51,6 +52,7 @@ GROUP_PER_MINUTE = 20
 BOT_PER_SECOND = 30.0
 """Telegram allows a bot about thirty messages a second overall."""
 _TAG = re.compile(r"<[^>]+>")
+_UNREADABLE = re.compile(r"\((\d{3})\)\. Parsing the server response")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,7 +166,33 @@ def classify(exc: TelegramError) -> SendError:
     if isinstance(exc, BadRequest):
         gone = "chat not found" in exc.message.lower()
         return SendError(f"telegram: {exc.message}", retryable=False, channel_gone=gone)
+    unreadable = _UNREADABLE.search(exc.message)
+    if unreadable:  # a proxy's error page: its HTML says nothing more than its status
+        return SendError(f"telegram: unreadable answer (HTTP {unreadable[1]})", retryable=True)
     return SendError(f"telegram: {type(exc).__name__}: {exc.message}", retryable=True)
+
+
+class UnreadableAnswerFilter(logging.Filter):
+    """Drops python-telegram-bot's own report of an answer that is not JSON.
+
+    A proxy's 502/503 page makes the library log a JSON traceback (13 lines) before it
+    raises; the error it raises is reported in one line by whoever called it (delivery, the
+    chat bot), so the traceback only repeats it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the library's "Can not load invalid JSON data" record."""
+        return not str(record.msg).startswith("Can not load invalid JSON data")
+
+
+def quiet_unreadable_answers() -> None:
+    """Attach `UnreadableAnswerFilter` to the library's request logger (once)."""
+    library = logging.getLogger("telegram.request.BaseRequest")
+    if not any(isinstance(f, UnreadableAnswerFilter) for f in library.filters):
+        library.addFilter(UnreadableAnswerFilter())
+
+
+quiet_unreadable_answers()
 
 
 FEEDBACK_PREFIX = "f:"
