@@ -200,6 +200,41 @@ async def test_a_telegram_503_is_one_log_line(tmp_path, fake_cf, slack, telegram
     assert not any(r.exc_info for r in caplog.records), "no traceback"
 
 
+async def test_hostile_text_reaches_telegram_as_text_the_api_accepts(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    release = copy.deepcopy(next(r for r in ALL if r["tender"]["title"] in MATCHING))
+    hostile = ' <b>bold & <script>x</script> <i>unclosed <a href="javascript:x">'
+    release["tender"]["title"] += hostile
+    release["tender"]["description"] = "Tom & Jerry <tg-spoiler> 3 < 4 </blockquote>"
+    fake_cf.pages = [[release]]
+    config = config_for(tmp_path, fake_cf, slack, telegram)
+    result = await poll_and_deliver(config, clock)
+    assert result.sent == 2 and result.failed == 0
+    text = telegram.messages[0]["text"]
+    assert "bold &amp; x" in text and "Tom &amp; Jerry" in text and "3 &lt; 4" in text
+
+
+async def test_the_imitation_refuses_html_telegram_cannot_parse(telegram, clock):
+    from zoneinfo import ZoneInfo
+
+    from bot.delivery.notifiers import SendError
+    from bot.delivery.notifiers.telegram import TelegramMessage, TelegramNotifier
+
+    notifier = TelegramNotifier(
+        token=telegram.token, chat_id=CHAT, zone=ZoneInfo("Europe/London"), api_url=telegram.api_url
+    )
+    try:
+        for bad in ("<b>open", "<b><i>x</b></i>", "<script>x</script>", "a < b", "Tom & Jerry"):
+            with pytest.raises(SendError, match="(?i)can't parse entities") as refused:
+                await notifier._send(TelegramMessage(text=bad))
+            assert not refused.value.retryable
+        await notifier._send(TelegramMessage(text='<b>ok</b> &amp; <a href="https://x">x</a>'))
+    finally:
+        await notifier.aclose()
+    assert len(telegram.messages) == 1
+
+
 async def test_permanent_errors_pause_only_that_channel(tmp_path, fake_cf, slack, telegram, clock):
     fake_cf.pages = [ALL]
     slack.fail(("error", "channel_not_found"))

@@ -243,7 +243,10 @@ async def test_a_send_that_cannot_be_recorded_stops_the_daemon_and_is_not_resent
         with pytest.raises(sqlite3.OperationalError):
             await app.deliver()
         monkeypatch.setattr(Outbox, "mark_sent", real)
-    assert len(slack.messages) + len(telegram.messages) == 1
+    # Channels deliver at once: each may have had one send in flight when the first record
+    # failed; nothing after that.
+    unrecorded = len(slack.messages) + len(telegram.messages)
+    assert 1 <= unrecorded <= 2
     # Restarts while the database still cannot be written refuse to start: no resend loop.
     real_init = Store.__init__
 
@@ -256,12 +259,12 @@ async def test_a_send_that_cannot_be_recorded_stops_the_daemon_and_is_not_resent
         with pytest.raises(StoreError, match="cannot be written"):
             App(config, clock=clock, exclusive="run")
     monkeypatch.setattr(Store, "__init__", real_init)
-    assert len(slack.messages) + len(telegram.messages) == 1
-    # Once it can be written again, everything goes out; only the unrecorded send repeats.
+    assert len(slack.messages) + len(telegram.messages) == unrecorded
+    # Once it can be written again, everything goes out; only the unrecorded sends repeat.
     async with App(config, clock=clock, exclusive="run") as app:
         await app.deliver()
-    counts = sorted([len(slack.messages), len(telegram.messages)])
-    assert counts == [3, 4]  # the one send that could not be recorded went out once more
+    assert len(slack.messages) + len(telegram.messages) == 6 + unrecorded
+    assert max(len(slack.messages), len(telegram.messages)) <= 4, "one repeat per channel"
 
 
 def test_a_read_only_database_is_refused_at_start(tmp_path, fake_cf, clock, monkeypatch):
