@@ -154,7 +154,8 @@ def test_a_rejected_telegram_token_is_never_stored_or_printed(
     out = io.StringIO()
     main(["status", "--config", str(path)], clock=clock, stdout=out)
     send_test = io.StringIO()
-    assert main(["send-test", "telegram", "--config", str(path)], clock=clock, stdout=send_test)
+    code = main(["send-test", "telegram", "--config", str(path)], clock=clock, stdout=send_test)
+    assert code == 1, "the send failed: the exact error, exit code 1"
     everything = dumped + out.getvalue() + send_test.getvalue() + capsys.readouterr().err
     assert "telegram" in out.getvalue()
     for form in (wrong, wrong.lower(), wrong.upper()):
@@ -311,7 +312,8 @@ def test_hostile_feeds_with_items_fail_and_alert_nothing(tmp_path, fake_cf, cloc
         )
         path = write_config(tmp_path, fake_cf.url, extra=extra)
         out = io.StringIO()
-        assert main(["poll", "--config", str(path), "--source", "council"], clock=clock, stdout=out)
+        code = main(["poll", "--config", str(path), "--source", "council"], clock=clock, stdout=out)
+        assert code == 1, "the source failed"
     assert "befriending" not in out.getvalue().lower()
     store = Store(tmp_path / "bot.db")
     assert store.count_notices("council") == 0
