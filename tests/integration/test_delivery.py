@@ -226,7 +226,7 @@ async def test_the_imitation_refuses_html_telegram_cannot_parse(telegram, clock)
     )
     try:
         for bad in ("<b>open", "<b><i>x</b></i>", "<script>x</script>", "a < b", "Tom & Jerry"):
-            with pytest.raises(SendError, match="(?i)can't parse entities") as refused:
+            with pytest.raises(SendError, match=r"(?i)can't parse entities") as refused:
                 await notifier._send(TelegramMessage(text=bad))
             assert not refused.value.retryable
         await notifier._send(TelegramMessage(text='<b>ok</b> &amp; <a href="https://x">x</a>'))
