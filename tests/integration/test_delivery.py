@@ -152,6 +152,26 @@ async def test_a_slow_channel_does_not_delay_another(tmp_path, fake_cf, slack, t
     assert sorted(slack_titles(slack)) == sorted(MATCHING)
 
 
+async def test_a_bug_met_in_one_channel_leaves_the_others_delivering(
+    tmp_path, fake_cf, slack, telegram, clock, monkeypatch, caplog
+):
+    from bot.delivery.notifiers.slack import SlackNotifier
+
+    async def broken(self, alert, *, now):
+        raise RuntimeError("a bug in rendering")
+
+    working = SlackNotifier.send
+    monkeypatch.setattr(SlackNotifier, "send", broken)
+    fake_cf.pages = [ALL]
+    config = config_for(tmp_path, fake_cf, slack, telegram)
+    result = await poll_and_deliver(config, clock)
+    assert result.sent == 4 and len(telegram.messages) == 4 and slack.messages == []
+    assert "slack: delivery failed unexpectedly" in caplog.text
+    monkeypatch.setattr(SlackNotifier, "send", working)
+    assert (await deliver(config, clock)).sent == 4, "the next round sends what waited"
+    assert sorted(slack_titles(slack)) == sorted(MATCHING)
+
+
 async def test_a_ten_minute_outage_loses_nothing_and_repeats_nothing(
     tmp_path, fake_cf, slack, telegram, clock
 ):
