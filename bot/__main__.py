@@ -1,5 +1,5 @@
 """`python -m bot` runs the same program as the `tenderbot` command."""
 
-from bot.cli import main
+from bot.launcher import main
 
 raise SystemExit(main())

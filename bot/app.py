@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -15,12 +14,15 @@ import httpx
 
 from bot.chat.channels import with_chats
 from bot.chat.store import ChatStore, parse_chat_key
-from bot.config import ChannelConfig, Config
+from bot.config import ChannelConfig, Config, ConfigError
 from bot.delivery.admin import AdminNotices, current_problems
 from bot.delivery.notifiers import Notifier
-from bot.delivery.notifiers.console import ConsoleNotifier
-from bot.delivery.notifiers.slack import SlackNotifier
-from bot.delivery.notifiers.telegram import TelegramNotifier, TelegramRequests
+from bot.delivery.notifiers.registry import (
+    BuildContext,
+    Route,
+    channel_kind,
+    with_subscribers,
+)
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.delivery.reminders import queue_reminders
@@ -31,7 +33,7 @@ from bot.metrics import Metrics
 from bot.poller import PollResult, poll_source
 from bot.redaction import redactor_for
 from bot.source_registry import build_source
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, make_database_folder
 from sources.clock import Clock, SystemClock
 from sources.http import HttpFetcher, make_client
 from sources.politeness import HostGate
@@ -39,48 +41,24 @@ from sources.politeness import HostGate
 log = logging.getLogger("tenderbot")
 
 
-def build_notifier(
-    channel: ChannelConfig,
-    config: Config,
-    outbox: Outbox,
-    stdout: TextIO | None = None,
-    *,
-    telegram: TelegramRequests | None = None,
-) -> Notifier:
-    """The notifier for one configured channel (its token read from the environment).
+def build_notifier(channel: ChannelConfig, context: BuildContext) -> Notifier:
+    """The notifier for one configured channel, built by its kind's module."""
+    return channel_kind(channel.kind).build(channel, context)
 
-    `telegram`: HTTP clients shared by every Telegram channel (the caller closes them).
-    """
-    zone = config.bot.zone
-    token = os.environ.get(channel.token_env or "", "")
-    if channel.kind == "slack":
-        assert channel.channel is not None
-        return SlackNotifier(
-            token=token,
-            channel=channel.channel,
-            zone=zone,
-            api_url=channel.api_url,
-            feedback=channel.feedback,
-        )
-    if channel.kind == "telegram":
-        assert channel.chat_id is not None
 
-        def remember(new_chat_id: str) -> None:
-            log.warning(
-                "%s: the chat moved to %s (group upgraded); using it", channel.name, new_chat_id
-            )
-            outbox.set_chat_id(channel.name, new_chat_id)
-
-        return TelegramNotifier(
-            token=token,
-            chat_id=outbox.channel_state(channel.name).chat_id or channel.chat_id,
-            zone=zone,
-            api_url=channel.api_url,
-            on_migrate=remember,
-            requests=telegram,
-            feedback=channel.feedback,
-        )
-    return ConsoleNotifier(zone, stdout)
+def build_context(
+    config: Config, store: Store, outbox: Outbox, clock: Clock, stdout: TextIO | None = None
+) -> BuildContext:
+    """What channel kinds build their notifiers with; close it to close shared HTTP pools."""
+    return BuildContext(
+        zone=config.bot.zone,
+        stdout=stdout,
+        config_dir=config.path.parent,
+        store=store,
+        saved_chat_id=lambda name: outbox.channel_state(name).chat_id,
+        remember_chat_id=outbox.set_chat_id,
+        now=clock.now,
+    )
 
 
 class App:
@@ -105,7 +83,8 @@ class App:
                 a process that died are freed.
 
         Raises:
-            bot.config.ConfigError: a subscription's settings are invalid.
+            bot.config.ConfigError: a subscription's settings are invalid, or a channel's
+                secret is unusable.
             rules.errors.RuleFileError: a rule set cannot be loaded.
             bot.store.StoreError: the database cannot be opened or written.
             bot.instance.InstanceError: another tenderbot holds the database.
@@ -115,6 +94,7 @@ class App:
         self.clock: Clock = clock or SystemClock()
         self.lock: InstanceLock | None = None
         if exclusive is not None:
+            make_database_folder(config.bot.database.parent)
             self.lock = InstanceLock(config.bot.database, exclusive)
             self.lock.acquire()
         try:
@@ -124,7 +104,7 @@ class App:
             raise
         self.chats = ChatStore(self.store)
         try:
-            self.config = with_chats(config, self.chats.chats())
+            self.config = with_subscribers(with_chats(config, self.chats.chats()), self.store)
             self.router = Router(self.config)
         except Exception:
             self.store.close()
@@ -153,12 +133,17 @@ class App:
                     "them; they are queued again (at most one repeat each)",
                     freed,
                 )
-        self._telegram = TelegramRequests()
-        self._stdout = stdout
-        self.notifiers: dict[str, Notifier] = {
-            c.name: build_notifier(c, config, self.outbox, stdout, telegram=self._telegram)
-            for c in config.channels
-        }
+        self.build_context = build_context(config, self.store, self.outbox, self.clock, stdout)
+        """What channel kinds build their notifiers with (shared HTTP pools are closed with it)."""
+        self.build_context.on_change = self.refresh_chats
+        self.notifiers: dict[str, Notifier] = {}
+        try:
+            for channel in config.channels:
+                self.notifiers[channel.name] = build_notifier(channel, self.build_context)
+        except ConfigError:
+            self.store.close()
+            self._release_lock()
+            raise
         self.sender = Sender(
             config.channels,
             self.notifiers,
@@ -194,7 +179,7 @@ class App:
         self._clients.clear()
         for notifier in self.notifiers.values():
             await notifier.aclose()
-        await self._telegram.aclose()
+        await self.build_context.aclose()
         self.store.close()
         self._release_lock()
 
@@ -214,21 +199,28 @@ class App:
         return True
 
     def refresh_chats(self) -> None:
-        """Take up what chats changed: their channels, subscriptions and filters.
+        """Take up what chats (and email subscribers) changed: channels, subscriptions, filters.
 
         Raises:
             RuleFileError: a chat names a rule set that no longer loads (nothing changes).
         """
-        config = with_chats(self.base_config, self.chats.chats())
+        config = with_subscribers(with_chats(self.base_config, self.chats.chats()), self.store)
         router = Router(config)
         router.refused, router.on_refused = self.router.refused, self.router.on_refused
         for channel in config.channels:
             if channel.name not in self.notifiers:
-                self.notifiers[channel.name] = build_notifier(
-                    channel, config, self.outbox, self._stdout, telegram=self._telegram
-                )
+                self.notifiers[channel.name] = build_notifier(channel, self.build_context)
         self.config, self.router = config, router
         self.sender.channels = config.channels
+
+    def web_routes(self) -> list[Route]:
+        """The pages the configured channel kinds serve on the HTTP listener."""
+        routes: list[Route] = []
+        for name in sorted({c.kind for c in self.config.channels}):
+            kind = channel_kind(name)
+            if kind.routes is not None:
+                routes.extend(kind.routes(self.build_context))
+        return routes
 
     async def poll(self, name: str) -> PollResult:
         """One pass over the source called `name`; never raises for source failures."""

@@ -1,13 +1,16 @@
-"""The `tenderbot` command line: run, poll, status, send-test, outbox, backup, rules.
+"""The `tenderbot` command line: run, poll, import, init, status, send-test, outbox, backup, rules.
 
 Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
-2 bad usage, a bad config, or a database that cannot be opened.
+2 bad usage, a bad config, or a database that cannot be opened (or is missing, for a
+command that only reads); 141 (as a Unix tool killed by SIGPIPE) when the reader of the
+output went away, e.g. ``tenderbot rules list | head -1``, with nothing printed about it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -16,7 +19,9 @@ from typing import TextIO
 
 from bot import __version__
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
+from bot.config_check import check_config, check_narrowing
 from bot.delivery.outbox import Outbox
+from bot.import_options import add_import_parser
 from bot.instance import InstanceError
 from bot.logs import setup_logging
 from bot.redaction import redactor_for
@@ -30,6 +35,8 @@ from sources.clock import Clock, SystemClock
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 128 + 13
+"""What a shell shows for a Unix tool stopped by SIGPIPE when its reader went away."""
 
 log = logging.getLogger("tenderbot")
 
@@ -87,9 +94,61 @@ def _parser() -> argparse.ArgumentParser:
         "retry", parents=[common], help="queue again the alerts a service refused"
     )
     retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
+    subscribe = commands.add_parser(
+        "subscribe", parents=[common], help="add a subscriber (a confirmation link first)"
+    )
+    subscribe_kinds = subscribe.add_subparsers(dest="subscribe_kind", metavar="KIND", required=True)
+    email = subscribe_kinds.add_parser(
+        "email", parents=[common], help="add an email address, after it confirms by a link"
+    )
+    email.add_argument("address", metavar="ADDRESS")
+    email.add_argument("--rules", metavar="SET", nargs="+", required=True, help="rule sets")
+    email.add_argument("--channel", metavar="NAME", help="the email channel that sends it")
+    webhook = commands.add_parser(
+        "webhook", parents=[common], help="for webhook receivers: check a request's signature"
+    )
+    webhook_commands = webhook.add_subparsers(
+        dest="webhook_command", metavar="ACTION", required=True
+    )
+    verify = webhook_commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check a received body and its webhook-* headers; exit 0 if genuine, 1 if not",
+    )
+    verify.add_argument("--secret-env", metavar="VAR", required=True, help="holds the secret")
+    verify.add_argument("--id", required=True, help="the webhook-id header")
+    verify.add_argument("--timestamp", required=True, help="the webhook-timestamp header")
+    verify.add_argument("--signature", required=True, help="the webhook-signature header")
+    verify.add_argument("body", metavar="FILE", nargs="?", help="the raw body (default: stdin)")
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
+    add_import_parser(commands, common)
     return parser
+
+
+def _webhook_verify(args: argparse.Namespace, clock: Clock, out: TextIO) -> int:
+    from bot.delivery.notifiers.webhook import decode_secret, verify
+
+    try:
+        key = decode_secret(os.environ.get(args.secret_env, ""))
+    except ValueError as exc:
+        raise ConfigError(f"--secret-env: environment variable {args.secret_env} {exc}") from None
+    try:
+        body = Path(args.body).read_bytes() if args.body else sys.stdin.buffer.read()
+    except OSError as exc:
+        raise ConfigError(f"{args.body}: cannot read: {exc.strerror}") from None
+    headers = {
+        "webhook-id": args.id,
+        "webhook-timestamp": args.timestamp,
+        "webhook-signature": args.signature,
+    }
+    try:
+        message_id = verify(key, headers, body, now=clock.now())
+    except ValueError as exc:
+        print(f"not genuine: {exc}", file=out)
+        return EXIT_FAILED
+    print(f"genuine: {message_id}", file=out)
+    return EXIT_OK
 
 
 async def _poll(config: Config, names: Sequence[str], clock: Clock, stdout: TextIO | None) -> int:
@@ -112,14 +171,15 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     except KeyError:
         known = ", ".join(c.name for c in config.channels) or "none configured"
         raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
-    from bot.app import build_notifier
+    from bot.app import build_context, build_notifier
     from bot.delivery.notifiers import SendError
 
     redact = redactor_for(config)
     store = Store(config.bot.database)
     try:
         outbox = Outbox(store, redact=redact)
-        notifier = build_notifier(channel, config, outbox, out)
+        context = build_context(config, store, outbox, clock, out)
+        notifier = build_notifier(channel, context)
         try:
             await notifier.send_test(now=clock.now())
         except SendError as exc:
@@ -127,6 +187,7 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
             return EXIT_FAILED
         finally:
             await notifier.aclose()
+            await context.aclose()
         was_paused = outbox.channel_state(name).paused_reason
         if was_paused:
             outbox.resume(name)
@@ -152,7 +213,7 @@ def _backup(config: Config, file: str, out: TextIO) -> int:
         raise ConfigError(f"{file}: that is the database itself; name another file")
     if target.exists():
         raise ConfigError(f"{file}: already exists; tenderbot never overwrites a backup")
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         store.backup(target)
         notices = store.count_notices()
@@ -171,7 +232,7 @@ def _known(config: Config, option: str, what: str, name: str, names: Sequence[st
 def _outbox_retry(config: Config, channel: str | None, clock: Clock, out: TextIO) -> int:
     if channel is not None:
         _known(config, "--channel", "channel", channel, [c.name for c in config.channels])
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         count = Outbox(store).requeue_failed(clock.now(), channel)
     finally:
@@ -197,6 +258,26 @@ def main(
         clock: the clock to use (tests pass a controllable one).
         stdout: where the console channel and reports print (default: standard output).
     """
+    try:
+        code = _main(argv, clock=clock, stdout=stdout)
+        if stdout is None:
+            sys.stdout.flush()  # a reader gone since the last line shows here, not at exit
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null so the interpreter's final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | None) -> int:
     args = _parser().parse_args(argv)
     out = stdout or sys.stdout
     clock = clock or SystemClock()
@@ -212,19 +293,44 @@ def main(
             from bot.report.command import run_report_command
 
             return run_report_command(args, out, clock)
+        if args.command == "init":
+            from bot.init_config import write_example_config
+
+            written = write_example_config(args.file)
+            print(
+                f"{written}: example config written; edit it, then try `tenderbot import "
+                "FILE...` (recorded data) or `tenderbot poll`",
+                file=out,
+            )
+            return EXIT_OK
+        if args.command == "webhook":
+            return _webhook_verify(args, clock, out)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":
+            check_narrowing(config)
             return _status(config, clock, out, args.format)
         if args.command == "outbox":
             return _outbox_retry(config, args.channel, clock, out)
         if args.command == "backup":
             return _backup(config, args.file, out)
-        check_secrets(config)
+        check_config(config)
+        if args.command != "import" or args.alerts:
+            check_secrets(config)
         import asyncio  # only the commands that talk to services need the event loop
 
+        if args.command == "import":
+            from bot.importer import run_import
+
+            return asyncio.run(run_import(config, args, clock, stdout, out))
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
+        if args.command == "subscribe":
+            from bot.subscribe_command import subscribe_email
+
+            return asyncio.run(
+                subscribe_email(config, args.address, args.rules, args.channel, clock, out)
+            )
         if args.command == "poll":
             names = args.source or [s.name for s in config.sources if s.enabled]
             for name in names:
@@ -249,7 +355,7 @@ def main(
 
 
 def _status(config: Config, clock: Clock, out: TextIO, fmt: str) -> int:
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         now = clock.now()
         status = collect_status(config, store, now)

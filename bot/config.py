@@ -201,6 +201,12 @@ def _load_source(file: Path, index: int, data: object, user_agent: str) -> Sourc
     backoff = table.duration("backoff", "2s").total_seconds()
     max_bytes = table.positive_int("max_bytes", 20 * 1024 * 1024, minimum=1024)
     page_size = table.positive_int("page_size", 100)
+    if entry.max_page_size is not None and page_size > entry.max_page_size:
+        raise table.error(
+            "page_size",
+            f"at most {entry.max_page_size} for a {kind} source (the publisher returns no "
+            f"more per page), got {page_size}",
+        )
     max_pages = table.positive_int("max_pages", 500)
     min_gap = table.duration("min_gap", f"{entry.min_gap:g}s").total_seconds()
     throttle_wait = table.duration("throttle_wait", f"{entry.throttle_wait:g}s").total_seconds()
@@ -326,7 +332,7 @@ def load_config(path: Path) -> Config:
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such file (pass --config FILE, set TENDERBOT_CONFIG, "
-            f"or copy config.example.toml to {DEFAULT_CONFIG_NAME})"
+            f"or run `tenderbot init` to write a commented example to {DEFAULT_CONFIG_NAME})"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
@@ -341,11 +347,12 @@ def check_secrets(config: Config, environ: Mapping[str, str] | None = None) -> N
     """
     env = os.environ if environ is None else environ
     for channel in config.channels:
-        if channel.token_env and not env.get(channel.token_env, "").strip():
-            raise ConfigError(
-                f"{config.path}: channels ({channel.name}).token_env: environment variable "
-                f"{channel.token_env} is not set"
-            )
+        for key, name in channel.secret_envs:
+            if not env.get(name, "").strip():
+                raise ConfigError(
+                    f"{config.path}: channels ({channel.name}).{key}: environment variable "
+                    f"{name} is not set"
+                )
     for bot in config.bots:
         for key, variable in (("token_env", bot.token_env), ("app_token_env", bot.app_token_env)):
             if variable and not env.get(variable, "").strip():

@@ -8,10 +8,14 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
-from bot.config_table import TomlTable, type_name
+from bot.chat.arguments import ArgumentError, read_amount
+from bot.config_table import TomlTable
+from bot.delivery.notifiers.registry import channel_kind
 
-CHANNEL_KINDS = ("console", "slack", "telegram")
 MODES = ("instant", "daily", "weekly")
+POSSIBLE_DIGEST, POSSIBLE_INSTANT, POSSIBLE_OFF = "digest", "instant", "off"
+POSSIBLE_CHOICES = (POSSIBLE_DIGEST, POSSIBLE_INSTANT, POSSIBLE_OFF)
+"""What a subscription gets of the `possible` tier (the `possible` key; digest by default)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,6 +30,17 @@ class ChannelConfig:
     api_url: str | None = None
     feedback: bool = False
     """Alerts carry "Useful" / "Not for us" buttons (a bot of the same token listens)."""
+    settings: object = None
+    """The kind's own settings (a frozen dataclass of its notifier module), if it has any."""
+    secrets: tuple[tuple[str, str], ...] = ()
+    """(config key, environment variable) of each secret the kind declared."""
+
+    @property
+    def secret_envs(self) -> tuple[tuple[str, str], ...]:
+        """(config key, environment variable) of every secret this channel needs."""
+        if self.secrets:
+            return self.secrets
+        return (("token_env", self.token_env),) if self.token_env else ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +48,9 @@ class SubscriptionConfig:
     """One `[[subscriptions]]` entry; `name` is its stable key in the outbox.
 
     `regions`, `max_value`, `keywords` and `exclude_keywords` narrow the rule sets further.
+    `possible` says what it gets of the `possible` tier: ``digest`` (an "Also worth a look"
+    section of its next digest, or a daily digest of its own when it is instant),
+    ``instant`` (as its matches) or ``off``.
     """
 
     name: str
@@ -46,6 +64,7 @@ class SubscriptionConfig:
     digest_at: time = time(8, 0)
     digest_day: int = 0
     remind_days: int = 3
+    possible: str = "digest"
     index: int = 0
 
 
@@ -57,26 +76,22 @@ def load_channel(file: Path, index: int, data: object) -> ChannelConfig:
     """
     table = TomlTable(file, f"channels[{index}]", data)
     name = table.name()
-    kind = table.one_of("kind", CHANNEL_KINDS)
-    token_env = table.text("token_env")
-    channel = table.text("channel")
-    table.used.add("chat_id")
-    raw_chat_id = table.data.get("chat_id")
-    if raw_chat_id is not None and (
-        isinstance(raw_chat_id, bool) or not isinstance(raw_chat_id, str | int)
-    ):
-        raise table.error("chat_id", f"expected a string or integer, got {type_name(raw_chat_id)}")
-    chat_id = None if raw_chat_id is None else str(raw_chat_id)
-    api_url = table.http_url("api_url")
-    if kind in ("slack", "telegram") and token_env is None:
-        raise table.error("token_env", f"is required for a {kind} channel (the variable's name)")
-    if kind == "slack" and channel is None:
-        raise table.error("channel", "is required for a slack channel (a channel id)")
-    if kind == "telegram" and chat_id is None:
-        raise table.error("chat_id", "is required for a telegram channel")
+    kind_name = table.require("kind", str)
+    try:
+        kind = channel_kind(kind_name)
+    except KeyError as exc:
+        raise table.error("kind", str(exc.args[0])) from None
+    options = kind.read(table)
     table.finish()
     return ChannelConfig(
-        name=name, kind=kind, token_env=token_env, channel=channel, chat_id=chat_id, api_url=api_url
+        name=name,
+        kind=kind_name,
+        token_env=options.token_env,
+        channel=options.channel,
+        chat_id=options.chat_id,
+        api_url=options.api_url,
+        settings=options.settings,
+        secrets=options.secrets,
     )
 
 
@@ -100,9 +115,7 @@ def load_subscription(
     mode = table.one_of("mode", MODES, "instant")
     default_name = f"{channel}:{','.join(rules) or '*'}:{mode}"
     name = table.text("name", default_name) or default_name
-    max_value = table.get("max_value", float)
-    if max_value is not None and max_value < 0:
-        raise table.error("max_value", f"must not be negative, got {max_value}")
+    max_value = _max_value(table)
     narrowing = {
         key: _string_list(table, key) for key in ("regions", "keywords", "exclude_keywords")
     }
@@ -112,20 +125,39 @@ def load_subscription(
     except ValueError:
         raise table.error("digest_at", f"{digest_text!r} is not a time of day (HH:MM)") from None
     remind_days = table.positive_int("remind_days", 3, minimum=0)
+    possible = table.one_of("possible", POSSIBLE_CHOICES, POSSIBLE_DIGEST)
     table.finish()
     return SubscriptionConfig(
         name=name,
         channel=channel,
         rules=tuple(rules),
         mode=mode,
-        max_value=None if max_value is None else Decimal(str(max_value)),
+        max_value=max_value,
         index=index,
         digest_at=digest_at,
         remind_days=remind_days,
+        possible=possible,
         regions=narrowing["regions"],
         keywords=narrowing["keywords"],
         exclude_keywords=narrowing["exclude_keywords"],
     )
+
+
+def _max_value(table: TomlTable) -> Decimal | None:
+    """`max_value`: a number, or an amount as chat takes it ("100k", "£50,000", "1.5m")."""
+    value = table.data.get("max_value")
+    if isinstance(value, str):
+        table.used.add("max_value")
+        try:
+            return read_amount(value)
+        except ArgumentError as exc:
+            raise table.error("max_value", str(exc).replace(" (or 'any')", "")) from None
+    number = table.get("max_value", float)
+    if number is None:
+        return None
+    if number < 0:
+        raise table.error("max_value", f"must not be negative, got {number}")
+    return Decimal(str(number))
 
 
 def _string_list(table: TomlTable, key: str) -> tuple[str, ...]:

@@ -36,6 +36,35 @@ PRUNE_INTERVAL_HOURS = 24
 BOT_RESTART_SECONDS = 30.0
 
 
+class SkippedRunWording(logging.Filter):
+    """APScheduler's "maximum number of running instances reached", said as tenderbot says it.
+
+    Installed on the scheduler's logger: a run skipped because the previous one of the same
+    job is still going is normal for a slow publisher, and deserves plain words.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Reword the skipped-run record in place; every record passes."""
+        if "maximum number of running instances" in str(record.msg) and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            job = args[0]
+            record.msg = (
+                "%s: the previous run is still going (a slow publisher or a long backlog), "
+                "so this one is skipped; the next starts on schedule"
+            )
+            record.args = (getattr(job, "name", None) or str(job),)
+        return True
+
+
+def scheduler_logger() -> logging.Logger:
+    """The logger the scheduler writes to, with skipped runs said in tenderbot's words."""
+    logger = logging.getLogger("tenderbot.scheduler")
+    logger.setLevel(logging.WARNING)  # not "job added", "scheduler started": only what matters
+    if not any(isinstance(f, SkippedRunWording) for f in logger.filters):
+        logger.addFilter(SkippedRunWording())
+    return logger
+
+
 def jitter_for(every_seconds: float) -> float:
     """Up to a tenth of the interval (at most a minute), so sources do not poll in lockstep."""
     return min(MAX_JITTER_SECONDS, every_seconds / 10)
@@ -166,7 +195,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delivery_wait(app))
 
-    scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
+    scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop, logger=scheduler_logger())
     sources = [s for s in app.config.sources if s.enabled]
     for source in sources:
         every = source.every.total_seconds()
@@ -205,7 +234,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
         served = (report.out, report.format) if report is not None else None
-        listener = Listener(make_web_app(app.metrics, health, served), host, port)
+        listener = Listener(make_web_app(app.metrics, health, served, app.web_routes()), host, port)
         await listener.start()
         app.http_port = listener.port
     try:

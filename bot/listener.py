@@ -5,6 +5,7 @@
 - ``/metrics``: Prometheus text format (see `bot.metrics`).
 - ``/report``: the cold-spots report the daemon last wrote (`[report] out`), 404 when no
   `[report]` is configured, 503 until the first one is written.
+- pages channel kinds serve, such as ``/email/unsubscribe`` (see their modules).
 
 It listens on the configured address only (127.0.0.1 by default in the examples): put a
 reverse proxy in front of it to publish it.
@@ -13,12 +14,16 @@ reverse proxy in front of it to publish it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, Metrics
+
+if TYPE_CHECKING:
+    from bot.delivery.notifiers.registry import Route
 
 log = logging.getLogger("tenderbot.http")
 
@@ -34,9 +39,15 @@ REPORT_TYPES = {
 
 
 def make_web_app(
-    metrics: Metrics, health: HealthCheck, report: tuple[Path, str] | None = None
+    metrics: Metrics,
+    health: HealthCheck,
+    report: tuple[Path, str] | None = None,
+    routes: Sequence[Route] = (),
 ) -> web.Application:
-    """The aiohttp application serving the routes; `report` is the report's file and format."""
+    """The aiohttp application serving the routes; `report` is the report's file and format.
+
+    `routes` are the pages channel kinds serve (an email's one-click unsubscribe).
+    """
 
     async def healthz(request: web.Request) -> web.Response:
         reasons = health()
@@ -61,6 +72,8 @@ def make_web_app(
     application.router.add_get("/report", report_page)
     application.router.add_get("/healthz", healthz)
     application.router.add_get("/metrics", metrics_page)
+    for method, path, handler in routes:
+        application.router.add_route(method, path, handler)
     return application
 
 

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import SourceConfig
 from bot.delivery.alerts import UPDATED
-from bot.delivery.digests import due_time
 from bot.delivery.outbox import Outbox
-from bot.delivery.routing import Route, Router
+from bot.delivery.routing import Route, Router, delivery_of
 from bot.events import Event
 from bot.mirrors import Mirrors, match_keys
 from bot.store import SourceState, Store
@@ -89,20 +88,18 @@ def store_page(
             routes = router.route(event, now)
             for route in routes + _cancellations(event, routes, router, outbox):
                 subscription = route.subscription
+                delivery = delivery_of(route, zone, now)
+                if delivery is None:
+                    continue
                 queued += outbox.enqueue(
                     event,
                     subscription=subscription.name,
                     channel=subscription.channel,
                     reasons=route.reasons,
                     now=now,
-                    due_at=due_time(
-                        subscription.mode,
-                        subscription.digest_at,
-                        zone,
-                        now,
-                        subscription.digest_day,
-                    ),
-                    mode=subscription.mode,
+                    due_at=delivery.due_at,
+                    mode=delivery.mode,
+                    tier=route.tier,
                 )
         # One page is one source, so its notices cannot be copies of each other: their keys
         # are remembered together, after the page.
@@ -181,6 +178,8 @@ async def poll_source(
         store.record_attempt(name, started)
     budget = config.settings.max_pages
     pages = notices = new = updated = queued = problems = 0
+    # A window split in two re-reads the releases of the full page: count each release once.
+    seen: set[tuple[str, str]] = set()
     stopped_early = False
     try:
         async for page in source.pages(since, until, resume=resume):
@@ -212,7 +211,8 @@ async def poll_source(
                 log.warning("%s (skipped)", problem)
             queued += added
             pages += 1 if page.url else 0
-            notices += len(page.notices)
+            seen.update((n.id, n.release_id) for n in page.notices)
+            notices = len(seen)
             problems += len(skipped)
             new += sum(e.kind == "new" for e in events)
             updated += sum(e.kind == "updated" for e in events)

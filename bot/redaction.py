@@ -37,7 +37,7 @@ def config_secrets(config: Config | None) -> list[str]:
     """The secret values the configuration points at, read from the environment."""
     if config is None:
         return []
-    names = [c.token_env for c in config.channels if c.token_env]
+    names = [variable for c in config.channels for _, variable in c.secret_envs]
     names += [n for b in config.bots for n in (b.token_env, b.app_token_env) if n]
     return [os.environ[name] for name in names if os.environ.get(name)]
 

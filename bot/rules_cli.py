@@ -6,13 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.delivery.notifiers.console import plain
-from bot.durations import parse_duration
+from bot.file_args import expand_files
+from bot.moments import DEFAULT_ZONE, parse_when
 from bot.rules_evaluate import evaluate, print_evaluation, read_labels
 from bot.rules_preview import print_explanations, print_preview
 from bot.store import Store
@@ -29,6 +31,8 @@ from sources.ocds import MappingError, load_json, releases_of
 from sources.releases import map_any_releases
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+__all__ = ["latest_by_notice", "load_ref", "optional_config", "parse_when", "read_notices_file"]
 
 
 def run_rules_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
@@ -58,6 +62,18 @@ def optional_config(args: argparse.Namespace) -> Config | None:
 
 def _base_dir(config: Config | None) -> Path:
     return config.path.parent if config else Path.cwd()
+
+
+def zone_of(config: Config | None) -> ZoneInfo:
+    """The timezone dates typed on the command line are read in: the config's, else London."""
+    return config.bot.zone if config else DEFAULT_ZONE
+
+
+def config_for(args: argparse.Namespace, files: Sequence[Path]) -> Config | None:
+    """The config a command reading `files` may use (none needed), else the one it must have."""
+    if files:
+        return optional_config(args)
+    return load_config(find_config_path(getattr(args, "config", None)))
 
 
 def _list(args: argparse.Namespace, out: TextIO) -> int:
@@ -163,25 +179,6 @@ def load_ref(ref: str, config: Config | None) -> RuleSet:
         return load_rule_set(resolve(ref, Path.cwd()))
 
 
-def parse_when(text: str, now: datetime, option: str) -> datetime:
-    """A date (``2025-01-20``) or a duration ago (``30d``) as an aware UTC datetime.
-
-    Raises:
-        ConfigError: `text` is neither; the message names `option`.
-    """
-    try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(
-            f"{option}: {text!r} is not a date (2025-01-20, 2025-01-20T09:00) or a duration (30d)"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def read_notices_file(path: Path, source: str) -> tuple[list[Notice], list[str]]:
     """Notices from an OCDS release package, or JSON lines of releases; and what was skipped.
 
@@ -221,13 +218,12 @@ def latest_by_notice(notices: Iterable[Notice]) -> list[Notice]:
 
 
 def _notices_from(
-    files: Sequence[str] | None, config: Config | None, since: datetime | None = None
+    files: Sequence[Path], config: Config | None, since: datetime | None = None
 ) -> Iterator[Notice]:
     """Notices from files (merged per process), or streamed from the store."""
     if files:
         notices: list[Notice] = []
-        for file in files:
-            path = Path(file)
+        for path in files:
             # Several files (pages of one feed) are one source, so a process spread over
             # them is merged into one notice.
             source = path.stem if len(files) == 1 else "files"
@@ -238,7 +234,7 @@ def _notices_from(
         yield from latest_by_notice(notices)
         return
     assert config is not None
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         yield from store.current_notices(since)
     finally:
@@ -250,8 +246,10 @@ def _feedback(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
     from bot.chat.store import ChatStore
 
     config = load_config(find_config_path(getattr(args, "config", None)))
-    since = parse_when(args.since, clock.now(), "--since")
-    store = Store(config.bot.database)
+    if args.ref is not None:
+        load_ref(args.ref, config)  # an unknown set is a usage error, not "no feedback yet"
+    since = parse_when(args.since, clock.now(), "--since", config.bot.zone)
+    store = Store.open_existing(config.bot.database)
     try:
         rows = ChatStore(store).feedback(since)
     finally:
@@ -268,25 +266,24 @@ def _feedback(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
-    config = (
-        None if args.source_files else load_config(find_config_path(getattr(args, "config", None)))
-    )
+    files = expand_files(args.source_files or ())
+    config = config_for(args, files)
     rule_set = load_ref(args.ref, config)
     labels = read_labels(Path(args.labels))
-    notices = list(_notices_from(args.source_files, config))
+    notices = list(_notices_from(files, config))
     print_evaluation(evaluate(rule_set, labels, notices), args.format, out)
     return EXIT_OK
 
 
 def _preview(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
     now = clock.now()
-    config = (
-        None if args.source_file else load_config(find_config_path(getattr(args, "config", None)))
-    )
+    files = expand_files(args.source_files or ())
+    config = config_for(args, files)
     rule_sets = {ref: load_ref(ref, config) for ref in args.refs}
-    since = parse_when(args.since, now, "--since") if args.since else None
-    as_of = parse_when(args.as_of, now, "--as-of") if args.as_of else None
-    notices = _notices_from([args.source_file] if args.source_file else None, config, since)
+    zone = zone_of(config)
+    since = parse_when(args.since, now, "--since", zone) if args.since else None
+    as_of = parse_when(args.as_of, now, "--as-of", zone) if args.as_of else None
+    notices = _notices_from(files, config, since)
     if args.explain or args.near_misses:
         return print_explanations(args, rule_sets, list(notices), as_of, out)
     plan = MatchPlan([(list(args.refs), Narrowing())], rule_sets.__getitem__)

@@ -1,10 +1,15 @@
 """`tenderbot rules evaluate`: how well a rule set does on notices people labelled by hand.
 
 Labels are CSV with a header holding at least ``id`` and ``label`` (``yes``, ``maybe`` or
-``no``), and optionally ``note``. Recall counts the ``yes`` notices the set alerts; the
-share of alerts that are ``yes`` or ``maybe`` is its precision. Misses and false alarms are
-listed with what the set said of them, so a curator can see why. The buyer's own VCSE flag,
-judged on the same notices, is printed beside it as a baseline.
+``no``), and optionally ``note``, ``part`` (``design``: notices the rules may be designed on,
+the default; ``blind``: notices kept from the designers), ``source`` and ``fixture`` (where
+the notice was recorded; its first folder names the source when ``source`` is absent).
+Recall counts the ``yes`` notices the set alerts; the share of alerts that are ``yes`` or
+``maybe`` is its precision; alerts per 100 labelled notices says how much it sends. Every
+figure is given per tier (``match`` alone, and ``match`` with ``possible``), for all the
+labels, for each part and for each source. Misses and false alarms are listed with what the
+set said of them, so a curator can see why. The buyer's own VCSE flag, judged on the same
+notices, is printed beside it as a baseline.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from typing import Any, TextIO
 
 from bot.config import ConfigError
 from rules.explain import explain
-from rules.ruleset import RuleSet
+from rules.ruleset import MATCH, RuleSet
 from sources.notice import Notice
 
 LABELS = ("yes", "maybe", "no")
+PARTS = ("design", "blind")
+ALL_TIERS = "match+possible"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,25 +39,29 @@ class Label:
     id: str
     label: str
     note: str = ""
+    part: str = "design"
+    source: str = ""
+    fixture: str = ""
 
 
-@dataclass(slots=True, kw_only=True)
-class Evaluation:
-    """The figures of one rule set on a labelled set of notices."""
+@dataclass(slots=True)
+class Figures:
+    """Counts for one group of labelled notices and one way of alerting."""
 
-    rule_set: str
-    labelled: int = 0
     found: int = 0
     yes: int = 0
     yes_alerted: int = 0
     alerts: int = 0
     alerts_good: int = 0
-    baseline_yes_alerted: int = 0
-    baseline_alerts: int = 0
-    baseline_alerts_good: int = 0
-    misses: list[dict[str, Any]] = field(default_factory=list)
-    false_alarms: list[dict[str, Any]] = field(default_factory=list)
-    not_found: list[str] = field(default_factory=list)
+
+    def count(self, label: str, alerted: bool) -> None:
+        """Add one labelled notice, alerted or not."""
+        good = label in ("yes", "maybe")
+        self.found += 1
+        self.yes += label == "yes"
+        self.yes_alerted += label == "yes" and alerted
+        self.alerts += alerted
+        self.alerts_good += alerted and good
 
     @property
     def recall(self) -> float | None:
@@ -62,35 +73,116 @@ class Evaluation:
         """Share of alerts labelled `yes` or `maybe`."""
         return self.alerts_good / self.alerts if self.alerts else None
 
+    @property
+    def per_100(self) -> float | None:
+        """Alerts per 100 labelled (open) notices."""
+        return 100 * self.alerts / self.found if self.found else None
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready figures."""
-        baseline_recall = self.baseline_yes_alerted / self.yes if self.yes else None
-        baseline_precision = (
-            self.baseline_alerts_good / self.baseline_alerts if self.baseline_alerts else None
-        )
         return {
-            "rule_set": self.rule_set,
-            "labelled": self.labelled,
-            "found_in_data": self.found,
+            "notices": self.found,
             "yes": self.yes,
             "yes_alerted": self.yes_alerted,
             "recall": self.recall,
             "alerts": self.alerts,
             "alerts_yes_or_maybe": self.alerts_good,
             "precision": self.precision,
+            "alerts_per_100": self.per_100,
+        }
+
+
+@dataclass(slots=True)
+class Group:
+    """The figures of one group (all labels, a part, a source): per tier and the baseline."""
+
+    match: Figures = field(default_factory=Figures)
+    either: Figures = field(default_factory=Figures)
+    baseline: Figures = field(default_factory=Figures)
+
+    def count(self, label: str, tier: str | None, flagged: bool) -> None:
+        """Add one labelled notice with the tier it was alerted in (None: not alerted)."""
+        self.match.count(label, tier == MATCH)
+        self.either.count(label, tier is not None)
+        self.baseline.count(label, flagged)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures per tier and the baseline."""
+        return {
+            MATCH: self.match.as_dict(),
+            ALL_TIERS: self.either.as_dict(),
+            "baseline_vcse_flag": self.baseline.as_dict(),
+        }
+
+
+@dataclass(slots=True, kw_only=True)
+class Evaluation:
+    """The figures of one rule set on a labelled set of notices."""
+
+    rule_set: str
+    labelled: int = 0
+    total: Group = field(default_factory=Group)
+    parts: dict[str, Group] = field(default_factory=dict)
+    sources: dict[str, Group] = field(default_factory=dict)
+    misses: list[dict[str, Any]] = field(default_factory=list)
+    false_alarms: list[dict[str, Any]] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> int:
+        """Labelled notices found in the data."""
+        return self.total.either.found
+
+    @property
+    def recall(self) -> float | None:
+        """Share of `yes` notices alerted in either tier."""
+        return self.total.either.recall
+
+    @property
+    def precision(self) -> float | None:
+        """Share of alerts (either tier) labelled `yes` or `maybe`."""
+        return self.total.either.precision
+
+    @property
+    def alerts(self) -> int:
+        """Alerts in either tier."""
+        return self.total.either.alerts
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures: the headline (both tiers), then per tier, part and source."""
+        either, baseline = self.total.either, self.total.baseline
+        return {
+            "rule_set": self.rule_set,
+            "labelled": self.labelled,
+            "found_in_data": self.found,
+            "yes": either.yes,
+            "yes_alerted": either.yes_alerted,
+            "recall": either.recall,
+            "alerts": either.alerts,
+            "alerts_yes_or_maybe": either.alerts_good,
+            "precision": either.precision,
+            "alerts_per_100": either.per_100,
             "baseline_vcse_flag": {
-                "alerts": self.baseline_alerts,
-                "recall": baseline_recall,
-                "precision": baseline_precision,
+                "alerts": baseline.alerts,
+                "recall": baseline.recall,
+                "precision": baseline.precision,
+                "alerts_per_100": baseline.per_100,
             },
+            "tiers": {MATCH: self.total.match.as_dict(), ALL_TIERS: either.as_dict()},
+            "parts": {name: group.as_dict() for name, group in self.parts.items()},
+            "sources": {name: group.as_dict() for name, group in self.sources.items()},
             "misses": self.misses,
             "false_alarms": self.false_alarms,
             "not_found": self.not_found,
         }
 
 
+def _comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
 def read_labels(path: Path) -> list[Label]:
-    """Read a labels CSV (header with at least ``id`` and ``label``).
+    """Read a labels CSV (header with at least ``id`` and ``label``; ``#`` lines are comments).
 
     Raises:
         ConfigError: the file cannot be read, or a row is malformed (the message names it).
@@ -99,13 +191,22 @@ def read_labels(path: Path) -> list[Label]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read labels: {exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
+    lines = text.splitlines(keepends=True)
+    # Lines starting with "#" are comments (how the labels were made); the header follows.
+    skipped = 0
+    while skipped < len(lines) and (not lines[skipped].strip() or _comment(lines[skipped])):
+        skipped += 1
+    body = "".join("\n" if _comment(line) else line for line in lines[skipped:])
+    reader = csv.DictReader(io.StringIO(body))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "id" not in header or "label" not in header:
-        raise ConfigError(f"{path}:1: the header must name the columns id and label")
+        raise ConfigError(f"{path}:{skipped + 1}: the header must name the columns id and label")
+    if len(set(header)) != len(header):
+        raise ConfigError(f"{path}:{skipped + 1}: a column is named twice")
     labels: list[Label] = []
     seen: set[str] = set()
-    for number, row in enumerate(reader, start=2):
+    for row in reader:
+        number = skipped + reader.line_num
         clean = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k}
         notice_id, label = clean.get("id", ""), clean.get("label", "").lower()
         if not notice_id and not label:
@@ -118,8 +219,23 @@ def read_labels(path: Path) -> list[Label]:
             )
         if notice_id in seen:
             raise ConfigError(f"{path}:{number}: {notice_id} is labelled twice")
+        part = clean.get("part", "").lower() or "design"
+        if part not in PARTS:
+            raise ConfigError(
+                f"{path}:{number}: part {part!r} for {notice_id} must be design or blind"
+            )
         seen.add(notice_id)
-        labels.append(Label(id=notice_id, label=label, note=clean.get("note", "")))
+        source = clean.get("source", "") or clean.get("fixture", "").split("/")[0]
+        labels.append(
+            Label(
+                id=notice_id,
+                label=label,
+                note=clean.get("note", ""),
+                part=part,
+                source=source or "unknown",
+                fixture=clean.get("fixture", ""),
+            )
+        )
     return labels
 
 
@@ -132,23 +248,30 @@ def evaluate(rule_set: RuleSet, labels: Sequence[Label], notices: Sequence[Notic
         if notice is None:
             result.not_found.append(label.id)
             continue
-        result.found += 1
         match = rule_set.evaluate(notice, notice.release_date)
-        good = label.label in ("yes", "maybe")
+        tier = match.tier if match is not None else None
         flagged = notice.suitable_vcse is True
-        if label.label == "yes":
-            result.yes += 1
-            result.yes_alerted += match is not None
-            result.baseline_yes_alerted += flagged
-        if flagged:
-            result.baseline_alerts += 1
-            result.baseline_alerts_good += good
-        row = {"id": label.id, "title": notice.title, "label": label.label, "note": label.note}
+        groups = (
+            result.total,
+            result.parts.setdefault(label.part, Group()),
+            result.sources.setdefault(label.source, Group()),
+        )
+        for group in groups:
+            group.count(label.label, tier, flagged)
+        good = label.label in ("yes", "maybe")
+        row = {
+            "id": label.id,
+            "title": notice.title,
+            "label": label.label,
+            "note": label.note,
+            "part": label.part,
+            "source": label.source,
+        }
         if match is not None:
-            result.alerts += 1
-            result.alerts_good += good
             if not good:
-                result.false_alarms.append({**row, "reasons": list(match.reasons)})
+                result.false_alarms.append(
+                    {**row, "tier": match.tier, "reasons": list(match.reasons)}
+                )
         elif label.label == "yes":
             verdict = explain(rule_set, notice, notice.release_date)
             result.misses.append({**row, "lacking": list(verdict.lacking)})
@@ -157,6 +280,24 @@ def evaluate(rule_set: RuleSet, labels: Sequence[Label], notices: Sequence[Notic
 
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
+
+
+def _figure_line(name: str, figures: dict[str, Any]) -> str:
+    per_100 = figures["alerts_per_100"]
+    return (
+        f"  {name:<16} recall {_percent(figures['recall']):>4} "
+        f"({figures['yes_alerted']} of {figures['yes']} yes)   "
+        f"yes or maybe {_percent(figures['precision']):>4} "
+        f"({figures['alerts_yes_or_maybe']} of {figures['alerts']} alerts)   "
+        f"{'n/a' if per_100 is None else f'{per_100:.0f}'} alerts per 100 notices"
+    )
+
+
+def _print_group(title: str, group: dict[str, Any], out: TextIO) -> None:
+    print(f"{title} ({group[ALL_TIERS]['notices']} notices)", file=out)
+    print(_figure_line(MATCH, group[MATCH]), file=out)
+    print(_figure_line(ALL_TIERS, group[ALL_TIERS]), file=out)
+    print(_figure_line("buyer's VCSE flag", group["baseline_vcse_flag"]), file=out)
 
 
 def print_evaluation(result: Evaluation, fmt: str, out: TextIO) -> None:
@@ -171,12 +312,12 @@ def print_evaluation(result: Evaluation, fmt: str, out: TextIO) -> None:
     )
     print(
         f"  recall of yes:        {_percent(result.recall)} "
-        f"({result.yes_alerted} of {result.yes} yes notices alerted)",
+        f"({data['yes_alerted']} of {data['yes']} yes notices alerted, match or possible)",
         file=out,
     )
     print(
         f"  alerts yes or maybe:  {_percent(result.precision)} "
-        f"({result.alerts_good} of {result.alerts} alerts)",
+        f"({data['alerts_yes_or_maybe']} of {result.alerts} alerts)",
         file=out,
     )
     print(
@@ -184,6 +325,13 @@ def print_evaluation(result: Evaluation, fmt: str, out: TextIO) -> None:
         f"alerts yes or maybe {_percent(baseline['precision'])} ({baseline['alerts']} alerts)",
         file=out,
     )
+    print("", file=out)
+    _print_group("All labelled notices", result.total.as_dict(), out)
+    for name in PARTS:
+        if name in data["parts"]:
+            _print_group(f"Part {name}", data["parts"][name], out)
+    for name in sorted(data["sources"]):
+        _print_group(f"Source {name}", data["sources"][name], out)
     if result.misses:
         print(f"\nMisses ({len(result.misses)}): labelled yes, not alerted", file=out)
         for miss in result.misses:
@@ -192,7 +340,7 @@ def print_evaluation(result: Evaluation, fmt: str, out: TextIO) -> None:
     if result.false_alarms:
         print(f"\nFalse alarms ({len(result.false_alarms)}): alerted, labelled no", file=out)
         for alarm in result.false_alarms:
-            print(f"  {alarm['id']}  {alarm['title'][:70]}", file=out)
+            print(f"  {alarm['id']}  [{alarm['tier']}] {alarm['title'][:70]}", file=out)
             print(f"      why it matched: {'; '.join(alarm['reasons'])}", file=out)
             if alarm["note"]:
                 print(f"      label note: {alarm['note']}", file=out)

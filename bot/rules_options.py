@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.file_args import add_from_argument
+
 
 def add_rules_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add the `rules` command and its subcommands to the CLI parser."""
@@ -26,19 +28,20 @@ def add_rules_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "preview", parents=[common], help="which notices a rule set matches, and why"
     )
     preview.add_argument("refs", nargs="+", metavar="NAME|FILE")
-    preview.add_argument(
-        "--from",
-        dest="source_file",
-        metavar="FILE",
-        help="an OCDS release package, or JSON lines of OCDS releases",
+    add_from_argument(
+        preview, "OCDS release or record packages, or JSON lines, instead of the store"
     )
     preview.add_argument(
-        "--since", metavar="DATE", help="only notices released since DATE (2025-01-20, or 30d ago)"
+        "--since",
+        metavar="DATE",
+        help="only notices released since DATE (2026-08-10, a date in the configured "
+        "timezone, or 30d ago)",
     )
     preview.add_argument(
         "--as-of",
         metavar="DATE",
-        help="judge deadlines as of DATE instead of each notice's release date",
+        help="judge deadlines as of DATE (in the configured timezone) instead of each "
+        "notice's release date",
     )
     preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
     preview.add_argument(
@@ -60,12 +63,8 @@ def add_rules_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     evaluate.add_argument(
         "--labels", required=True, metavar="FILE.csv", help="CSV with columns id,label[,note]"
     )
-    evaluate.add_argument(
-        "--from",
-        dest="source_files",
-        action="append",
-        metavar="FILE",
-        help="OCDS release package(s) or JSON lines (repeatable); default: the store",
+    add_from_argument(
+        evaluate, "OCDS release or record packages, or JSON lines (default: the store)"
     )
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     feedback = sub.add_parser(

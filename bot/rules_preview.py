@@ -13,7 +13,8 @@ from typing import Any, TextIO
 from bot.delivery.formatting import format_value
 from bot.delivery.notifiers.console import plain
 from rules.explain import explain, render_explanation
-from rules.ruleset import Match, RuleSet
+from rules.ruleset import POSSIBLE, Match, RuleSet
+from rules.scale import contract_scale, scale_text
 from sources.notice import Notice
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -35,6 +36,7 @@ def print_explanations(
         notice = found[0]
         print(f"{notice.id}: {plain(notice.title)}", file=out)
         print(f"  {notice.stage_label} · {plain(notice.buyer)} · {format_value(notice)}", file=out)
+        print(f"  value read: {scale_text(contract_scale(notice))}", file=out)
         for rule_set in rule_sets.values():
             verdict = explain(rule_set, notice, as_of or notice.release_date)
             for line in render_explanation(verdict):
@@ -42,6 +44,8 @@ def print_explanations(
         return EXIT_OK
     count = 0
     for notice in notices:
+        if not notice.is_open_stage:
+            continue  # an award or a contract is no opportunity to have nearly matched
         for rule_set in rule_sets.values():
             verdict = explain(rule_set, notice, as_of or notice.release_date)
             if not verdict.near_miss:
@@ -70,6 +74,7 @@ def _row(notice: Notice, match: Match) -> dict[str, Any]:
         "value_high": _number(notice.value_high),
         "value_per_year": _number(notice.value_per_year),
         "score": match.score,
+        "tier": match.tier,
         "reasons": list(match.reasons),
     }
 
@@ -97,6 +102,7 @@ CSV_COLUMNS = (
     "value_high",
     "value_per_year",
     "score",
+    "tier",
     "reasons",
 )
 
@@ -126,10 +132,14 @@ def print_preview(matches: Iterable[tuple[Notice, Match]], fmt: str, out: TextIO
                 ]
             )
         return
+    possible = 0
     for row in rows:
         count += 1
-        deadline = (row["deadline"] or "no deadline")[:10]
-        print(f"{row['score']:>5g}  {deadline}  {plain(row['title'])[:80]}", file=out)
+        possible += row["tier"] == POSSIBLE
+        deadline = row["deadline"][:10] if row["deadline"] else "no deadline"
+        tier = f"{row['tier']:<8}"
+        print(f"{row['score']:>5g}  {tier}  {deadline:<11}  {plain(row['title'])[:80]}", file=out)
         print(f"       {plain(row['buyer'])} · {row['value']}", file=out)
         print(f"       why: {plain('; '.join(row['reasons']))}", file=out)
-    print(f"{count} matching notice(s)", file=out)
+    tiers = f"{count - possible} match, {possible} possible: " if possible else ""
+    print(f"{tiers}{count} matching notice(s)", file=out)

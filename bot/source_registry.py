@@ -30,6 +30,8 @@ class SourceKind:
     """What `status` adds when a source of this kind has been failing for a while."""
     quiet_after: str | None = None
     """How long without a single notice before the admin hears of it (None: never)."""
+    max_page_size: int | None = None
+    """The most releases the publisher returns in one page (None: no known limit)."""
 
 
 SOURCE_KINDS: dict[str, SourceKind] = {
@@ -46,6 +48,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         min_gap=find_a_tender.MIN_GAP_SECONDS,
         throttle_wait=find_a_tender.THROTTLE_SECONDS,
         quiet_after="1d",
+        max_page_size=find_a_tender.PAGE_LIMIT,
     ),
     ocds_notices.PCS_KIND: SourceKind(
         default_url=ocds_notices.PCS_URL,

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from bot.chat.store import ChatStore
 from bot.config import Config, SourceConfig
+from bot.config_check import rule_set_problems
 from bot.delivery.outbox import Outbox
 from bot.durations import format_duration
 from bot.source_registry import outage_note
 from bot.store import SourceState, Store
-from rules.errors import RuleFileError
 from rules.library import resolve
 from rules.loader import load_rule_set
 
@@ -85,16 +85,17 @@ def _long_outage(state: SourceState, now: datetime) -> bool:
 def rule_set_status(config: Config) -> list[dict[str, Any]]:
     """Each rule set the subscriptions name, checked as it is on disk now.
 
-    A running daemon keeps the last good version of a file that has since been broken; this
-    shows the error so it can be fixed.
+    A missing or refused rule set is a problem (`is_healthy` is false): a running daemon
+    keeps the last good version of a file broken since it loaded, but a set that never
+    loaded matches nothing. The error names the config file and key.
     """
+    problems = rule_set_problems(config)
     rows = []
     for ref in dict.fromkeys(r for s in config.subscriptions for r in s.rules):
-        try:
-            rule_set = load_rule_set(resolve(ref, config.path.parent))
-        except RuleFileError as exc:
-            rows.append({"ref": ref, "ok": False, "error": str(exc)})
+        if ref in problems:
+            rows.append({"ref": ref, "ok": False, "error": problems[ref]})
             continue
+        rule_set = load_rule_set(resolve(ref, config.path.parent))
         rows.append({"ref": ref, "ok": True, "name": rule_set.name, "title": rule_set.title})
     return rows
 
@@ -155,7 +156,10 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
         if row["ok"]:
             lines.append(f"  {row['ref']}: ok ({row['title']})")
         else:
-            lines.append(f"  {row['ref']}: ERROR, refused (the daemon keeps the last good version)")
+            lines.append(
+                f"  {row['ref']}: ERROR, refused (a running daemon keeps a version that loaded "
+                "before, if any; otherwise the set matches nothing)"
+            )
             lines.append(f"    {row['error']}")
     lines.append("")
     lines.append(f"Notices stored: {status['notices_stored']}")
@@ -185,9 +189,14 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
 
 
 def is_healthy(status: dict[str, Any]) -> bool:
-    """False when a source is failing, a channel is paused or a service refused alerts."""
+    """Whether nothing needs a person.
+
+    False when a source is failing, a channel is paused, a service refused alerts, or a rule
+    set a subscription names is missing or refused.
+    """
     failing = any(s["enabled"] and s["consecutive_failures"] for s in status["sources"])
-    return not (failing or status["paused_channels"] or status["alerts_failed"])
+    refused = any(not row["ok"] for row in status["rule_sets"])
+    return not (failing or refused or status["paused_channels"] or status["alerts_failed"])
 
 
 def status_json(status: dict[str, Any]) -> str:

@@ -129,7 +129,12 @@ def _pattern(value: object, path: Path_) -> Pattern:
 
 def _value(value: object, path: Path_) -> Value:
     table = table_value(value, path)
-    check_keys(table, {"at_most", "at_least", "missing", "per_year", "lots", "per_provider"}, path)
+    check_keys(
+        table,
+        {"at_most", "at_least", "missing", "per_year", "lots", "per_provider", "soft"}
+        | {"possible_at_most"},
+        path,
+    )
     if "at_most" not in table and "at_least" not in table:
         raise fail(path, "give at_most, at_least or both")
     at_most = (
@@ -138,6 +143,13 @@ def _value(value: object, path: Path_) -> Value:
     at_least = (
         number(table["at_least"], [*path, "at_least"], minimum=0) if "at_least" in table else None
     )
+    soft = bool_value(table.get("soft", False), [*path, "soft"])
+    possible = None
+    if "possible_at_most" in table:
+        where = [*path, "possible_at_most"]
+        possible = number(table["possible_at_most"], where, minimum=0)
+        if not soft or at_most is None or possible < at_most:
+            raise fail(where, "needs soft = true and an at_most no larger than it")
     return Value(
         at_most=at_most,
         at_least=at_least,
@@ -145,6 +157,8 @@ def _value(value: object, path: Path_) -> Value:
         per_year=bool_value(table.get("per_year", False), [*path, "per_year"]),
         lots=bool_value(table.get("lots", False), [*path, "lots"]),
         per_provider=bool_value(table.get("per_provider", False), [*path, "per_provider"]),
+        soft=soft,
+        possible_at_most=possible,
     )
 
 
@@ -236,11 +250,15 @@ _notice_types = _choice(NOTICE_TYPES, "notice type")
 
 def _deadline(value: object, path: Path_) -> Deadline:
     table = table_value(value, path)
-    check_keys(table, {"days_left_at_least", "missing"}, path)
+    check_keys(table, {"days_left_at_least", "missing", "soft"}, path)
     if "days_left_at_least" not in table:
         raise fail(path, "give days_left_at_least")
     days = number(table["days_left_at_least"], [*path, "days_left_at_least"], minimum=0)
-    return Deadline(days=float(days), missing_passes=missing_passes(table, path, "deadline"))
+    return Deadline(
+        days=float(days),
+        missing_passes=missing_passes(table, path, "deadline"),
+        soft=bool_value(table.get("soft", False), [*path, "soft"]),
+    )
 
 
 def parse_stage(value: object, path: Path_) -> Stage:

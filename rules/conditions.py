@@ -282,26 +282,59 @@ class Cpv:
         return f"{which} starting {', '.join(self.prefixes)}" + (spare if self.unless_main else "")
 
 
+EARLY_ENGAGEMENT_STAGES = frozenset({"planning", "planningUpdate"})
+"""Pipeline, preliminary market engagement and RFI notices: no response deadline is needed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    """At least N days left before the deadline, at the time of evaluation."""
+    """At least N days left before the deadline, at the time of evaluation.
+
+    An early-engagement notice (pipeline, market engagement, request for information) asks
+    for no bid, so it never needs a response deadline. `soft`: too few days left (but some)
+    demotes instead of rejecting.
+    """
 
     days: float
     missing_passes: bool
+    soft: bool = False
+
+    def _left(self, ctx: Context) -> tuple[float | None, Reasons]:
+        deadline = ctx.notice.deadline
+        if deadline is None:
+            if ctx.notice.stage in EARLY_ENGAGEMENT_STAGES:
+                return None, ["early engagement: no response deadline needed"]
+            return None, ["no deadline stated"] if self.missing_passes else None
+        left = (deadline - ctx.now).total_seconds() / 86400
+        return left, [f"{int(left)} days left to respond"]
 
     def test(self, ctx: Context) -> Reasons:
         """Whether enough time is left to respond."""
-        deadline = ctx.notice.deadline
-        if deadline is None:
-            return ["no deadline stated"] if self.missing_passes else None
-        left = (deadline - ctx.now).total_seconds() / 86400
-        if left < self.days:
+        left, reasons = self._left(ctx)
+        if left is not None and left < self.days:
             return None
-        return [f"{int(left)} days left to respond"]
+        return reasons
+
+    def soft_test(self, ctx: Context) -> tuple[Reasons, str | None]:
+        """As `test`, but a deadline still ahead with too few days left demotes."""
+        left, reasons = self._left(ctx)
+        if left is None:
+            return (
+                (reasons, None)
+                if reasons is not None
+                else (["no deadline stated"], "no deadline stated")
+            )
+        if left >= self.days:
+            return reasons, None
+        if left <= 0:
+            return None, None
+        days = int(left)
+        return reasons, f"{days} day{'s' if days != 1 else ''} left"
 
     def describe(self) -> str:
         """What the condition asks for, in words."""
-        return f"at least {self.days:g} days before the deadline"
+        soft = " (soft: fewer makes it possible)" if self.soft else ""
+        return f"at least {self.days:g} days before the deadline{soft}"
 
 
 @dataclass(frozen=True, slots=True)

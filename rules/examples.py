@@ -129,12 +129,16 @@ def run_examples(rule_set: RuleSet) -> list[ExampleResult]:
                 )
             )
             continue
-        matched = rule_set.evaluate(notice, now) is not None
+        match = rule_set.evaluate(notice, now)
+        if example.expect_tier is not None and match is not None:
+            passed = match.tier == example.expect_tier
+        else:
+            passed = (match is not None) == example.expect_match
         results.append(
             ExampleResult(
                 rule_set=rule_set.name,
                 example=example,
-                passed=matched == example.expect_match,
+                passed=passed,
                 title=notice.title,
                 detail=rule_set.explain(notice, now),
             )

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from rules.conditions import Condition
 from rules.context import Context
-from rules.ruleset import RuleSet
+from rules.ruleset import MATCH, RuleSet, soft_test
+from rules.scale import contract_scale, scale_text
 from sources.notice import Notice
 
 NEAR_MISS_POINTS = 2.0
@@ -40,6 +41,9 @@ class Explanation:
     threshold: float
     steps: tuple[Step, ...]
     lacking: tuple[str, ...]
+    tier: str | None = None
+    demoted: tuple[str, ...] = ()
+    value: str = ""
 
     @property
     def excluded(self) -> bool:
@@ -61,17 +65,32 @@ def explain(rule_set: RuleSet, notice: Notice, now: datetime) -> Explanation:
     ctx = Context(notice, now)
     steps: list[Step] = []
     lacking: list[str] = []
-    for exclusion in rule_set.exclude:
+    words = rule_set.names_people_service(ctx)
+    for position, exclusion in enumerate(rule_set.exclude):
         step = _step("exclude", exclusion, ctx)
+        if step.held and words and rule_set.sparable(position):
+            step = Step(
+                part="exclude",
+                condition=f"{step.condition} (spared: a service to people: {'; '.join(words)})",
+                held=False,
+            )
         steps.append(step)
         if step.held:
             lacking.append(f"excluded: {'; '.join(step.reasons) or step.condition}")
     requirements = rule_set.require.children if rule_set.require is not None else ()
     for requirement in requirements:
-        step = _step("require", requirement, ctx)
-        steps.append(step)
-        if not step.held:
-            lacking.append(f"requirement not met: {step.condition}")
+        found, why = soft_test(requirement, ctx)
+        reasons = tuple(found or ()) + ((f"possible: {why}",) if why else ())
+        steps.append(
+            Step(
+                part="require",
+                condition=requirement.describe(),
+                held=found is not None,
+                reasons=reasons,
+            )
+        )
+        if found is None:
+            lacking.append(f"requirement not met: {requirement.describe()}")
     total = 0.0
     for rule in rule_set.score:
         found = rule.condition.test(ctx)
@@ -86,16 +105,19 @@ def explain(rule_set: RuleSet, notice: Notice, now: datetime) -> Explanation:
                 weight=rule.weight,
             )
         )
-    if rule_set.score and total < rule_set.threshold:
-        lacking.append(f"score {total:g} of {rule_set.threshold:g} needed")
-    matched = rule_set.evaluate(notice, now) is not None
+    if rule_set.score and total < rule_set.lowest_threshold:
+        lacking.append(f"score {total:g} of {rule_set.lowest_threshold:g} needed")
+    match = rule_set.evaluate(notice, now)
     return Explanation(
         rule_set=rule_set.name,
-        matched=matched,
+        matched=match is not None,
         score=total,
         threshold=rule_set.threshold,
         steps=tuple(steps),
         lacking=tuple(lacking),
+        tier=match.tier if match is not None else None,
+        demoted=match.demoted if match is not None else (),
+        value=scale_text(contract_scale(notice)),
     )
 
 
@@ -111,12 +133,18 @@ def _step(part: str, condition: Condition, ctx: Context) -> Step:
 
 def render_explanation(explanation: Explanation) -> list[str]:
     """The explanation as plain lines of text."""
-    verdict = "MATCHES" if explanation.matched else "does not match"
+    verdict = "does not match"
+    if explanation.matched:
+        verdict = "MATCHES" if explanation.tier == MATCH else "POSSIBLE"
     lines = [f"{explanation.rule_set}: {verdict} (score {explanation.score:g}"]
     if explanation.threshold:
         lines[0] += f" of {explanation.threshold:g} needed)"
     else:
         lines[0] += ")"
+    if explanation.demoted:
+        lines.append(f"  tier     possible: {', '.join(explanation.demoted)}")
+    if explanation.value:
+        lines.append(f"  value    {explanation.value}")
     for step in explanation.steps:
         mark = "✓" if step.held else "✗"
         if step.part == "exclude":

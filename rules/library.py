@@ -6,6 +6,7 @@ that now has errors is refused and the version already in force stays.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,11 @@ def resolve(ref: str, base_dir: Path) -> Path:
         return path
     if "/" in ref or ref.endswith(".toml"):
         raise RuleFileError(ref, None, f"no such rule-set file ({path})")
+    close = difflib.get_close_matches(ref, list(shipped), n=1)
+    if close:
+        raise RuleFileError(ref, None, f"no rule set named {ref!r} (did you mean {close[0]!r}?)")
     names = ", ".join(shipped) or "none"
-    raise RuleFileError(ref, None, f"no shipped rule set named {ref!r} (shipped: {names})")
+    raise RuleFileError(ref, None, f"no rule set named {ref!r} (shipped: {names})")
 
 
 @dataclass(frozen=True, slots=True)

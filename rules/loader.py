@@ -15,12 +15,11 @@ from typing import Any
 from rules.condition_parser import (
     CONDITION_KEYS,
     STAGES,
-    condition,
     condition_parts,
     parse_condition_key,
     parse_stage,
 )
-from rules.conditions import All, Condition
+from rules.conditions import All, Condition, Keywords
 from rules.errors import RuleFileError
 from rules.lines import LineFinder
 from rules.parsing import (
@@ -35,7 +34,7 @@ from rules.parsing import (
     table_value,
     type_name,
 )
-from rules.ruleset import FILTER, TOPIC, Example, RuleSet, ScoreRule
+from rules.ruleset import FILTER, TOPIC, VOCABULARIES, Example, RuleSet, ScoreRule
 
 __all__ = ["CONDITION_KEYS", "STAGES", "load_rule_set", "parse_condition_key", "parse_rule_set"]
 
@@ -48,6 +47,7 @@ _TOP_KEYS = {
     "version",
     "role",
     "threshold",
+    "possible_threshold",
     "require",
     "exclude",
     "score",
@@ -83,11 +83,24 @@ _EXAMPLE_KEYS = {
 _LOT_KEYS = {"title", "value", "years", "vcse"}
 
 
-def _exclusions(value: object) -> tuple[Condition, ...]:
-    """``[exclude]`` (each key one exclusion) or ``[[exclude]]`` (each table one exclusion)."""
-    if isinstance(value, list):
-        return tuple(condition(item, ["exclude", index]) for index, item in enumerate(value))
-    return tuple(condition_parts(value, ["exclude"]))
+def _exclusions(value: object) -> tuple[tuple[Condition, ...], tuple[int, ...]]:
+    """``[exclude]`` (each key one exclusion) or ``[[exclude]]`` (each table one exclusion).
+
+    Returns the exclusions and the positions of those marked ``spare = false`` (never spared
+    for naming a service to people).
+    """
+    if not isinstance(value, list):
+        return tuple(condition_parts(value, ["exclude"])), ()
+    exclusions: list[Condition] = []
+    firm: list[int] = []
+    for index, item in enumerate(value):
+        path: list[str | int] = ["exclude", index]
+        table = table_value(item, path)
+        if "spare" in table and bool_value(table["spare"], [*path, "spare"]) is False:
+            firm.append(index)
+        parts = condition_parts(table, path, extra=frozenset({"spare"}))
+        exclusions.append(parts[0] if len(parts) == 1 else All(tuple(parts)))
+    return tuple(exclusions), tuple(firm)
 
 
 def _score(value: object) -> tuple[ScoreRule, ...]:
@@ -99,9 +112,19 @@ def _score(value: object) -> tuple[ScoreRule, ...]:
         table = table_value(item, path)
         weight = number(table.get("weight", 1), [*path, "weight"])
         label = string(table["label"], [*path, "label"]) if "label" in table else None
-        parts = condition_parts(table, path, extra=frozenset({"weight", "label"}))
+        vocabulary = table.get("vocabulary")
+        parts = condition_parts(table, path, extra=frozenset({"weight", "label", "vocabulary"}))
         cond = parts[0] if len(parts) == 1 else All(tuple(parts))
-        rules.append(ScoreRule(weight=float(weight), condition=cond, label=label))
+        if vocabulary is not None and (
+            vocabulary not in VOCABULARIES or not isinstance(cond, Keywords)
+        ):
+            raise fail(
+                [*path, "vocabulary"],
+                'expected "service" or "people", on a rule with one keywords condition',
+            )
+        rules.append(
+            ScoreRule(weight=float(weight), condition=cond, label=label, vocabulary=vocabulary)
+        )
     return tuple(rules)
 
 
@@ -114,8 +137,8 @@ def _examples(value: object, base_dir: Path, lines: LineFinder) -> tuple[Example
         table = table_value(item, path)
         check_keys(table, _EXAMPLE_KEYS, path)
         expect = table.get("expect")
-        if expect not in ("match", "no-match"):
-            raise fail([*path, "expect"], 'expected "match" or "no-match"')
+        if expect not in ("match", "possible", "no-match"):
+            raise fail([*path, "expect"], 'expected "match", "possible" or "no-match"')
         release = None
         if "release" in table:
             release = base_dir / string(table["release"], [*path, "release"])
@@ -129,7 +152,8 @@ def _examples(value: object, base_dir: Path, lines: LineFinder) -> tuple[Example
             Example(
                 index=index + 1,
                 line=lines.line_of(path),
-                expect_match=expect == "match",
+                expect_match=expect != "no-match",
+                expect_tier=None if expect == "no-match" else str(expect),
                 fields=fields,
                 release=release,
                 ocid=string(table["ocid"], [*path, "ocid"]) if "ocid" in table else None,
@@ -203,11 +227,17 @@ def _build(
     require = (
         All(tuple(condition_parts(data["require"], ["require"]))) if "require" in data else None
     )
-    exclude = _exclusions(data["exclude"]) if "exclude" in data else ()
+    exclude, firm = _exclusions(data["exclude"]) if "exclude" in data else ((), ())
     score = _score(data["score"]) if "score" in data else ()
     threshold = float(number(data.get("threshold", 1 if score else 0), ["threshold"], minimum=0))
     if threshold and not score:
         raise fail(["threshold"], "a threshold needs [[score]] conditions to reach it")
+    possible_threshold = None
+    if "possible_threshold" in data:
+        where: list[str | int] = ["possible_threshold"]
+        possible_threshold = float(number(data["possible_threshold"], where, minimum=0))
+        if not score or possible_threshold > threshold:
+            raise fail(where, "needs [[score]] conditions and a threshold no lower than it")
     if require is None and not score and not exclude:
         raise fail([], "the rule set has no conditions: give require, exclude or [[score]]")
     return RuleSet(
@@ -219,8 +249,10 @@ def _build(
         role=role,
         require=require,
         exclude=exclude,
+        firm_exclusions=firm,
         score=score,
         threshold=threshold,
+        possible_threshold=possible_threshold,
         examples=_examples(data.get("examples", []), base_dir, lines),
         path=path,
     )

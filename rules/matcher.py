@@ -14,7 +14,7 @@ from decimal import Decimal
 from rules.conditions import All, Condition
 from rules.context import Context
 from rules.loader import parse_condition_key
-from rules.ruleset import FILTER, Match, RuleSet
+from rules.ruleset import FILTER, MATCH, POSSIBLE, Match, RuleSet
 from rules.value import Value
 
 
@@ -156,14 +156,21 @@ class MatchPlan:
             if tested is None:
                 return None
             narrowed = tested
-        best = max(topics, key=lambda m: m.score, default=None)
-        for match in ([best] if best else []) + filters:
-            reasons.extend(match.reasons)
+        # A full match of any topic set beats a possible one, whatever the scores.
+        best = max(topics, key=lambda m: (m.tier == MATCH, m.score), default=None)
+        chosen = ([best] if best else []) + filters
+        demoted = tuple(dict.fromkeys(why for match in chosen for why in match.demoted))
+        for match in chosen:
+            reasons.extend(r for r in match.reasons if not r.startswith("possible: "))
         reasons.extend(narrowed)
+        if demoted:
+            reasons.insert(0, f"possible: {', '.join(demoted)}")
         return Match(
             rule_set="+".join(sub.refs) or "open-notices",
             score=best.score if best else 0.0,
             reasons=tuple(dict.fromkeys(reasons)),
+            tier=POSSIBLE if demoted else MATCH,
+            demoted=demoted,
         )
 
 

@@ -7,31 +7,28 @@ from decimal import Decimal
 
 from rules.conditions import Reasons, lot_name
 from rules.context import Context
-from sources.notice import UNLIMITED_PARTICIPANTS, Notice
+from rules.scale import Scale, contract_scale, lot_scale, scale_text, short_money
 
 
 def _money(amount: Decimal) -> str:
     return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
 
 
-def _value_text(notice: Notice) -> str:
-    low, high = notice.value_low, notice.value_high
-    if low is not None and high is not None and low != high:
-        return f"{_money(low)}–{_money(high)}"
-    amount = high if high is not None else low
-    return _money(amount) if amount is not None else "not stated"
+PASS, UNKNOWN, MISSING, NEAR, FAIL = "pass", "unknown", "missing", "near", "fail"
 
 
 @dataclass(frozen=True, slots=True)
 class Value:
     """The notice's value at most / at least an amount.
 
-    `per_year`: judge the value a year (the value over the contract's years; a contract of a
-    year or less counts whole). `lots`: when the notice's lots state values, it passes if any
-    one lot passes, and the reason names that lot; otherwise the whole notice is judged.
-    `per_provider`: for a framework or dynamic market that many providers join, judge one
-    provider's share (the value over the stated number of providers); when that number is
-    not stated, no one provider's share is known and the notice passes, saying so.
+    `per_year`: judge the value a year, read as `rules.scale` reads it (net value over the
+    longest stated duration; unknown with no period). `lots`: when the notice's lots state
+    values, it passes if any one lot passes, and the reason names that lot; otherwise the
+    whole notice is judged. `per_provider`: for a framework or dynamic market that many
+    providers join, judge one provider's share; when their number is not stated the scale
+    is unknown. An unknown scale passes when `missing_passes`, and demotes when `soft`;
+    `soft` also demotes (rather than rejects) a value above `at_most` up to
+    `possible_at_most`.
     """
 
     at_most: Decimal | None
@@ -40,11 +37,16 @@ class Value:
     per_year: bool = False
     lots: bool = False
     per_provider: bool = False
+    soft: bool = False
+    possible_at_most: Decimal | None = None
 
-    def _within(self, amount: Decimal) -> bool:
+    def _verdict(self, amount: Decimal) -> str:
+        if self.at_least is not None and amount < self.at_least:
+            return FAIL
         if self.at_most is not None and amount > self.at_most:
-            return False
-        return self.at_least is None or amount >= self.at_least
+            near = self.possible_at_most is not None and amount <= self.possible_at_most
+            return NEAR if near else FAIL
+        return PASS
 
     def _bounds(self) -> str:
         bounds = []
@@ -54,44 +56,75 @@ class Value:
             bounds.append(f"≤ {_money(self.at_most)}")
         return " and ".join(bounds)
 
-    def test(self, ctx: Context) -> Reasons:
-        """Compare the notice's (or a lot's) value, whole or a year, with the bounds."""
+    def judge(self, ctx: Context) -> tuple[str, list[str]]:
+        """The verdict (pass, unknown, missing, near or fail) and the words for it."""
         notice = ctx.notice
-        if self.per_provider and notice.many_providers:
-            return self._share(notice)
+        if self.per_provider and notice.many_providers and self.per_year:
+            return self._scaled(contract_scale(notice), "value")
         priced = [lot for lot in notice.lots if lot.value is not None] if self.lots else []
         if priced:
-            for lot in priced:
-                amount = lot.value_per_year if self.per_year else lot.value
-                assert amount is not None
-                if self._within(amount):
-                    years = lot.years if self.per_year else None
-                    return [f"{lot_name(lot)} {_amount(amount, years)} {self._bounds()}"]
-            return None
-        whole = notice.value_high if notice.value_high is not None else notice.value_low
-        if whole is None:
-            return ["value not stated"] if self.missing_passes else None
-        amount = notice.value_per_year if self.per_year else whole
-        assert amount is not None
-        if not self._within(amount):
-            return None
-        if self.per_year and notice.years is not None and notice.years > 1:
-            return [
-                f"value {_value_text(notice)}, {_amount(amount, notice.years)} {self._bounds()}"
+            verdicts = [
+                self._scaled(lot_scale(lot, notice), lot_name(lot))
+                if self.per_year
+                else self._whole(lot.value, lot_name(lot))
+                for lot in priced
             ]
-        return [f"value {_value_text(notice)} {self._bounds()}".strip()]
+            for wanted in (PASS, UNKNOWN, NEAR):
+                found = next((v for v in verdicts if v[0] == wanted), None)
+                if found is not None:
+                    return found
+            return FAIL, []
+        low, high = notice.value_low, notice.value_high
+        shown = f"{_money(low)}–{_money(high)}" if low and high and low != high else None
+        if self.per_year:
+            scale = contract_scale(notice, per_provider=self.per_provider)
+            return self._scaled(scale, "value", shown)
+        return self._whole(high if high is not None else low, "value", shown)
 
-    def _share(self, notice: Notice) -> Reasons:
-        kind = "dynamic market" if notice.dynamic_market else "framework"
-        providers = notice.max_participants
-        whole = notice.value_per_year if self.per_year else notice.value_high
-        if providers is None or providers >= UNLIMITED_PARTICIPANTS or whole is None:
-            return [f"{kind} open to many providers: one provider's share is not stated"]
-        share = (whole / providers).quantize(Decimal(1))
-        if not self._within(share):
-            return None
-        per = " a year" if self.per_year else ""
-        return [f"{kind} for {providers} providers: {_money(share)}{per} each {self._bounds()}"]
+    def _whole(
+        self, amount: Decimal | None, what: str, shown: str | None = None
+    ) -> tuple[str, list[str]]:
+        if amount is None:
+            return MISSING, [f"{what} not stated"]
+        verdict = self._verdict(amount)
+        return verdict, [f"{what} {shown or _money(amount)} {self._bounds()}".strip()]
+
+    def _scaled(self, scale: Scale, what: str, shown: str | None = None) -> tuple[str, list[str]]:
+        if scale.total is None:
+            return MISSING, [f"{what} not stated"]
+        text = scale_text(scale) if scale.shared else f"{what} {scale_text(scale)}"
+        if scale.per_year is None:
+            # A whole value within a yearly cap is within it however long the contract runs.
+            if self.at_least is None and self._verdict(scale.total) == PASS:
+                whole = shown or _money(scale.total)
+                each = " each" if scale.providers else ""
+                bounds = self._bounds()
+                return PASS, [f"{what} {whole}{each} {bounds} a year whatever its length"]
+            return UNKNOWN, [text]
+        if scale.years is not None and scale.years <= 1 and not scale.shared:
+            text = f"{what} {shown or _money(scale.total)}"  # a year or less counts whole
+        return self._verdict(scale.per_year), [f"{text} {self._bounds()}".strip()]
+
+    def test(self, ctx: Context) -> Reasons:
+        """Compare the notice's (or a lot's) value, whole or a year, with the bounds."""
+        verdict, reasons = self.judge(ctx)
+        if verdict == PASS or (verdict in (UNKNOWN, MISSING) and self.missing_passes):
+            return reasons
+        return None
+
+    def soft_test(self, ctx: Context) -> tuple[Reasons, str | None]:
+        """As `test`, but an unknown scale or a value a little too high demotes: (reasons, why)."""
+        verdict, reasons = self.judge(ctx)
+        if verdict == PASS or (verdict == MISSING and self.missing_passes):
+            return reasons, None
+        if verdict in (UNKNOWN, MISSING):
+            return reasons, "scale unknown" if verdict == UNKNOWN else "value not stated"
+        if verdict == NEAR:
+            assert self.at_most is not None
+            return reasons, f"value above {short_money(self.at_most)}" + (
+                " a year" if self.per_year else ""
+            )
+        return None, None
 
     def describe(self) -> str:
         """What the condition asks for, in words."""
@@ -103,14 +136,10 @@ class Value:
         per = " a year" if self.per_year else ""
         lots = " (the whole contract, or any one lot)" if self.lots else ""
         share = " (one provider's share of a framework)" if self.per_provider else ""
-        return f"value{per} {' and '.join(parts)}{lots}{share}"
-
-
-def _amount(amount: Decimal, years: Decimal | None) -> str:
-    if years is None or years <= 1:
-        return _money(amount)
-    rounded = round(years, 1)
-    if rounded <= 1:
-        return _money(amount)
-    span = f"{rounded:.0f}" if rounded == rounded.to_integral_value() else f"{rounded:.1f}"
-    return f"{_money(amount)} a year over {span} years"
+        soft = ""
+        if self.soft:
+            soft = " (soft: an unknown scale"
+            if self.possible_at_most is not None:
+                soft += f" or up to {_money(self.possible_at_most)}"
+            soft += " makes it possible)"
+        return f"value{per} {' and '.join(parts)}{lots}{share}{soft}"

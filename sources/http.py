@@ -164,14 +164,18 @@ class HttpFetcher:
             if attempt == attempts:
                 raise FetchError(name, where, f"{problem} (gave up after {attempts} attempts)")
             delay = self.backoff_delay(attempt)
+            # The host's politeness gap may hold the retry longer than the backoff: say the
+            # wait it will really be.
+            gap = self._gate.remaining(request.url.netloc.decode(), self._settings.min_gap)
             log.warning(
-                "%s: %s: %s; retry %d of %d in %.0fs",
+                "%s: %s: %s; retry %d of %d in %.0fs%s",
                 name,
                 where,
                 problem,
                 attempt,
                 attempts - 1,
-                delay,
+                max(delay, gap),
+                " (the gap between requests to this publisher)" if gap > delay else "",
             )
             await self._clock.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -59,18 +59,24 @@ class Lot:
     value: Decimal | None = None
     contract_start: datetime | None = None
     contract_end: datetime | None = None
+    max_end: datetime | None = None
     suitable_sme: bool | None = None
     suitable_vcse: bool | None = None
 
     @property
     def years(self) -> Decimal | None:
-        """The lot's contract length in years, when its period is known."""
+        """The lot's initial contract length in years, when its period is known."""
         return contract_years(self.contract_start, self.contract_end)
 
     @property
+    def longest_years(self) -> Decimal | None:
+        """The lot's longest length in years: extensions, renewals and options included."""
+        return contract_years(self.contract_start, latest(self.contract_end, self.max_end))
+
+    @property
     def value_per_year(self) -> Decimal | None:
-        """The lot's value spread over its contract years (the whole value if a year or less)."""
-        return per_year(self.value, self.years)
+        """The lot's value over its longest length (whole if a year or less; None: unknown)."""
+        return per_year(self.value, self.longest_years)
 
 
 def contract_years(start: datetime | None, end: datetime | None) -> Decimal | None:
@@ -80,11 +86,19 @@ def contract_years(start: datetime | None, end: datetime | None) -> Decimal | No
     return Decimal((end - start).total_seconds()) / Decimal(86400) / DAYS_PER_YEAR
 
 
+def latest(*times: datetime | None) -> datetime | None:
+    """The latest of the times given (None when none is)."""
+    return max((t for t in times if t is not None), default=None)
+
+
 def per_year(value: Decimal | None, years: Decimal | None) -> Decimal | None:
-    """`value` a year over `years`; a contract of a year or less counts whole."""
-    if value is None:
+    """`value` a year over `years`; a contract of a year or less counts whole.
+
+    With no length known the scale a year is unknown (None), never the whole value.
+    """
+    if value is None or years is None:
         return None
-    if years is None or years <= 1:
+    if years <= 1:
         return value
     return (value / years).quantize(Decimal(1))
 
@@ -164,6 +178,7 @@ class Notice:
     lots: tuple[Lot, ...] = ()
     contract_start: datetime | None = None
     contract_end: datetime | None = None
+    max_end: datetime | None = None
     enquiry_deadline: datetime | None = None
     eoi_deadline: datetime | None = None
     expected_tender_date: datetime | None = None
@@ -217,13 +232,22 @@ class Notice:
 
     @property
     def years(self) -> Decimal | None:
-        """The contract's length in years, when its period is known."""
+        """The contract's initial length in years, when its period is known."""
         return contract_years(self.contract_start, self.contract_end)
 
     @property
+    def longest_years(self) -> Decimal | None:
+        """The contract's longest length in years: extensions, renewals and options included."""
+        return contract_years(self.contract_start, latest(self.contract_end, self.max_end))
+
+    @property
     def value_per_year(self) -> Decimal | None:
-        """The highest value spread over the contract years (whole if a year or less)."""
-        return per_year(self.value_high, self.years)
+        """The highest value over the longest length (whole if a year or less; None: unknown).
+
+        A published estimate covers the maximum duration, extensions and options included,
+        so it is spread over that; a value with no period at all has no known scale a year.
+        """
+        return per_year(self.value_high, self.longest_years)
 
     @property
     def is_open_stage(self) -> bool:
@@ -287,6 +311,7 @@ _DATETIME_FIELDS = frozenset(
         "deadline",
         "contract_start",
         "contract_end",
+        "max_end",
         "enquiry_deadline",
         "eoi_deadline",
         "expected_tender_date",

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sources.errors import Problem
-from sources.notice import UNLIMITED_PARTICIPANTS, Lot, Notice
+from sources.notice import UNLIMITED_PARTICIPANTS, Lot, Notice, latest
 from sources.ocds_awards import release_awards
 from sources.ocds_fields import (
     MappingError,
@@ -27,6 +27,8 @@ from sources.ocds_fields import (
     optional_datetime,
     parse_datetime,
     parse_deadline,
+    period_bounds,
+    renewal_end,
     sequence,
     strings,
 )
@@ -175,20 +177,18 @@ def _lots(tender: Mapping[str, Any]) -> tuple[Lot, ...]:
     lots = []
     for index, raw in enumerate(sequence(tender.get("lots"))):
         lot = mapping(raw)
-        period = mapping(lot.get("contractPeriod"))
         suitability = mapping(lot.get("suitability"))
         value, _ = amount(lot.get("value"), field=f"tender.lots[{index}].value")
+        start, end, longest = period_bounds(lot.get("contractPeriod"), field="lots.contractPeriod")
+        renewed = renewal_end(lot.get("renewal"), end, field="lots.renewal.period")
         lots.append(
             Lot(
                 id=clean_text(str(lot.get("id") or index + 1)),
                 title=clean_text(str(lot.get("title") or "")),
                 value=value,
-                contract_start=optional_datetime(
-                    period.get("startDate"), field="lots.contractPeriod.startDate"
-                ),
-                contract_end=optional_datetime(
-                    period.get("endDate"), field="lots.contractPeriod.endDate"
-                ),
+                contract_start=start,
+                contract_end=end,
+                max_end=latest(longest, renewed),
                 suitable_sme=flag(suitability.get("sme")),
                 suitable_vcse=flag(suitability.get("vcse")),
             )
@@ -198,13 +198,14 @@ def _lots(tender: Mapping[str, Any]) -> tuple[Lot, ...]:
 
 def _contract_period(
     tender: Mapping[str, Any], lots: Sequence[Lot]
-) -> tuple[datetime | None, datetime | None]:
-    period = mapping(tender.get("contractPeriod"))
-    start = optional_datetime(period.get("startDate"), field="tender.contractPeriod.startDate")
-    end = optional_datetime(period.get("endDate"), field="tender.contractPeriod.endDate")
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """The contract's (start, end, longest end), from the tender or else from its lots."""
+    start, end, longest = period_bounds(tender.get("contractPeriod"), field="tender.contractPeriod")
+    longest = latest(longest, renewal_end(tender.get("renewal"), end, field="tender.renewal"))
     starts = [lot.contract_start for lot in lots if lot.contract_start]
     ends = [lot.contract_end for lot in lots if lot.contract_end]
-    return start or min(starts, default=None), end or max(ends, default=None)
+    longest = latest(longest, *(lot.max_end for lot in lots))
+    return start or min(starts, default=None), end or max(ends, default=None), longest
 
 
 def _suitable(tender: Mapping[str, Any], lots: Sequence[Lot], key: str) -> bool | None:
@@ -319,7 +320,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
         ]
         published = min(doc_dates, default=release_date)
     lots = _lots(tender)
-    contract_start, contract_end = _contract_period(tender, lots)
+    contract_start, contract_end, max_end = _contract_period(tender, lots)
     if high is None and low is None:
         lot_values = [lot.value for lot in lots if lot.value is not None]
         if lot_values:
@@ -364,6 +365,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
         lots=lots,
         contract_start=contract_start,
         contract_end=contract_end,
+        max_end=max_end,
         enquiry_deadline=parse_deadline(
             mapping(tender.get("enquiryPeriod")).get("endDate"), field="tender.enquiryPeriod"
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -140,6 +140,54 @@ def amount(value: object, *, field: str) -> tuple[Decimal | None, str | None]:
     if not number.is_finite() or number <= 0 or number > Decimal("1e15"):
         return None, currency
     return number, currency
+
+
+def period_bounds(
+    period: object, *, field: str
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """An OCDS Period as (start, end, longest end).
+
+    The end is ``endDate``, else the start plus ``durationInDays``; the longest end is
+    ``maxExtentDate`` (how far extensions, renewals and options can take it), when later.
+
+    Raises:
+        MappingError: a date is malformed.
+    """
+    table = mapping(period)
+    start = optional_datetime(table.get("startDate"), field=f"{field}.startDate")
+    end = optional_datetime(table.get("endDate"), field=f"{field}.endDate")
+    days = _days(table.get("durationInDays"))
+    if end is None and start is not None and days is not None:
+        end = start + timedelta(days=days)
+    longest = optional_datetime(table.get("maxExtentDate"), field=f"{field}.maxExtentDate")
+    return start, end, longest
+
+
+def _days(value: object) -> int | None:
+    """A positive whole number of days, or None."""
+    # A duration beyond a century is a placeholder (Find a Tender writes 1e9999), not a term.
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and 0 < value < 36525:
+        return int(value)
+    return None
+
+
+def renewal_end(renewal: object, end: datetime | None, *, field: str) -> datetime | None:
+    """How far a stated renewal (OCDS ``renewal.period``) takes the contract past `end`.
+
+    Only structured figures count (a ``maxExtentDate``, or ``durationInDays`` after `end`);
+    free-text renewal descriptions are not guessed at.
+
+    Raises:
+        MappingError: a date is malformed.
+    """
+    period = mapping(mapping(renewal).get("period"))
+    longest = optional_datetime(period.get("maxExtentDate"), field=f"{field}.maxExtentDate")
+    if longest is not None:
+        return longest
+    days = _days(period.get("durationInDays"))
+    if end is not None and days is not None:
+        return end + timedelta(days=days)
+    return None
 
 
 def first_url(text: object) -> str | None:

@@ -46,6 +46,7 @@ class Lot(TypedDict, total=False):
     title: Any
     value: Any
     contractPeriod: Any
+    renewal: Any
     suitability: Any
 
 
@@ -65,6 +66,7 @@ class Tender(TypedDict, total=False):
     submissionMethodDetails: Any
     datePublished: Any
     contractPeriod: Any
+    renewal: Any
     tenderPeriod: Any
     enquiryPeriod: Any
     expressionOfInterestDeadline: Any

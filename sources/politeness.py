@@ -21,6 +21,13 @@ class HostGate:
         self._locks: dict[str, asyncio.Lock] = {}
         self._last_start: dict[str, float] = {}
 
+    def remaining(self, host: str, min_gap: float) -> float:
+        """Seconds from now until `host`'s next turn may start (0 when it may start now)."""
+        last = self._last_start.get(host)
+        if last is None:
+            return 0.0
+        return max(0.0, last + min_gap - self._clock.now().timestamp())
+
     @asynccontextmanager
     async def slot(self, host: str, min_gap: float) -> AsyncIterator[None]:
         """Hold the host's turn for one request."""

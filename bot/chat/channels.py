@@ -48,6 +48,7 @@ def chat_subscription(chat: ChatSettings, index: int) -> SubscriptionConfig:
         exclude_keywords=chat.mutes,
         digest_at=chat.digest_at,
         digest_day=chat.digest_day,
+        possible=chat.possible,
         index=index,
     )
 

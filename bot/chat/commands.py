@@ -35,6 +35,12 @@ from bot.delivery.formatting import format_money
 from rules.places import REGION_NAMES
 from sources.clock import Clock
 
+POSSIBLE_REPLIES = {
+    "digest": 'Notices only worth a look arrive under "Also worth a look" in a digest.',
+    "instant": "Notices only worth a look arrive like the others, marked possible.",
+    "off": "Notices only worth a look are no longer sent.",
+}
+"""The answers to `possible digest|instant|off`."""
 CATCH_UP_DAYS = 7
 MAX_SETS = 10
 MAX_CATCH_UP_DAYS = 30
@@ -50,6 +56,7 @@ region NAME... / region any: only notices in these regions
 maxvalue AMOUNT / maxvalue any: leave out bigger contracts
 mute WORD / unmute WORD: leave out notices that mention a word
 digest off | daily [HH:MM] | weekly [DAY] [HH:MM]: one message a day or week instead
+possible digest | instant | off: notices only worth a look: in a digest, one by one, or never
 pause / resume: stop and restart alerts
 catchup DAYS: what matched in the last DAYS days (1 to 30) as one digest
 preview SET: what a set would have sent in the last 7 days
@@ -287,6 +294,23 @@ class ChatCommands:
         when = f"every {DAYS[day].capitalize()}" if mode == "weekly" else "every day"
         return Reply(f"One digest {when} at {at:%H:%M}.", changed=True)
 
+    def _possible(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if not args:
+            return Reply(
+                "Notices that are only worth a look (the scale is unknown, few days are left, "
+                "or they fall a little short): how should they arrive?",
+                (
+                    Button("In a daily digest", "possible digest"),
+                    Button("One by one", "possible instant"),
+                    Button("Not at all", "possible off"),
+                ),
+            )
+        choice = args[0].lower()
+        if len(args) > 1 or choice not in POSSIBLE_REPLIES:
+            raise ArgumentError("Send possible digest, possible instant or possible off.")
+        self._update(chat, asker, possible=choice)
+        return Reply(POSSIBLE_REPLIES[choice], changed=True)
+
     def _pause(self, chat: str, asker: Asker, args: list[str]) -> Reply:
         self._update(chat, asker, paused=f"paused by {asker.user}")
         return Reply("Alerts paused. Send resume to restart them.", changed=True)
@@ -358,6 +382,7 @@ COMMANDS: dict[str, Command] = {
     "mute": Command(handler=ChatCommands._mute, permission=Permission.MANAGER),
     "unmute": Command(handler=ChatCommands._unmute, permission=Permission.MANAGER),
     "digest": Command(handler=ChatCommands._digest, permission=Permission.MANAGER),
+    "possible": Command(handler=ChatCommands._possible, permission=Permission.MANAGER),
     "pause": Command(handler=ChatCommands._pause, permission=Permission.MANAGER),
     "resume": Command(handler=ChatCommands._resume, permission=Permission.MANAGER),
     "catchup": Command(handler=ChatCommands._catchup, permission=Permission.MANAGER),
@@ -381,4 +406,10 @@ def describe_filters(settings: ChatSettings) -> str:
     else:
         day = DAYS[settings.digest_day].capitalize()
         parts.append(f"weekly digest on {day} at {settings.digest_at:%H:%M}")
+    parts.append(
+        f"worth-a-look notices: {POSSIBLE_SHOWN.get(settings.possible, settings.possible)}"
+    )
     return "; ".join(parts)
+
+
+POSSIBLE_SHOWN = {"digest": "in a digest", "instant": "one by one", "off": "not sent"}

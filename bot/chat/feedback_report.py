@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.chat.store import NOT_FOR_US, USEFUL, FeedbackRow
+from bot.delivery.alerts import POSSIBLE_PREFIX
 from bot.delivery.notifiers.console import plain
+from rules.ruleset import MATCH, POSSIBLE, TIERS
 
 EVERY_OPEN_NOTICE = "(every open notice)"
 
@@ -30,6 +32,12 @@ class AlertVotes:
     reasons: tuple[str, ...]
     useful: int = 0
     not_for_us: int = 0
+
+    @property
+    def tier(self) -> str:
+        """``possible`` when the alert went out as worth a look, else ``match``."""
+        possible = any(r.startswith(POSSIBLE_PREFIX) for r in self.reasons)
+        return POSSIBLE if possible else MATCH
 
     @property
     def label(self) -> str:
@@ -92,11 +100,21 @@ def print_feedback(sets: Sequence[SetFeedback], fmt: str, out: TextIO) -> None:
             f"{found.useful} useful, {found.not_for_us} not for us{share}",
             file=out,
         )
+        for tier in TIERS:
+            votes_of = [a for a in found.alerts.values() if a.tier == tier]
+            if votes_of and any(a.tier == POSSIBLE for a in found.alerts.values()):
+                useful = sum(a.useful for a in votes_of)
+                not_for_us = sum(a.not_for_us for a in votes_of)
+                print(
+                    f"  {tier}: {len(votes_of)} alert(s), {useful} useful, {not_for_us} not for us",
+                    file=out,
+                )
         wide = [a for a in found.alerts.values() if a.not_for_us]
         if wide:
             print("  Not for us:", file=out)
         for votes in wide:
-            print(f"  - {plain(votes.title)[:100]} ({votes.notice_id})", file=out)
+            marker = " [possible]" if votes.tier == POSSIBLE else ""
+            print(f"  - {plain(votes.title)[:100]} ({votes.notice_id}){marker}", file=out)
             print(
                 f"    {votes.not_for_us} not for us, {votes.useful} useful; matched on: "
                 + plain("; ".join(votes.reasons) or "no reasons recorded"),
@@ -116,6 +134,7 @@ def _document(found: SetFeedback) -> dict[str, Any]:
                 "title": votes.title,
                 "useful": votes.useful,
                 "not_for_us": votes.not_for_us,
+                "tier": votes.tier,
                 "reasons": list(votes.reasons),
             }
             for votes in found.alerts.values()

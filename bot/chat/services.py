@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.chat.commands import ChatServices
 from bot.chat.store import parse_chat_key
 from bot.config import Config
+from bot.config_delivery import POSSIBLE_OFF
 from bot.delivery.outbox import Outbox
 from bot.delivery.routing import Router
 from bot.mirrors import Mirrors
@@ -19,6 +20,7 @@ from bot.status import collect_status
 from bot.store import Store
 from rules.library import resolve
 from rules.loader import load_rule_set
+from rules.ruleset import POSSIBLE
 from sources.clock import Clock
 
 CATCH_UP_MODE = "catchup"
@@ -61,6 +63,8 @@ def make_services(
                 for route in router().route(event, now):
                     if route.subscription.name != key:
                         continue
+                    if route.tier == POSSIBLE and route.subscription.possible == POSSIBLE_OFF:
+                        continue
                     queued += outbox.enqueue(
                         event,
                         subscription=key,
@@ -68,6 +72,7 @@ def make_services(
                         reasons=route.reasons,
                         now=now,
                         mode=CATCH_UP_MODE,
+                        tier=route.tier,
                     )
         return queued
 

@@ -39,6 +39,8 @@ class ChatSettings:
     digest_at: time = time(8, 0)
     digest_day: int = 0
     paused: str | None = None
+    possible: str = "digest"
+    """What the chat gets of the `possible` tier: digest, instant or off."""
     created_by: tuple[tuple[str, str, datetime], ...] = ()
     """(rule set, who subscribed it, when)."""
 
@@ -152,6 +154,7 @@ class ChatStore:
     def update(self, bot: str, chat: str, by: str, now: datetime, **changes: object) -> None:
         """Change a chat's filters, mode or pause (keys are `ChatSettings` field names)."""
         allowed = {"regions", "max_value", "mutes", "mode", "digest_at", "digest_day", "paused"}
+        allowed.add("possible")
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown chat settings: {sorted(unknown)}")
@@ -287,5 +290,6 @@ def _settings(row: sqlite3.Row, subscribed: list[tuple[str, str, datetime]]) -> 
         digest_at=time.fromisoformat(get("digest_at")),
         digest_day=int(get("digest_day")),
         paused=get("paused"),
+        possible=str(get("possible")),
         created_by=tuple(subscribed),
     )

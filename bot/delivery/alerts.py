@@ -31,6 +31,8 @@ class Alert:
     mode: str = "instant"
     also: tuple[str, ...] = ()
     merged_ids: tuple[int, ...] = ()
+    tier: str = "match"
+    """``match``, or ``possible``: worth a look, with the reason for the doubt in `reasons`."""
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -40,9 +42,54 @@ class Alert:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Digest:
-    """Several alerts sent as one message: a daily/weekly digest, or a catch-up after a gap."""
+    """Several alerts sent as one message: a daily/weekly digest, or a catch-up after a gap.
+
+    Its matches come first, then the possible ones under "Also worth a look".
+    """
 
     title: str
     alerts: tuple[Alert, ...]
     part: int = 1
     parts: int = 1
+
+    @property
+    def matches(self) -> tuple[Alert, ...]:
+        """The alerts of the `match` tier."""
+        return tuple(a for a in self.alerts if a.tier != POSSIBLE)
+
+    @property
+    def possible(self) -> tuple[Alert, ...]:
+        """The alerts of the `possible` tier: the "Also worth a look" section."""
+        return tuple(a for a in self.alerts if a.tier == POSSIBLE)
+
+    def sections(self) -> list[tuple[str | None, tuple[Alert, ...]]]:
+        """(heading, alerts) in order: the matches (no heading), then "Also worth a look"."""
+        found: list[tuple[str | None, tuple[Alert, ...]]] = []
+        if self.matches:
+            found.append((None, self.matches))
+        if self.possible:
+            found.append((ALSO_WORTH_A_LOOK, self.possible))
+        return found
+
+
+def doubt(alert: Alert) -> str | None:
+    """Why a `possible` alert is only possible ("8 days left"), from its reasons."""
+    if alert.tier != POSSIBLE:
+        return None
+    for reason in alert.reasons:
+        if reason.startswith(POSSIBLE_PREFIX):
+            return reason.removeprefix(POSSIBLE_PREFIX)
+    return None
+
+
+POSSIBLE_PREFIX = "possible: "
+
+
+def tier_label(label: str, alert: Alert) -> str:
+    """An alert's label with its tier marked: ``New (worth a look)`` for a possible one."""
+    return f"{label} (worth a look)" if alert.tier == POSSIBLE else label
+
+
+POSSIBLE = "possible"
+ALSO_WORTH_A_LOOK = "Also worth a look"
+"""The heading of a digest's section for the `possible` tier."""

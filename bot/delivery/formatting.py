@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from rules.scale import Scale, contract_scale, lot_scale
 from sources.notice import Notice
 
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
@@ -34,17 +35,31 @@ def format_value(notice: Notice) -> str:
         text = format_money(amount, notice.currency)
     else:
         text = f"{format_money(low, notice.currency)}–{format_money(high, notice.currency)}"
-    return text + _per_year(notice.value_per_year, notice.years, notice.currency)
+    return text + value_reading(contract_scale(notice), notice.currency)
 
 
-def _per_year(value: Decimal | None, years: Decimal | None, currency: str | None) -> str:
-    if value is None or years is None or years <= 1:
+def value_reading(scale: Scale, currency: str | None) -> str:
+    """How the value a year was read, in brackets after the value (or nothing).
+
+    ``(£100,000 a year over up to 5 years incl. extensions)``, ``(in all: framework open to
+    many providers: ...)``; nothing for a contract of a year or less or with no period.
+    """
+    if scale.total is None:
+        return ""
+    if scale.per_year is None:
+        # A value with no period speaks for itself; a whole framework's value would mislead.
+        shared = scale.unknown is not None and "provider" in scale.unknown
+        return f" (in all: {scale.unknown})" if shared else ""
+    years = scale.years
+    if years is None or round(years, 1) <= 1:
         return ""
     rounded = round(years, 1)
-    if rounded <= 1:
-        return ""
     span = f"{rounded:.0f}" if rounded == rounded.to_integral_value() else f"{rounded:.1f}"
-    return f" ({format_money(value, currency)} a year over {span} years)"
+    up_to = "up to " if scale.extended else ""
+    incl = " incl. extensions" if scale.extended else ""
+    each = " each" if scale.providers else ""
+    money = format_money(scale.per_year, currency)
+    return f" ({money} a year{each} over {up_to}{span} years{incl})"
 
 
 def format_lots(notice: Notice, limit: int = 6) -> list[str]:
@@ -60,8 +75,8 @@ def format_lots(notice: Notice, limit: int = 6) -> list[str]:
         name = f"Lot {lot.id}" + (f" '{lot.title}'" if lot.title else "")
         value = "value not stated"
         if lot.value is not None:
-            value = format_money(lot.value, notice.currency) + _per_year(
-                lot.value_per_year, lot.years, notice.currency
+            value = format_money(lot.value, notice.currency) + value_reading(
+                lot_scale(lot, notice), notice.currency
             )
         flags = " · suitable for VCSEs" if lot.suitable_vcse else ""
         lines.append(f"{name} {value}{flags}")

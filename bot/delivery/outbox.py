@@ -77,6 +77,7 @@ class Outbox(ChannelStates):
         now: datetime,
         due_at: datetime | None = None,
         mode: str = "instant",
+        tier: str = "match",
     ) -> bool:
         """Queue `event` for a subscription (call inside the store's transaction).
 
@@ -91,8 +92,8 @@ class Outbox(ChannelStates):
             kind = NEW
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO outbox (subscription, channel, event_id, source, notice_id, "
-            "kind, release_id, due_at, created_at, reasons, mode) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "kind, release_id, due_at, created_at, reasons, mode, tier) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 subscription,
                 channel,
@@ -105,6 +106,7 @@ class Outbox(ChannelStates):
                 to_text(now),
                 json.dumps(list(reasons)),
                 mode,
+                tier,
             ),
         )
         added = cursor.rowcount == 1
@@ -138,7 +140,7 @@ class Outbox(ChannelStates):
         with self._store.transaction():
             rows = self._db.execute(
                 "SELECT o.id, o.kind, o.subscription, o.channel, o.source, o.notice_id, "
-                "o.release_id, o.reasons, o.mode, e.previous_release_id FROM outbox o "
+                "o.release_id, o.reasons, o.mode, o.tier, e.previous_release_id FROM outbox o "
                 "JOIN events e ON e.id = o.event_id "
                 "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? "
                 "AND (o.claimed_until IS NULL OR o.claimed_until <= ?) ORDER BY o.id LIMIT ?",
@@ -201,6 +203,7 @@ class Outbox(ChannelStates):
             if first["kind"] != NEW
             else None,
             mode=str(first["mode"]),
+            tier=str(last["tier"]),
             also=self._copies(notice),
         )
 

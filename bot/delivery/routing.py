@@ -11,25 +11,58 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError, SubscriptionConfig
+from bot.config_delivery import POSSIBLE_DIGEST, POSSIBLE_OFF
+from bot.delivery.digests import DAILY, INSTANT, due_time
 from bot.events import Event
 from rules.context import Context
 from rules.library import RuleLibrary
 from rules.matcher import MatchPlan, Narrowing, NarrowingError
+from rules.ruleset import MATCH, POSSIBLE
 
 log = logging.getLogger("tenderbot.rules")
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One subscription an event should reach, with the reasons it matched."""
+    """One subscription an event should reach, with the reasons it matched and its tier."""
 
     subscription: SubscriptionConfig
     reasons: tuple[str, ...]
+    tier: str = MATCH
 
 
-def _narrowing(subscription: SubscriptionConfig) -> Narrowing:
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How a routed alert is queued: in which mode, and when it is due."""
+
+    mode: str
+    due_at: datetime
+
+
+def delivery_of(route: Route, zone: ZoneInfo, now: datetime) -> Delivery | None:
+    """How the subscription gets this alert, by its tier; None when it wants none of it.
+
+    A match goes as the subscription's mode says. A possible one follows the
+    subscription's `possible`: ``instant`` as a match; ``off`` not at all; ``digest`` into
+    its next digest ("Also worth a look"), or a daily digest of its own for an instant
+    subscription.
+    """
+    subscription = route.subscription
+    mode = subscription.mode
+    if route.tier == POSSIBLE:
+        if subscription.possible == POSSIBLE_OFF:
+            return None
+        if subscription.possible == POSSIBLE_DIGEST and mode == INSTANT:
+            mode = DAILY
+    due = due_time(mode, subscription.digest_at, zone, now, subscription.digest_day)
+    return Delivery(mode=mode, due_at=due)
+
+
+def narrowing_of(subscription: SubscriptionConfig) -> Narrowing:
+    """A subscription's own limits (regions, max value, keywords) for the matcher."""
     return Narrowing(
         regions=subscription.regions,
         max_value=subscription.max_value,
@@ -56,7 +89,7 @@ class Router:
         self.on_refused: Callable[[str, str], None] | None = None
         try:
             self._plan = MatchPlan(
-                [(s.rules, _narrowing(s)) for s in config.subscriptions], self.library.get
+                [(s.rules, narrowing_of(s)) for s in config.subscriptions], self.library.get
             )
         except NarrowingError as exc:
             index = config.subscriptions[exc.index].index
@@ -86,6 +119,6 @@ class Router:
     def route(self, event: Event, now: datetime) -> list[Route]:
         """The subscriptions `event` should reach, judged at `now`."""
         return [
-            Route(subscription=self._subscriptions[index], reasons=match.reasons)
+            Route(subscription=self._subscriptions[index], reasons=match.reasons, tier=match.tier)
             for index, match in self._plan.match(Context(event.notice, now))
         ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config import ChannelConfig
-from bot.delivery.alerts import Alert, Digest
+from bot.delivery.alerts import POSSIBLE, Alert, Digest
 from bot.delivery.digests import INSTANT
 from bot.delivery.notifiers import Notifier, SendError
 from bot.delivery.outbox import Outbox
@@ -172,6 +172,8 @@ class Sender:
             self._on_outcome(channel.name, "sent", 1)
             result.sent += 1
         for title, alerts in digests.items():
+            # Matches first, then the possible ones: the "Also worth a look" section.
+            alerts.sort(key=lambda alert: alert.tier == POSSIBLE)
             whole = Digest(title=title, alerts=tuple(alerts))
             for part in notifier.digest_parts(whole, now=self._clock.now()):
                 ids = [i for a in part.alerts for i in a.ids]

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.config import Config, ConfigError, find_config_path, load_config
+from bot.config import Config, ConfigError
+from bot.file_args import expand_files
+from bot.moments import DEFAULT_ZONE
 from bot.report.build import Report, build_report
 from bot.report.facts import Judge
 from bot.report.inputs import file_period, file_processes, store_processes
 from bot.report.settings import DEFAULT_RULES, REPORT_FORMATS
-from bot.rules_cli import load_ref, optional_config, parse_when, read_notices_file
+from bot.rules_cli import config_for, load_ref, parse_when, read_notices_file, zone_of
 from bot.store import Store
 from rules.ruleset import RuleSet
 from sources.clock import Clock
@@ -30,17 +32,18 @@ log = logging.getLogger("tenderbot.report")
 
 
 def judge_with(rule_set: RuleSet) -> Judge:
-    """Whether `rule_set` matches a notice as of a moment."""
+    """The tier `rule_set` gives a notice as of a moment (None: no match)."""
 
-    def judge(notice: Notice, moment: datetime) -> bool:
-        return rule_set.evaluate(notice, moment) is not None
+    def judge(notice: Notice, moment: datetime) -> str | None:
+        match = rule_set.evaluate(notice, moment)
+        return None if match is None else match.tier
 
     return judge
 
 
 def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: datetime) -> Report:
     """The report of everything stored from `start` up to `now`."""
-    store = Store(config.bot.database)
+    store = Store.open_existing(config.bot.database)
     try:
         return build_report(
             store_processes(store, start),
@@ -58,7 +61,11 @@ def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: d
 
 
 def report_from_files(
-    paths: Sequence[Path], rule_set: RuleSet, since: datetime | None, now: datetime
+    paths: Sequence[Path],
+    rule_set: RuleSet,
+    since: datetime | None,
+    now: datetime,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> Report:
     """The report of the releases in OCDS files (all of them, or those since `since`)."""
     notices: list[Notice] = []
@@ -78,7 +85,7 @@ def report_from_files(
         rules_title=rule_set.title,
         generated=now,
         made_from=", ".join(p.name for p in paths),
-        zone=ZoneInfo("Europe/London"),
+        zone=zone,
     )
 
 
@@ -128,6 +135,25 @@ def write_configured_report(config: Config, now: datetime) -> Path:
     return settings.out
 
 
+def _out_path(out: str | None) -> Path | None:
+    """Where `--out` writes; its folder must exist (a typo must not create folders).
+
+    Raises:
+        ConfigError: the parent folder is missing or is not a folder.
+    """
+    if out is None:
+        return None
+    path = Path(out).expanduser()
+    parent = path.parent
+    if not parent.exists():
+        raise ConfigError(f"--out {out}: no folder {parent} (create it first)")
+    if not parent.is_dir():
+        raise ConfigError(f"--out {out}: {parent} is not a folder")
+    if path.is_dir():
+        raise ConfigError(f"--out {out}: is a folder; name a file")
+    return path
+
+
 def _format(args: argparse.Namespace) -> str:
     if args.format:
         return str(args.format)
@@ -143,27 +169,25 @@ def run_report_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> i
         RuleFileError: the rule set cannot be loaded.
     """
     now = clock.now()
-    files = [Path(f) for f in args.source_files or ()]
-    config = (
-        optional_config(args)
-        if files
-        else load_config(find_config_path(getattr(args, "config", None)))
-    )
+    files = expand_files(args.source_files or ())
+    config = config_for(args, files)
+    zone = zone_of(config)
+    out_path = _out_path(args.out)
     rules_ref = args.rules or (config.report.rules if config and config.report else DEFAULT_RULES)
     rule_set = load_ref(rules_ref, config)
     fmt = _format(args)
     if files:
-        since = parse_when(args.since, now, "--since") if args.since else None
-        report = report_from_files(files, rule_set, since, now)
+        since = parse_when(args.since, now, "--since", zone) if args.since else None
+        report = report_from_files(files, rule_set, since, now, zone)
     else:
         assert config is not None
         default = config.report.since if config.report else timedelta(days=365)
-        since_at = parse_when(args.since, now, "--since") if args.since else now - default
+        since_at = parse_when(args.since, now, "--since", zone) if args.since else now - default
         report = report_from_store(config, rule_set, since_at, now)
     text = render(report, fmt)
-    if args.out:
+    if out_path is not None:
         try:
-            save(text, Path(args.out))
+            save(text, out_path)
         except OSError as exc:
             raise ConfigError(f"--out {args.out}: cannot write: {exc}") from None
         print(f"report written to {args.out} ({fmt}, {report.period})", file=sys.stderr)

@@ -35,7 +35,8 @@ LARGE_PER_YEAR = Decimal(400_000)
 SHORT_RESPONSE_DAYS = 25
 """Fewer days than this to respond is short: the Procurement Act's minimum for an open tender."""
 
-Judge = Callable[[Notice, datetime], bool]
+Judge = Callable[[Notice, datetime], str | None]
+"""The tier a rule set gives a notice as of a moment (``match`` or ``possible``), or None."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +57,8 @@ class Opportunity:
     response_days: float | None
     suitable: bool
     service: bool
+    possible: bool = False
+    """The rule set found it only possible (worth a look); `suitable` counts matches."""
 
     @property
     def large(self) -> bool:
@@ -157,7 +160,8 @@ def process_facts(
             lots=len(last.lots),
             reserved=last.reserved_for_sme_vcse,
             response_days=_response_days(last, published),
-            suitable=judge(last, first.release_date),
+            suitable=(tier := judge(last, first.release_date)) == "match",
+            possible=tier == "possible",
             service=is_charity_service(last),
         )
     return opportunity, _awards(versions, start, end)

@@ -42,6 +42,7 @@ class AreaFigures:
     region: str
     opportunities: int
     suitable: int
+    possible: int
     value_per_year_total: int
     value_per_year_median: int | None
     valued: int
@@ -115,6 +116,7 @@ def area_figures(
         region=region,
         opportunities=len(ops),
         suitable=len(suitable),
+        possible=sum(o.possible for o in ops),
         value_per_year_total=int(sum(values, Decimal(0)).quantize(Decimal(1))),
         value_per_year_median=_median_money(values),
         valued=len(values),

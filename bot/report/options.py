@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.file_args import add_from_argument
 from bot.report.settings import DEFAULT_RULES, DEFAULT_SINCE, REPORT_FORMATS
 
 
@@ -18,8 +19,8 @@ def add_report_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     report.add_argument(
         "--since",
         metavar="DATE",
-        help=f"the period: since DATE or a duration ago (default: {DEFAULT_SINCE} from the "
-        "store; everything in the files with --from)",
+        help="the period: since DATE (in the configured timezone) or a duration ago "
+        f"(default: {DEFAULT_SINCE} from the store; everything in the files with --from)",
     )
     report.add_argument(
         "--rules",
@@ -27,13 +28,8 @@ def add_report_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         default=None,
         help=f"the rule set that judges what suits a small charity (default: {DEFAULT_RULES})",
     )
-    report.add_argument(
-        "--from",
-        dest="source_files",
-        action="extend",
-        nargs="+",
-        metavar="FILE",
-        help="OCDS release packages or JSON lines of releases instead of the store",
+    add_from_argument(
+        report, "OCDS release or record packages, or JSON lines, instead of the store"
     )
     report.add_argument("--format", choices=REPORT_FORMATS, default=None)
     report.add_argument(

@@ -17,6 +17,7 @@ COLUMNS = (
     "region",
     "opportunities",
     "suitable",
+    "possible",
     "suitable_share",
     "population",
     "suitable_per_100k",

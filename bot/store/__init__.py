@@ -7,6 +7,8 @@ not at all.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -43,23 +45,64 @@ __all__ = [
     "Store",
     "StoreError",
     "from_text",
+    "make_database_folder",
     "to_text",
 ]
+
+
+def make_database_folder(folder: Path) -> None:
+    """Create the database's folder; a folder that cannot be written is named as such.
+
+    Raises:
+        StoreError: the folder (or the nearest one that exists) is read-only or not a folder.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreError(f"{folder}: is not a folder (the database's folder)") from None
+    except OSError as exc:
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise StoreError(
+                f"{existing}: folder is read-only for this user, so the database's folder "
+                f"{folder} cannot be created ({exc.strerror})"
+            ) from None
+        raise
+    if not os.access(folder, os.W_OK):
+        raise StoreError(
+            f"{folder}: folder is read-only for this user; the database needs to write there "
+            "(its journal files sit beside it)"
+        )
 
 
 class Store(SourceStateStore, MaintenanceStore):
     """The SQLite database behind the daemon."""
 
+    @classmethod
+    def open_existing(cls, path: Path | str) -> Store:
+        """Open the database at `path` for a command that must not create one.
+
+        Raises:
+            StoreError: there is no database at `path` (a typo must not look like an
+                empty store), or it cannot be opened.
+        """
+        if str(path) != ":memory:" and not Path(path).is_file():
+            raise StoreError(
+                f"no database at {path} (run `tenderbot run` or `tenderbot import` first)"
+            )
+        return cls(path)
+
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) and migrate the database at `path`.
 
         Raises:
-            StoreError: the file cannot be opened or its schema is newer than this program.
+            StoreError: the file cannot be opened or its schema is newer than this program;
+                a folder that cannot be written is named as such.
         """
         self.path = Path(path)
         try:
             if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_database_folder(self.path.parent)
             self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")

@@ -184,4 +184,37 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_at ON feedback (at);
     """,
+    """
+    CREATE TABLE link_keys (
+        name TEXT PRIMARY KEY,
+        key BLOB NOT NULL
+    );
+    INSERT INTO link_keys (name, key) VALUES ('email', randomblob(32));
+    CREATE TABLE email_unsubscribed (
+        address TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE email_deliveries (
+        message_id TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (message_id, address)
+    );
+    CREATE TABLE email_subscribers (
+        address TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        rule_sets TEXT NOT NULL,
+        mode TEXT NOT NULL DEFAULT 'instant',
+        regions TEXT NOT NULL DEFAULT '[]',
+        max_value TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        confirmed_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    """,
+    """
+    ALTER TABLE outbox ADD COLUMN tier TEXT NOT NULL DEFAULT 'match';
+    ALTER TABLE chat_settings ADD COLUMN possible TEXT NOT NULL DEFAULT 'digest';
+    """,
 )

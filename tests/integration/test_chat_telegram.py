@@ -100,6 +100,9 @@ async def test_every_command_and_its_bad_input(tmp_path, fake_cf, telegram, chat
         ("/digest weekly friday 07:30", "One digest every Friday at 07:30."),
         ("/digest monthly", "Send digest off"),
         ("/digest daily 25:00", "is not a time of day"),
+        ("/possible off", "no longer sent"),
+        ("/possible sometimes", "Send possible digest, possible instant or possible off."),
+        ("/possible", "only worth a look"),
         ("/list", "Subscriptions: small-charities, housing-and-homelessness"),
         ("/pause", "Alerts paused"),
         ("/resume", "Alerts resumed"),
@@ -131,6 +134,8 @@ async def test_every_command_and_its_bad_input(tmp_path, fake_cf, telegram, chat
         "07:30",
     )
     assert settings.paused is None
+    assert settings.possible == "off"
+    assert "worth-a-look notices: not sent" in next(r for r in replies if "Subscriptions" in r)
     preview = next(r for r in replies if "would have sent" in r)
     assert "would have sent 0 alert" not in preview
 

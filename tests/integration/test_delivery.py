@@ -450,7 +450,8 @@ def test_the_example_config_pointed_at_the_imitations_delivers_once_per_channel(
     # The channels part only: the [[bots]] and [report] examples below it stay commented.
     text = (ROOT / "config.example.toml").read_text().split("# Self-service bots")[0]
     text = re.sub(
-        r"(?m)^# (\[\[channels\]\]|name = \"team-|kind = \"(slack|telegram)\"|token_env"
+        r"(?m)^# (\[\[channels\]\](?=\n# name = \"team-)|name = \"team-|kind = \"(slack|telegram)\""
+        r"|token_env"
         r"|channel = \"C|chat_id|api_url)",
         r"\1",
         text,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import Store
 from tests.conftest import ROOT
 
 HEAVY = (
@@ -52,6 +53,7 @@ def _loaded(args: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("command", [["--help"], ["status"]], ids=["help", "status"])
 def test_light_commands_do_not_load_heavy_libraries(command: list[str], tmp_path: Path) -> None:
+    Store(tmp_path / "t.db").close()  # status reads a store; it never creates one
     config = tmp_path / "tenderbot.toml"
     config.write_text(
         f'[bot]\ndatabase = "{tmp_path / "t.db"}"\n'
@@ -62,3 +64,8 @@ def test_light_commands_do_not_load_heavy_libraries(command: list[str], tmp_path
 
 def test_the_probe_sees_a_heavy_command_load_them() -> None:
     assert "bot.rules_cli" in _loaded(["rules", "list"])
+
+
+def test_init_loads_nothing_heavy(tmp_path: Path) -> None:
+    assert _loaded(["init", str(tmp_path / "new.toml")]) == []
+    assert (tmp_path / "new.toml").is_file()

@@ -87,3 +87,45 @@ def test_the_slack_manifest_asks_for_what_the_app_uses():
         assert needed in manifest, needed
     assert "socket_mode_enabled: true" in manifest
     assert "is_enabled: true" in manifest
+
+
+def test_health_checks_ask_healthz_not_status():
+    compose = (DEPLOY / "compose.yaml").read_text()
+    check = compose.split("healthcheck:")[1].split("interval:")[0]
+    assert "/healthz" in check and "status" not in check
+    # The image's config has the listener the check asks on.
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "tenderbot init /data/tenderbot.toml" in dockerfile
+    assert '# http = "127.0.0.1:8787"' in (ROOT / "config.example.toml").read_text().splitlines()
+    assert "8787/healthz" in check
+    health = configparser.ConfigParser(strict=False, interpolation=None)
+    health.optionxform = str
+    health.read(DEPLOY / "tenderbot-health.service")
+    assert "http://127.0.0.1:8787/healthz" in health["Service"]["ExecStart"]
+    assert health["Unit"]["Requisite"] == "tenderbot.service"
+    timer = configparser.ConfigParser(strict=False, interpolation=None)
+    timer.read(DEPLOY / "tenderbot-health.timer")
+    assert timer["Timer"]["OnUnitActiveSec"]
+
+
+def test_the_systemd_unit_says_where_its_wheel_comes_from():
+    header = (DEPLOY / "tenderbot.service").read_text().split("[Unit]")[0]
+    assert "pip wheel --no-deps -w dist ." in header
+    assert "tenderbot init /etc/tenderbot/tenderbot.toml" in header
+
+
+def test_the_docker_build_context_is_only_what_the_image_is_built_from():
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    ignore = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert ignore[0] == "*"  # everything out, then what is needed back in
+    allowed = {line[1:] for line in ignore if line.startswith("!")}
+    build_stage = (DEPLOY / "Dockerfile").read_text().split("FROM python:3.11-slim\n")[0]
+    copied = {
+        name
+        for line in build_stage.splitlines()
+        if line.startswith("COPY ")
+        for name in line.split()[1:-1]
+    }
+    assert copied <= allowed
+    assert not {".venv", ".git", "build", "dist", "tests"} & allowed
+    assert "**/__pycache__" in ignore

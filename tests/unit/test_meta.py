@@ -92,12 +92,21 @@ def test_every_commented_example_in_config_example_loads_when_uncommented(monkey
     config = load_config(path)
     kinds = {s.kind for s in config.sources}
     assert kinds == {"contracts_finder", "find_a_tender", "pcs", "sell2wales", "feed", "html"}
-    assert {c.kind for c in config.channels} == {"console", "slack", "telegram"}
+    assert {c.kind for c in config.channels} == {
+        "console",
+        "slack",
+        "telegram",
+        "email",
+        "webhook",
+        "teams",
+    }
     assert config.report is not None and config.report.every is not None
     assert [b.kind for b in config.bots] == ["telegram", "slack"]
     monkeypatch.setenv("SLACK_APP_TOKEN", "z")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "x")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "y")
+    for name in ("SMTP_USER", "SMTP_PASSWORD", "WEBHOOK_SECRET"):
+        monkeypatch.setenv(name, "w")
     check_secrets(config)
     Router(config)
 

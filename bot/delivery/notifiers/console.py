@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import sys
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest
+from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest, tier_label
 from bot.delivery.changes import describe_changes
 from bot.delivery.formatting import (
     format_deadline,
@@ -19,7 +19,11 @@ from bot.delivery.formatting import (
     format_value,
 )
 from bot.delivery.notifiers import SendError
+from bot.delivery.notifiers.registry import BuildContext, ChannelKind, read_chat_keys
 from bot.delivery.pacing import RateLimits
+
+if TYPE_CHECKING:
+    from bot.config_delivery import ChannelConfig
 
 # Feed text is untrusted: terminal escape sequences and other control characters must not
 # reach the terminal.
@@ -35,6 +39,7 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     """The block printed for one alert."""
     notice = alert.notice
     label = {UPDATED: "UPDATED", CLOSING: "CLOSING SOON"}.get(alert.kind, "NEW")
+    label = tier_label(label, alert)
     lines = [
         f"== {label}: {plain(notice.title)}",
         f"   Buyer:    {plain(notice.buyer) or 'not stated'}",
@@ -95,8 +100,13 @@ class ConsoleNotifier:
 
     async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
         """Print a digest heading, then each alert's block."""
-        blocks = [render(a, now=now, zone=self._zone) for a in digest.alerts]
-        self._write(f"#### {plain(digest.title)} ({len(blocks)} notices)\n\n" + "\n".join(blocks))
+        blocks = []
+        for heading, alerts in digest.sections():
+            if heading:
+                blocks.append(f"---- {heading} ----\n")
+            blocks += [render(a, now=now, zone=self._zone) for a in alerts]
+        count = len(digest.alerts)
+        self._write(f"#### {plain(digest.title)} ({count} notices)\n\n" + "\n".join(blocks))
         return None
 
     async def send_test(self, *, now: datetime) -> str | None:
@@ -111,3 +121,11 @@ class ConsoleNotifier:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _build(channel: ChannelConfig, context: BuildContext) -> ConsoleNotifier:
+    return ConsoleNotifier(context.zone, context.stdout)
+
+
+CHANNEL = ChannelKind(name="console", read=read_chat_keys, build=_build)
+"""The console kind: no keys of its own."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.delivery.alerts import CLOSING, UPDATED, Alert
+from bot.delivery.alerts import CLOSING, UPDATED, Alert, tier_label
 from bot.delivery.changes import describe_changes
 from bot.delivery.formatting import (
     format_deadline,
@@ -59,7 +59,7 @@ def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
     # Stored text was cleaned on the way in; strip again so no older row or rule reason can
     # carry control or bidi characters into a chat.
     return AlertContent(
-        label=label,
+        label=tier_label(label, alert),
         title=strip_unsafe(notice.title),
         fields=tuple(
             (name, strip_unsafe(value))

@@ -6,8 +6,9 @@ shows as text and pings nobody; `link_names` is never set.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -15,11 +16,21 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery.alerts import Alert, Digest
+from bot.config_table import TomlTable
+from bot.delivery.alerts import Alert, Digest, doubt
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.content import content_of, cut, digest_line, safe_url, units
+from bot.delivery.notifiers.registry import (
+    BuildContext,
+    ChannelKind,
+    ChannelOptions,
+    read_chat_keys,
+)
 from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
+
+if TYPE_CHECKING:
+    from bot.config_delivery import ChannelConfig
 
 DEFAULT_API_URL = "https://slack.com/api/"
 HEADER_LIMIT = 150
@@ -143,15 +154,29 @@ def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> dict[str,
     part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
     heading = cut(escape(f"{digest.title}{part}"), HEADER_LIMIT)
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(heading)}]
-    for alert in digest.alerts:
+    for section, alerts in digest.sections():
+        if section:
+            blocks.append({"type": "section", "text": _mrkdwn(f"*{escape(section)}*")})
+        blocks.extend(_digest_blocks(alerts, now=now, zone=zone))
+    count = len(digest.alerts)
+    return {"text": cut(f"{heading}: {count} notice(s)", FALLBACK_LIMIT), "blocks": blocks}
+
+
+def _digest_blocks(
+    alerts: tuple[Alert, ...], *, now: datetime, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    blocks = []
+    for alert in alerts:
         title, details = digest_line(alert, now=now, zone=zone)
+        why = doubt(alert)
+        if why:
+            details += f" · {strip_unsafe(why)}"
         url = safe_url(alert.notice.url)
         name = f"<{escape(url)}|{escape(cut(title, 300))}>" if url else escape(cut(title, 300))
         blocks.append(
             {"type": "section", "text": _mrkdwn(cut(f"*{name}*\n{escape(details)}", TEXT_LIMIT))}
         )
-    count = len(digest.alerts)
-    return {"text": cut(f"{heading}: {count} notice(s)", FALLBACK_LIMIT), "blocks": blocks}
+    return blocks
 
 
 def split_digest(digest: Digest) -> list[Digest]:
@@ -324,3 +349,27 @@ class SlackNotifier:
 
     async def aclose(self) -> None:
         """Nothing to release: slack-sdk opens a session per request."""
+
+
+def _read(table: TomlTable) -> ChannelOptions:
+    options = read_chat_keys(table)
+    if options.token_env is None:
+        raise table.error("token_env", "is required for a slack channel (the variable's name)")
+    if options.channel is None:
+        raise table.error("channel", "is required for a slack channel (a channel id)")
+    return options
+
+
+def _build(channel: ChannelConfig, context: BuildContext) -> SlackNotifier:
+    assert channel.channel is not None
+    return SlackNotifier(
+        token=os.environ.get(channel.token_env or "", ""),
+        channel=channel.channel,
+        zone=context.zone,
+        api_url=channel.api_url,
+        feedback=channel.feedback,
+    )
+
+
+CHANNEL = ChannelKind(name="slack", read=_read, build=_build)
+"""The slack kind: ``token_env`` and ``channel`` (a channel id), optional ``api_url``."""

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -39,12 +40,23 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.delivery.alerts import Alert, Digest
+from bot.config_table import TomlTable
+from bot.delivery.alerts import Alert, Digest, doubt
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.content import content_of, cut, digest_line, safe_url, units
+from bot.delivery.notifiers.registry import (
+    BuildContext,
+    ChannelKind,
+    ChannelOptions,
+    read_chat_keys,
+)
 from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
 
+if TYPE_CHECKING:
+    from bot.config_delivery import ChannelConfig
+
+log = logging.getLogger("tenderbot")
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 MESSAGE_LIMIT = 4096
 GROUP_PER_MINUTE = 20
@@ -116,6 +128,9 @@ def _buttons(notice_url: str | None, portal_url: str | None) -> tuple[tuple[str,
 
 def _digest_entry(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     title, details = digest_line(alert, now=now, zone=zone)
+    why = doubt(alert)
+    if why:
+        details += f" · {strip_unsafe(why)}"
     url = safe_url(alert.notice.url)
     name = f'<a href="{e(url)}">{e(cut(title, 300))}</a>' if url else f"<b>{e(cut(title, 300))}</b>"
     return f"• {name}\n  {e(details)}"
@@ -143,7 +158,10 @@ def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> TelegramM
     """The message for one digest part."""
     part = f" (part {digest.part} of {digest.parts})" if digest.parts > 1 else ""
     lines = [f"<b>{e(digest.title)}{e(part)}</b>", ""]
-    lines += [_digest_entry(a, now=now, zone=zone) for a in digest.alerts]
+    for heading, alerts in digest.sections():
+        if heading:
+            lines += ["", f"<b>{e(heading)}</b>"]
+        lines += [_digest_entry(a, now=now, zone=zone) for a in alerts]
     text = "\n".join(lines)
     if visible_length(text) > MESSAGE_LIMIT:  # one entry alone too long: plain and cut
         text = e(cut(html.unescape(_TAG.sub("", text)), MESSAGE_LIMIT))
@@ -350,3 +368,39 @@ class TelegramNotifier:
         """Close the bot's HTTP clients, unless they are shared (their owner closes them)."""
         if self._owns_requests:
             await self._requests.aclose()
+
+
+def _read(table: TomlTable) -> ChannelOptions:
+    options = read_chat_keys(table)
+    if options.token_env is None:
+        raise table.error("token_env", "is required for a telegram channel (the variable's name)")
+    if options.chat_id is None:
+        raise table.error("chat_id", "is required for a telegram channel")
+    return options
+
+
+def _build(channel: ChannelConfig, context: BuildContext) -> TelegramNotifier:
+    assert channel.chat_id is not None
+    remember = context.remember_chat_id
+
+    def moved(new_chat_id: str) -> None:
+        log.warning(
+            "%s: the chat moved to %s (group upgraded); using it", channel.name, new_chat_id
+        )
+        if remember is not None:
+            remember(channel.name, new_chat_id)
+
+    saved = context.saved_chat_id(channel.name) if context.saved_chat_id else None
+    return TelegramNotifier(
+        token=os.environ.get(channel.token_env or "", ""),
+        chat_id=saved or channel.chat_id,
+        zone=context.zone,
+        api_url=channel.api_url,
+        on_migrate=moved,
+        requests=context.resource("telegram", TelegramRequests),
+        feedback=channel.feedback,
+    )
+
+
+CHANNEL = ChannelKind(name="telegram", read=_read, build=_build)
+"""The telegram kind: ``token_env`` and ``chat_id``, optional ``api_url``."""

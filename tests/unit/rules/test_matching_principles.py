@@ -47,7 +47,7 @@ def test_value_a_year_judges_a_multi_year_contract_by_its_yearly_value():
     yearly = rules('[require]\nvalue = { at_most = 500000, per_year = true, missing = "fail" }')
     assert whole.evaluate(BASE, NOW) is None
     match = yearly.evaluate(BASE, NOW)
-    assert match.reasons == ("value £1,200,000, £300,000 a year over 4 years ≤ £500,000",)
+    assert match.reasons == ("value £1.2m over 4 years ≈ £300k a year ≤ £500,000",)
 
 
 def test_value_per_lot_passes_on_any_lot_and_names_it():
@@ -68,7 +68,7 @@ def test_value_per_lot_passes_on_any_lot_and_names_it():
         '[require]\nvalue = { at_most = 50000, per_year = true, lots = true, missing = "fail" }'
     )
     assert per_lot.evaluate(notice, NOW).reasons == (
-        "Lot 2 'Befriending, Harrow' £40,000 a year over 4 years ≤ £50,000",
+        "Lot 2 'Befriending, Harrow' £160k over 4 years ≈ £40k a year ≤ £50,000",
     )
     assert (
         rules('[require]\nvalue = { at_most = 30000, lots = true, missing = "fail" }').evaluate(
@@ -84,14 +84,20 @@ def test_a_framework_for_many_providers_is_judged_by_one_providers_share():
         'missing = "fail" }'
     )
     open_framework = dataclasses.replace(BASE, value_high=Decimal("1e8"), open_framework=True)
-    assert share.evaluate(open_framework, NOW).reasons == (
-        "framework open to many providers: one provider's share is not stated",
+    assert share.evaluate(open_framework, NOW) is None  # scale unknown, and missing fails
+    unknown = rules(
+        "[require]\nvalue = { at_most = 400000, per_year = true, per_provider = true, "
+        'missing = "pass" }'
+    )
+    assert unknown.evaluate(open_framework, NOW).reasons == (
+        "value £100m in all, scale unknown: framework open to many providers: "
+        "one provider's share is not stated",
     )
     closed = dataclasses.replace(
         BASE, value_high=Decimal("8000000"), framework=True, max_participants=10
     )
     assert share.evaluate(closed, NOW).reasons == (
-        "framework for 10 providers: £200,000 a year each ≤ £400,000",
+        "framework for 10 providers: £800k each over 4 years ≈ £200k a year ≤ £400,000",
     )
     few = dataclasses.replace(closed, max_participants=2)
     assert share.evaluate(few, NOW) is None  # two providers: judged as a whole, too big

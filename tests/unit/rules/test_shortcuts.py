@@ -32,23 +32,40 @@ SETS = {name: load_rule_set(path) for name, path in shipped_paths().items()}
 
 def _plain_verdict(rule_set: RuleSet, notice: Notice) -> Match | None:
     ctx = Context(notice, NOW)
-    if any(exclusion.test(ctx) is not None for exclusion in rule_set.exclude):
-        return None
-    reasons: list[str] = []
-    if rule_set.require is not None:
-        required = rule_set.require.test(ctx)
-        if required is None:
+    spared = rule_set.names_people_service(ctx) is not None
+    for position, exclusion in enumerate(rule_set.exclude):
+        if exclusion.test(ctx) is not None and not (spared and rule_set.sparable(position)):
             return None
-        reasons.extend(required)
+    reasons: list[str] = []
+    demoted: list[str] = []
+    for requirement in rule_set.require.children if rule_set.require is not None else ():
+        if getattr(requirement, "soft", False):
+            found, why = requirement.soft_test(ctx)
+        else:
+            found, why = requirement.test(ctx), None
+        if found is None:
+            return None
+        reasons.extend(found)
+        demoted.extend([why] if why else [])
     total = 0.0
     for rule in rule_set.score:
         found = rule.condition.test(ctx)
         if found is not None:
             total += rule.weight
             reasons.extend([rule.label] if rule.label else found)
-    if rule_set.score and total < rule_set.threshold:
+    if rule_set.score and total < rule_set.lowest_threshold:
         return None
-    return Match(rule_set=rule_set.name, score=total, reasons=tuple(dict.fromkeys(reasons)))
+    if rule_set.score and total < rule_set.threshold:
+        demoted.append(f"score {total:g} of {rule_set.threshold:g}")
+    if demoted:
+        reasons.insert(0, f"possible: {', '.join(demoted)}")
+    return Match(
+        rule_set=rule_set.name,
+        score=total,
+        reasons=tuple(dict.fromkeys(reasons)),
+        tier="possible" if demoted else "match",
+        demoted=tuple(demoted),
+    )
 
 
 def _keywords_in(condition: object) -> list[Keywords]:

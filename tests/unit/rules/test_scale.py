@@ -1,0 +1,85 @@
+"""The value a year as charities read it, and the words that say which figure was used."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from bot.delivery.formatting import format_lots, format_value
+from rules.scale import contract_scale, lot_scale, scale_text, short_money
+from sources.notice import Lot, Notice
+
+NOW = datetime(2026, 8, 10, tzinfo=UTC)
+START = datetime(2027, 4, 1, tzinfo=UTC)
+YEAR = timedelta(days=365.25)
+BASE = Notice(
+    source="fat",
+    id="ocds-x",
+    release_id="r1",
+    stage="tender",
+    title="Carers support",
+    value_high=Decimal(1_300_000),
+    currency="GBP",
+    release_date=NOW,
+    contract_start=START,
+    contract_end=START + 3 * YEAR,
+    max_end=START + 5 * YEAR,
+)
+
+
+def test_the_estimate_is_spread_over_the_longest_duration_extensions_included():
+    scale = contract_scale(BASE)
+    assert scale.per_year == 260_000 and scale.extended
+    assert scale_text(scale) == "£1.3m over up to 5 years incl. extensions ≈ £260k a year"
+    assert format_value(BASE) == "£1,300,000 (£260,000 a year over up to 5 years incl. extensions)"
+
+
+def test_no_period_means_an_unknown_scale_never_a_year():
+    scale = contract_scale(dataclasses.replace(BASE, contract_start=None, contract_end=None))
+    assert scale.per_year is None
+    assert scale_text(scale) == "£1.3m, scale unknown: no contract period stated"
+
+
+def test_a_framework_with_no_number_of_providers_shows_its_whole_value():
+    framework = dataclasses.replace(BASE, open_framework=True)
+    scale = contract_scale(framework)
+    assert scale.per_year is None and scale.total == 1_300_000
+    assert scale_text(scale).startswith("£1.3m in all, scale unknown: framework open to many")
+    assert "(in all: framework open to many providers" in format_value(framework)
+    shared = contract_scale(dataclasses.replace(BASE, framework=True, max_participants=10))
+    assert scale_text(shared) == (
+        "framework for 10 providers: £130k each over up to 5 years incl. extensions ≈ £26k a year"
+    )
+
+
+def test_a_lot_without_a_period_takes_the_contracts_and_a_short_one_counts_whole():
+    lots = (
+        Lot(id="1", title="North", value=Decimal(500_000)),
+        Lot(
+            id="2",
+            value=Decimal(80_000),
+            contract_start=START,
+            contract_end=START + timedelta(days=240),
+        ),
+    )
+    notice = dataclasses.replace(BASE, lots=lots)
+    assert lot_scale(lots[0], notice).per_year == 100_000
+    assert lot_scale(lots[1], notice).per_year == 80_000
+    assert (
+        scale_text(lot_scale(lots[1], notice))
+        == "£80k over 0.7 years: a year or less, counted whole"
+    )
+    assert format_lots(notice)[0] == (
+        "Lot 1 'North' £500,000 (£100,000 a year over up to 5 years incl. extensions)"
+    )
+
+
+def test_short_money_reads_at_a_glance():
+    assert [short_money(Decimal(v)) for v in (900, 1500, 45_000, 1_300_000, 2_000_000)] == [
+        "£900",
+        "£1.5k",
+        "£45k",
+        "£1.3m",
+        "£2m",
+    ]
