@@ -109,7 +109,11 @@ def build_store(path: Path, notices: int, outbox_rows: int) -> None:
             )
         )
         events.append((i + 1, "new", "fat", notice.id, notice.release_id, None, stamp))
-    db.executemany("INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
+    db.executemany(
+        "INSERT INTO notice_versions (source, id, release_id, release_date, stage, stored_at, "
+        "data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        versions,
+    )
     db.executemany(
         "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
         "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",

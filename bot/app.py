@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -27,13 +28,16 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.delivery.reminders import queue_reminders
 from bot.delivery.routing import Router
+from bot.delivery.send_gate import GatedNotifier, SendGate
 from bot.delivery.sender import DeliveryResult, Sender
-from bot.instance import InstanceLock
+from bot.health import WriteCheck
+from bot.instance import InstanceLock, in_use
 from bot.metrics import Metrics
 from bot.poller import PollResult, poll_source
 from bot.redaction import redactor_for
 from bot.source_registry import build_source
 from bot.store import Store, StoreError, make_database_folder
+from bot.store.instances import HEARTBEAT_EVERY, INSTANCE_LEASE, Instance
 from sources.clock import Clock, SystemClock
 from sources.http import HttpFetcher, make_client
 from sources.politeness import HostGate
@@ -79,8 +83,9 @@ class App:
             clock: the clock (tests pass a controllable one).
             stdout: where the console channel prints.
             exclusive: the command (``run``, ``poll``) that needs the database to itself:
-                its lock is taken, the database is proved writable, and alerts claimed by
-                a process that died are freed.
+                its lock is taken (a lock file and the database's own exclusive lease),
+                the database is proved writable, and alerts claimed by a process whose
+                lease has expired are freed (never a live one's).
 
         Raises:
             bot.config.ConfigError: a subscription's settings are invalid, or a channel's
@@ -92,6 +97,8 @@ class App:
         self.base_config = config
         """The config file as loaded; `config` adds the chats' own subscriptions."""
         self.clock: Clock = clock or SystemClock()
+        self.instance = Instance.this_process(exclusive or "app", self.clock.now())
+        """This process as the database knows it: its claims and its lease."""
         self.lock: InstanceLock | None = None
         if exclusive is not None:
             make_database_folder(config.bot.database.parent)
@@ -102,13 +109,27 @@ class App:
         except StoreError:
             self._release_lock()
             raise
+        try:
+            holder = self.store.join(
+                self.instance, self.clock.now(), exclusive=exclusive is not None
+            )
+        except sqlite3.Error as exc:
+            if exclusive is not None:
+                self._abandon()
+                raise StoreError(
+                    f"{config.bot.database}: database cannot be written: {exc}"
+                ) from None
+            holder = None  # a reading command: it claims nothing, so it needs no lease
+        if holder is not None:
+            self.store.close()
+            self._release_lock()
+            raise in_use(config.bot.database.resolve(), holder.describe())
         self.chats = ChatStore(self.store)
         try:
             self.config = with_subscribers(with_chats(config, self.chats.chats()), self.store)
             self.router = Router(self.config)
         except Exception:
-            self.store.close()
-            self._release_lock()
+            self._abandon()
             raise
         config = self.config
         self.redact = redactor_for(config)
@@ -117,16 +138,16 @@ class App:
             self.store,
             redact=self.redact,
             on_queued=lambda channel: self.metrics.alerts(channel, "queued"),
+            instance=self.instance,
         )
         self.router.on_refused = lambda ref, error: self.metrics.rule_file_refused()
         if self.lock is not None:
             try:
                 self.store.check_writable(self.clock.now())
             except StoreError:
-                self.store.close()
-                self._release_lock()
+                self._abandon()
                 raise
-            freed = self.outbox.release_all_claims()
+            freed = self.store.free_dead_claims(self.clock.now())
             if freed:
                 log.warning(
                     "%d alert(s) were claimed by a tenderbot that stopped before recording "
@@ -136,13 +157,16 @@ class App:
         self.build_context = build_context(config, self.store, self.outbox, self.clock, stdout)
         """What channel kinds build their notifiers with (shared HTTP pools are closed with it)."""
         self.build_context.on_change = self.refresh_chats
+        self.send_gate = SendGate()
+        """Closed when the daemon stops: sends in flight finish, no new one starts."""
         self.notifiers: dict[str, Notifier] = {}
         try:
             for channel in config.channels:
-                self.notifiers[channel.name] = build_notifier(channel, self.build_context)
+                self.notifiers[channel.name] = GatedNotifier(
+                    build_notifier(channel, self.build_context), self.send_gate
+                )
         except ConfigError:
-            self.store.close()
-            self._release_lock()
+            self._abandon()
             raise
         self.sender = Sender(
             config.channels,
@@ -157,12 +181,37 @@ class App:
         self._clients: dict[str, httpx.AsyncClient] = {}
         self.gate = HostGate(self.clock)
         self._delivery_lock = asyncio.Lock()
+        self._write_check = WriteCheck(
+            lambda now: self.store.check_writable(now, key="health"), self.clock
+        )
         self._admin: AdminNotices | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self.http_port: int | None = None
         """The port the HTTP listener bound (set by the daemon)."""
 
     async def __aenter__(self) -> App:
+        self._heartbeat = asyncio.create_task(self._keep_lease(), name="lease")
         return self
+
+    async def _keep_lease(self) -> None:
+        """Renew this instance's lease every `HEARTBEAT_EVERY` while the app is open."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
+            self.renew_lease()
+
+    def renew_lease(self) -> None:
+        """Tell the database this instance is alive (see `bot.store.instances`)."""
+        try:
+            renewed = self.store.renew(self.instance, self.clock.now())
+        except sqlite3.Error as exc:
+            log.warning("could not renew this tenderbot's lease in the database: %s", exc)
+            return
+        if not renewed:
+            log.warning(
+                "this tenderbot's lease had expired (it stalled for over %ds); another "
+                "tenderbot may have taken over the alerts it had claimed",
+                INSTANCE_LEASE.total_seconds(),
+            )
 
     async def __aexit__(
         self,
@@ -173,13 +222,28 @@ class App:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close HTTP clients, notifiers and the database."""
+        """Close HTTP clients, notifiers and the database; leave the instance table."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            self._heartbeat = None
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
         for notifier in self.notifiers.values():
             await notifier.aclose()
         await self.build_context.aclose()
+        try:
+            self.store.leave(self.instance)
+        except sqlite3.Error as exc:
+            log.warning("could not leave the instance table (its lease expires alone): %s", exc)
+        self.store.close()
+        self._release_lock()
+
+    def _abandon(self) -> None:
+        """Undo a start that failed half-way: leave, close the database, let the lock go."""
+        with contextlib.suppress(sqlite3.Error):  # unwritable: the lease expires on its own
+            self.store.leave(self.instance)
         self.store.close()
         self._release_lock()
 
@@ -209,7 +273,9 @@ class App:
         router.refused, router.on_refused = self.router.refused, self.router.on_refused
         for channel in config.channels:
             if channel.name not in self.notifiers:
-                self.notifiers[channel.name] = build_notifier(channel, self.build_context)
+                self.notifiers[channel.name] = GatedNotifier(
+                    build_notifier(channel, self.build_context), self.send_gate
+                )
         self.config, self.router = config, router
         self.sender.channels = config.channels
 
@@ -276,12 +342,11 @@ class App:
         return await self._admin.update(problems, self.clock.now())
 
     def unhealthy(self) -> list[str]:
-        """Why the store cannot work now (empty when it can): it must take writes."""
-        try:
-            self.store.check_writable(self.clock.now(), key="health")
-        except StoreError as exc:
-            return [str(exc)]
-        return []
+        """Why the store cannot work now (empty when it can): it must take writes.
+
+        The write itself is made at most once every few seconds (see `bot.health`).
+        """
+        return self._write_check.reasons()
 
     async def deliver(self) -> DeliveryResult:
         """Queue due reminders, then send whatever is due (one delivery round at a time)."""

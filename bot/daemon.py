@@ -34,6 +34,8 @@ MIN_DELIVERY_WAIT_SECONDS = 1.0
 STALE_DELIVERY = timedelta(minutes=5)
 PRUNE_INTERVAL_HOURS = 24
 BOT_RESTART_SECONDS = 30.0
+SEND_GRACE_SECONDS = 30.0
+"""How long a stop waits for sends already under way to finish and be recorded."""
 
 
 class SkippedRunWording(logging.Filter):
@@ -128,7 +130,8 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set or SIGINT/SIGTERM arrives, then stop cleanly.
 
     A pass in flight is cancelled at its next network wait; a page being written commits
-    first, because writes never wait on the network inside a transaction.
+    first, because writes never wait on the network inside a transaction. Sends already under
+    way finish and are recorded first (up to `SEND_GRACE_SECONDS`); no new send starts.
 
     Raises:
         DatabaseFailed: the database could not be written; the daemon stopped sending.
@@ -246,6 +249,14 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
             await listener.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        # A send cut off half-way may still arrive, unrecorded, and be sent again: let the
+        # ones under way finish (and be recorded) first; no new one starts.
+        app.send_gate.close()
+        if not await app.send_gate.drained(SEND_GRACE_SECONDS):
+            log.warning(
+                "a send was still under way after %.0fs; it is cut off and may be repeated",
+                SEND_GRACE_SECONDS,
+            )
         delivery.cancel()
         for task in [*list(running), *bot_tasks]:
             task.cancel()

@@ -1,9 +1,12 @@
 """One sending process per database: an exclusive lock that a killed process cannot leave behind.
 
 `tenderbot run` and `tenderbot poll` both fetch and send; two of them on one database would
-race each other. The lock is an `flock` on ``<database>.lock``: the kernel drops it when the
-holder exits, however it exits, so there is never a stale lock to clean up. The file holds
-the holder's pid, command and start time, for the message the second process prints.
+race each other. The lock is an `flock` on ``<database>.lock``, the database's real path with
+symlinks resolved (so a second path to the same file finds the same lock): the kernel drops
+it when the holder exits, however it exits, so there is never a stale lock to clean up. The
+file holds the holder's pid, command and start time, for the message the second process
+prints. The database holds the same rule itself (an exclusive instance with a lease, see
+`bot.store.instances`), for paths no lock file can cover.
 """
 
 from __future__ import annotations
@@ -20,11 +23,21 @@ class InstanceError(Exception):
     """Another tenderbot holds the database (raised by `InstanceLock.acquire`)."""
 
 
+def in_use(database: Path, holder: str) -> InstanceError:
+    """The error for a database another tenderbot (`holder`, as it describes itself) holds."""
+    return InstanceError(
+        f"{database}: already in use by {holder}; only one `tenderbot run` or "
+        "`tenderbot poll` may use a database at a time (stop the other one, or give "
+        "this one its own [bot] database)"
+    )
+
+
 class InstanceLock:
     """An exclusive, process-lifetime lock beside the database file."""
 
     def __init__(self, database: Path, command: str) -> None:
-        self.path = Path(f"{database}.lock")
+        self.database = Path(database).resolve()
+        self.path = Path(f"{self.database}.lock")
         self._command = command
         self._file: TextIO | None = None
 
@@ -45,12 +58,7 @@ class InstanceLock:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            database = self.path.with_suffix("")
-            raise InstanceError(
-                f"{database}: already in use by {holder}; only one `tenderbot run` or "
-                "`tenderbot poll` may use a database at a time (stop the other one, or give "
-                "this one its own [bot] database)"
-            ) from None
+            raise in_use(self.database, holder) from None
         handle.seek(0)
         handle.truncate()
         started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

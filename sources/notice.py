@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -381,6 +382,26 @@ def merge_notice(old: Notice, new: Notice) -> Notice:
             for lot in new.lots
         )
     return dataclasses.replace(new, **changes) if changes else new
+
+
+def release_order(notice: Notice) -> tuple[datetime, str]:
+    """The order a process's releases are merged in: release date, then release id."""
+    return (notice.release_date, notice.release_id)
+
+
+def merged_in_order(releases: Iterable[Notice]) -> list[Notice]:
+    """A process's releases, each merged over every earlier one, oldest first.
+
+    The OCDS merge order is the releases' dates (ties broken by release id), never the order
+    they were fetched in, so the last element (the compiled record) is the same whatever
+    order `releases` come in. A release given twice counts once.
+    """
+    chain: list[Notice] = []
+    for release in sorted(releases, key=release_order):
+        if chain and chain[-1].release_id == release.release_id:
+            continue
+        chain.append(merge_notice(chain[-1], release) if chain else release)
+    return chain
 
 
 def _kept(old: Any, new: Any) -> dict[str, Any]:

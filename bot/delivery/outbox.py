@@ -10,18 +10,17 @@ can no longer be reached are paused here.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.delivery.alerts import CLOSING, NEW, UPDATED, Alert
 from bot.delivery.channel_state import ChannelStates
 from bot.events import Event
 from bot.mirrors import Mirrors
 from bot.store import Store, to_text
+from bot.store.instances import INSTANCE_LEASE, Instance, keep_alive
 from sources.notice import Notice
 
 PENDING = "pending"
@@ -29,8 +28,8 @@ SENT = "sent"
 FAILED = "failed"
 SUPERSEDED = "superseded"
 """Never sent: the notice closed before its first alert went out."""
-CLAIM_LEASE = timedelta(hours=1)
-"""How long a claimed row stays reserved for the process that claimed it (if it dies)."""
+CLAIM_LEASE = INSTANCE_LEASE
+"""Written beside a claim for the record; a claim lasts as long as its instance's lease."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,17 +54,20 @@ class Outbox(ChannelStates):
         *,
         redact: Callable[[str], str] = str,
         on_queued: Callable[[str], None] | None = None,
+        instance: Instance | None = None,
     ) -> None:
         """Deliver through `store`.
 
         `redact` masks secrets in every error text it records; `on_queued(channel)` hears of
-        each alert queued (for metrics).
+        each alert queued (for metrics); claims belong to `instance` (see
+        `bot.store.instances`; by default a new one for this process).
         """
         self._store = store
         self._db = store.db
         self._redact = redact
         self._on_queued = on_queued
-        self.claimer = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.instance = instance or Instance.this_process("outbox", datetime.now(UTC))
+        self.claimer = self.instance.id
 
     def enqueue(
         self,
@@ -90,6 +92,10 @@ class Outbox(ChannelStates):
         kind = event.kind
         if kind == UPDATED and not self._was_queued(subscription, event):
             kind = NEW
+        elif kind == UPDATED and self._told_of_release(subscription, event):
+            # An older release merged in late changed the record of a release this
+            # subscription already has: there is no newer release to tell it about.
+            return False
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO outbox (subscription, channel, event_id, source, notice_id, "
             "kind, release_id, due_at, created_at, reasons, mode, tier) "
@@ -117,6 +123,23 @@ class Outbox(ChannelStates):
     def _was_queued(self, subscription: str, event: Event) -> bool:
         return self.was_told(subscription, event.notice.source, event.notice.id)
 
+    def _told_of_release(self, subscription: str, event: Event) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM outbox WHERE subscription = ? AND source = ? AND notice_id = ? "
+            "AND release_id = ? AND kind IN (?, ?) AND status IN (?, ?)",
+            (
+                subscription,
+                event.notice.source,
+                event.notice.id,
+                event.notice.release_id,
+                NEW,
+                UPDATED,
+                PENDING,
+                SENT,
+            ),
+        ).fetchone()
+        return row is not None
+
     def was_told(self, subscription: str, source: str, notice_id: str) -> bool:
         """Whether `subscription` was sent (or has queued) an alert about this notice."""
         row = self._db.execute(
@@ -129,21 +152,24 @@ class Outbox(ChannelStates):
     def due(self, channel: str, now: datetime, *, limit: int = 1000) -> list[Alert]:
         """Claim the pending alerts for `channel` that are due at `now`, oldest first.
 
-        Claiming is one write transaction: a row claimed by one process (or one delivery
-        round) is skipped by every other until it is recorded as sent or failed, released, or
-        its lease runs out. So even two processes on one database never send one alert twice.
-        If the database cannot be written, this raises and nothing is sent.
+        Claiming is one write transaction, which also renews this instance's lease: a row
+        claimed by one instance is skipped by every other until it is recorded as sent or
+        failed, or released, or the lease of the instance that claimed it has expired (it
+        stopped renewing: it died). So even two processes on one database never send one
+        alert twice. If the database cannot be written, this raises and nothing is sent.
 
         Raises:
             sqlite3.Error: the claim could not be written.
         """
         with self._store.transaction():
+            keep_alive(self._db, self.instance, now)
             rows = self._db.execute(
                 "SELECT o.id, o.kind, o.subscription, o.channel, o.source, o.notice_id, "
                 "o.release_id, o.reasons, o.mode, o.tier, e.previous_release_id FROM outbox o "
                 "JOIN events e ON e.id = o.event_id "
                 "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? "
-                "AND (o.claimed_until IS NULL OR o.claimed_until <= ?) ORDER BY o.id LIMIT ?",
+                "AND (o.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM instances i "
+                "WHERE i.id = o.claimed_by AND i.lease_until > ?)) ORDER BY o.id LIMIT ?",
                 (channel, PENDING, to_text(now), to_text(now), limit),
             ).fetchall()
             self._db.executemany(
@@ -264,20 +290,6 @@ class Outbox(ChannelStates):
                 "WHERE claimed_by = ? AND status = ?",
                 (self.claimer, PENDING),
             )
-
-    def release_all_claims(self) -> int:
-        """Free rows claimed by processes that are gone (only the database's lock holder may).
-
-        A row claimed by a process killed between a send and its record is sent again: the
-        one repeat a kill can cause.
-        """
-        with self._store.transaction():
-            cursor = self._db.execute(
-                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
-                "WHERE claimed_by IS NOT NULL AND status = ?",
-                (PENDING,),
-            )
-        return cursor.rowcount
 
     def requeue_failed(self, now: datetime, channel: str | None = None) -> int:
         """Put alerts a service refused back in the queue, due now; how many were re-queued."""

@@ -1,8 +1,9 @@
-"""SQLite storage: notices and their versions, events, the outbox table, and per-source state.
+"""SQLite storage: notices and versions, events, the outbox, source state, instances.
 
-One connection, WAL mode, schema migrations by ``PRAGMA user_version``. Writes happen inside
-`Store.transaction()`: a page of notices, its events and its outbox rows commit together or
-not at all.
+Instances are the tenderbot processes using the database, with their leases
+(`bot.store.instances`). One connection, WAL mode, schema migrations by ``PRAGMA
+user_version``. Writes happen inside `Store.transaction()`: a page of notices, its events and
+its outbox rows commit together or not at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from bot.delivery.alerts import NEW, UPDATED
 from bot.events import Event
+from bot.store.history import release_text, remerge
+from bot.store.instances import InstanceStore
 from bot.store.maintenance import MaintenanceStore
 from bot.store.migrations import MIGRATIONS
 from bot.store.records import (
@@ -36,6 +39,7 @@ from sources.notice import (
     merge_notice,
     notice_from_json,
     notice_json,
+    release_order,
 )
 
 __all__ = [
@@ -75,7 +79,7 @@ def make_database_folder(folder: Path) -> None:
         )
 
 
-class Store(SourceStateStore, MaintenanceStore):
+class Store(SourceStateStore, MaintenanceStore, InstanceStore):
     """The SQLite database behind the daemon."""
 
     @classmethod
@@ -159,7 +163,9 @@ class Store(SourceStateStore, MaintenanceStore):
 
         A notice seen for the first time gives one `new` event (for its newest release in the
         batch); a known notice with a newer release gives one `updated` event; a release
-        already stored, or older than the stored one, is kept in the history with no event.
+        already stored gives nothing. A release older than the stored one is merged under the
+        newer ones (see `bot.store.history`); it gives an `updated` event for the current
+        release only if that changes the notice's record.
         A notice that cannot be stored is left out, with a `Problem` added to `problems`, and
         the rest of the batch is kept.
         """
@@ -247,28 +253,39 @@ class Store(SourceStateStore, MaintenanceStore):
         versions: list[tuple[object, ...]] = []
         counts: dict[tuple[str, str], int] = {}
         heads: dict[tuple[str, str], Notice] = {}
-        for notice in ordered:
-            key = (notice.source, notice.id)
-            if (notice.source, notice.id, notice.release_id) in known:
+        late: set[tuple[str, str]] = set()
+        for release in ordered:
+            key = (release.source, release.id)
+            if (release.source, release.id, release.release_id) in known:
                 continue
-            known.add((notice.source, notice.id, notice.release_id))
+            known.add((release.source, release.id, release.release_id))
             head = current.get(key)
-            newer = head is None or notice.release_date >= datetime.fromisoformat(head[1])
+            newer = head is None or release_order(release) >= (
+                datetime.fromisoformat(head[1]),
+                head[0],
+            )
+            notice = release
             if head is not None and newer:
-                stored = heads.get(key) or self.notice(notice.source, notice.id, head[0])
+                stored = heads.get(key) or self.notice(release.source, release.id, head[0])
                 if stored is not None:
-                    notice = merge_notice(stored, notice)
-            versions.append(_version_row(notice, stamp))
+                    notice = merge_notice(stored, release)
+            versions.append(_version_row(notice, release, stamp))
             counts[key] = counts.get(key, 0) + 1
             if head is None:
                 page.first_seen.add(key)
             elif newer:
                 page.previous.setdefault(key, head[0])
+            else:
+                late.add(key)
             if newer:
                 heads[key] = notice
                 page.changed[key] = notice
                 current[key] = (notice.release_id, to_text(notice.release_date) or "")
-        self.db.executemany("INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
+        self.db.executemany(
+            "INSERT INTO notice_versions (source, id, release_id, release_date, stage, "
+            "stored_at, data, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            versions,
+        )
         self.db.executemany(
             "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
             "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -295,6 +312,24 @@ class Store(SourceStateStore, MaintenanceStore):
             "UPDATE notices SET versions = versions + ? WHERE source = ? AND id = ?",
             [(count, *key) for key, count in counts.items() if key not in heads],
         )
+        for key in sorted(late):
+            self._merge_late(key, stamp, page)
+
+    def _merge_late(self, key: tuple[str, str], stamp: str | None, page: _PageChanges) -> None:
+        """Merge an older release that arrived after newer ones under them (`bot.store.history`).
+
+        When that changes the process's compiled record, the record is updated and announced
+        like an update (as `new` if the process was first seen in this page).
+        """
+        before = page.changed.get(key) or self.notice(*key)
+        compiled = remerge(self.db, *key)
+        if compiled is None or compiled == before:
+            return
+        self.db.execute(
+            "UPDATE notices SET updated_at = ?, deadline = ? WHERE source = ? AND id = ?",
+            (stamp, to_text(compiled.deadline), *key),
+        )
+        page.changed[key] = compiled
 
     def _save_guarded(
         self,
@@ -387,8 +422,8 @@ class _PageChanges:
     changed: dict[tuple[str, str], Notice] = field(default_factory=dict)
 
 
-def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
-    """The `notice_versions` row of a notice stored at `stamp`."""
+def _version_row(notice: Notice, release: Notice, stamp: str | None) -> tuple[object, ...]:
+    """The `notice_versions` row of a release stored at `stamp` (`notice`: merged so far)."""
     return (
         notice.source,
         notice.id,
@@ -397,4 +432,5 @@ def _version_row(notice: Notice, stamp: str | None) -> tuple[object, ...]:
         notice.stage,
         stamp,
         notice_json(notice).decode(),
+        release_text(release, notice),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -92,17 +94,66 @@ class MaintenanceStore:
     def backup(self, target: Path) -> None:
         """Copy the database to `target` with SQLite's online backup (safe while it is in use).
 
+        The copy is written to a temporary name beside `target`, checked, flushed to disk and
+        only then given its name (without ever replacing a file of that name), so a failed
+        backup leaves nothing behind that would stand in the way of the next one.
+
         Raises:
-            StoreError: the copy cannot be written, or does not pass an integrity check.
+            StoreError: the copy cannot be written, does not pass an integrity check, or
+                `target` already exists.
         """
+        partial = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
         try:
-            copy = sqlite3.connect(str(target))
-            try:
-                self.db.backup(copy)
-                result = copy.execute("PRAGMA integrity_check").fetchone()[0]
-            finally:
-                copy.close()
-        except (sqlite3.Error, OSError) as exc:
+            _copy_checked(self.db, partial, target)
+            _publish(partial, target)
+        finally:
+            for leftover in (partial, *(Path(f"{partial}{end}") for end in _SIDE_FILES)):
+                leftover.unlink(missing_ok=True)
+
+
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def _copy_checked(db: sqlite3.Connection, partial: Path, target: Path) -> None:
+    """Back `db` up into `partial`, check its integrity and flush it to disk."""
+    try:
+        copy = sqlite3.connect(str(partial))
+        try:
+            db.backup(copy)
+            result = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            copy.close()
+        with partial.open("rb") as written:
+            os.fsync(written.fileno())
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"{target}: cannot write the backup: {exc}") from None
+    if result != "ok":
+        raise StoreError(f"{target}: the backup fails its integrity check: {result}")
+
+
+def _publish(partial: Path, target: Path) -> None:
+    """Give the finished copy its name; never replaces an existing file."""
+    exists = StoreError(f"{target}: already exists; tenderbot never overwrites a backup")
+    try:
+        # A hard link fails if the name is taken: an atomic rename that never overwrites.
+        os.link(partial, target)
+    except FileExistsError:
+        raise exists from None
+    except OSError:
+        # A file system without hard links: check, then rename.
+        if target.exists():
+            raise exists from None
+        try:
+            os.rename(partial, target)
+        except OSError as exc:
             raise StoreError(f"{target}: cannot write the backup: {exc}") from None
-        if result != "ok":
-            raise StoreError(f"{target}: the backup fails its integrity check: {result}")
+    try:
+        folder = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(folder)
+    except OSError:
+        pass
+    finally:
+        os.close(folder)

@@ -217,4 +217,22 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN tier TEXT NOT NULL DEFAULT 'match';
     ALTER TABLE chat_settings ADD COLUMN possible TEXT NOT NULL DEFAULT 'digest';
     """,
+    # A version's release as published, where it differs from the merged `data`: what an
+    # older release arriving late is merged under again (bot.store.history).
+    """
+    ALTER TABLE notice_versions ADD COLUMN release TEXT;
+    """,
+    # Tenderbot processes using the database and their leases (bot.store.instances).
+    """
+    CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        lease_until TEXT NOT NULL,
+        exclusive INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX instances_lease ON instances (lease_until);
+    """,
 )

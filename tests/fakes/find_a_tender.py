@@ -2,14 +2,17 @@
 
 It behaves as the real one was measured to (../shared/fixtures/find_a_tender/PROVENANCE.md):
 `updatedFrom`/`updatedTo` are read as Europe/London local time (a zone suffix is ignored);
-releases come newest first, `limit` to a page, with `links.next` while more remain; the
-`stages` parameter hides Procurement Act releases; more than 12 requests in 2 minutes (by the
-test's clock) get the real 429: `Retry-After: 120`, a text/plain body.
+releases come newest first (by notice number, `NNNNNN-YYYY` descending, as the recorded
+day's pages do: a release published later with an earlier `date` still comes first), `limit`
+to a page, with `links.next` while more remain; the `stages` parameter hides Procurement Act
+releases; more than 12 requests in 2 minutes (by the test's clock) get the real 429:
+`Retry-After: 120`, a text/plain body.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +22,7 @@ from tests.fakes.publishers import FakePublisher
 
 PATH = "/api/1.0/ocdsReleasePackages"
 LONDON = ZoneInfo("Europe/London")
+NOTICE_NUMBER = re.compile(r"^(\d+)-(\d{4})$")
 THROTTLED = b"Rate limit of 12 exceeded. Please retry after 120 seconds."
 
 
@@ -26,11 +30,18 @@ def _london(text: str) -> datetime:
     return datetime.fromisoformat(text.rstrip("Z")).replace(tzinfo=LONDON)
 
 
+def _newest_first(release: dict[str, Any]) -> tuple[tuple[int, int], datetime]:
+    """Sort key, descending: notice number (year, then number), then date."""
+    found = NOTICE_NUMBER.match(str(release.get("id", "")))
+    number = (int(found[2]), int(found[1])) if found else (0, 0)
+    return number, datetime.fromisoformat(release["date"])
+
+
 def serve_find_a_tender(
     web: FakePublisher, releases: list[dict[str, Any]], *, limit: int = 12
 ) -> None:
     """Serve `releases` at the API path of `web`, as Find a Tender does."""
-    ordered = sorted(releases, key=lambda r: datetime.fromisoformat(r["date"]), reverse=True)
+    ordered = sorted(releases, key=_newest_first, reverse=True)
 
     def reply(query: dict[str, str], headers: dict[str, str]) -> Reply:
         now = web.clock.now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -49,6 +50,15 @@ def stop(proc):
     return proc.wait(timeout=20)
 
 
+def pending(database: Path) -> int:
+    """Alerts still waiting in the outbox (read-only, beside the running daemon)."""
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0])
+    finally:
+        db.close()
+
+
 def ids_in(path: Path) -> list[str]:
     return re.findall(r"Id:\s+cf (\S+)", path.read_text())
 
@@ -59,8 +69,8 @@ def test_sigterm_mid_poll_then_restart_loses_nothing_and_repeats_nothing(tmp_pat
     config = write_config(tmp_path, fake_cf.url)
 
     proc, out1, err1 = start(config, tmp_path, 1)
+    # The second page has been asked for: the daemon is waiting on it now.
     wait_for(lambda: 1 in fake_cf.page_requests())
-    time.sleep(0.3)
     assert stop(proc) == 0
     assert "Traceback" not in err1.read_text()
 
@@ -70,11 +80,14 @@ def test_sigterm_mid_poll_then_restart_loses_nothing_and_repeats_nothing(tmp_pat
     wait_for(lambda: "resuming an unfinished backlog" in err2.read_text())
     wait_for(lambda: "cf: 1 page(s)" in err2.read_text())
     wait_for(lambda: len(ids_in(out1)) + len(ids_in(out2)) >= len(open_ids()))
-    time.sleep(0.3)
+    # Nothing more is due: every alert queued is recorded as sent (or superseded).
+    wait_for(lambda: pending(tmp_path / "bot.db") == 0)
     assert stop(proc) == 0
 
     proc, out3, err3 = start(config, tmp_path, 3)
     wait_for(lambda: "cf: 2 page(s)" in err3.read_text())
+    # Anything that pass queued (in the page's own transaction) has been delivered.
+    wait_for(lambda: pending(tmp_path / "bot.db") == 0)
     assert stop(proc) == 0
 
     printed = ids_in(out1) + ids_in(out2) + ids_in(out3)

@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -15,8 +15,9 @@ from bot.app import App
 from bot.cli import main
 from bot.config import load_config
 from bot.daemon import run_daemon
+from bot.health import WRITE_CHECK_EVERY
 from bot.store import Store
-from tests.conftest import made_releases, write_config
+from tests.conftest import FakeClock, made_releases, write_config
 
 ALL = made_releases()
 
@@ -36,7 +37,8 @@ async def test_healthz_and_metrics_answer_from_a_running_daemon(tmp_path, fake_c
         write_config(tmp_path, fake_cf.url, source={"every": '"1h"'}), 'http = "127.0.0.1:0"'
     )
     stop = asyncio.Event()
-    async with App(load_config(path), exclusive="run") as app:
+    clock = FakeClock(datetime.now(UTC))
+    async with App(load_config(path), clock=clock, exclusive="run") as app:
         daemon = asyncio.create_task(run_daemon(app, stop=stop))
         for _ in range(200):
             await asyncio.sleep(0.05)
@@ -58,10 +60,13 @@ async def test_healthz_and_metrics_answer_from_a_running_daemon(tmp_path, fake_c
             assert (await client.get(f"{base}/nothing")).status_code == 404
             assert (await client.get(f"{base}/report")).status_code == 404  # no [report]
             app.store.db.execute("PRAGMA query_only = ON")  # the disk turned read-only
+            cached = await client.get(f"{base}/healthz")  # within seconds: the last answer
+            clock.advance(seconds=WRITE_CHECK_EVERY.total_seconds())
             sick = await client.get(f"{base}/healthz")
             app.store.db.execute("PRAGMA query_only = OFF")
         stop.set()
         await daemon
+    assert cached.status_code == 200
     assert sick.status_code == 503 and "database cannot be written" in sick.text
 
 

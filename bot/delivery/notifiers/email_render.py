@@ -63,9 +63,10 @@ _ALERT = """{% extends "page" %}{% block body %}
 
 _DIGEST = """{% extends "page" %}{% block body %}
 <h1>{{ title }}</h1>
-{% for entry in entries %}{% if entry.section %}<h2>{{ entry.section }}</h2>{% endif %}<p><b>{% if entry.url %}<a href="{{ entry.url }}">{{ entry.title }}</a>
+{% for entry in entries %}{% if entry.section %}<h2>{{ entry.section }}</h2>{% endif %}
+<p><b>{% if entry.url %}<a href="{{ entry.url }}">{{ entry.title }}</a>
 {%- else %}{{ entry.title }}{% endif %}</b><br>{{ entry.details }}</p>
-{% endfor %}{% endblock %}"""  # noqa: E501 (one template line: a break would show as a space)
+{% endfor %}{% endblock %}"""
 
 _TEXT = """{% extends "page" %}{% block body %}<p>{{ text }}</p>{% endblock %}"""
 
