@@ -94,7 +94,8 @@ def fill_store(path: Path, channels: list[str], alerts: int) -> None:
         )
         data = json.dumps(notice_to_dict(notice))
         db.execute(
-            "INSERT INTO notice_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO notice_versions (source, id, release_id, release_date, stage, "
+            "stored_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
             ("fat", notice.id, notice.release_id, stamp, notice.stage, stamp, data),
         )
         db.execute(
