@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -163,3 +164,47 @@ def test_source_retry_waits_never_exceed_the_cap():
     waits = [fetcher.backoff_delay(n) for n in range(1, 2000)]
     assert max(waits) <= 60, "README: capped at one minute"
     assert 1.5 <= fetcher.backoff_delay(1) <= 2
+
+
+def test_email_and_teams_declare_limits_shared_by_login_or_workflow(tmp_path):
+    from bot.config import parse_config
+
+    text = """[bot]
+database = "t.db"
+[[channels]]
+name = "a"
+kind = "email"
+to = ["a@example.org"]
+from = "bot@example.org"
+smtp = "smtp://127.0.0.1:2525"
+per_minute = 12
+[[channels]]
+name = "b"
+kind = "email"
+to = ["b@example.org"]
+from = "bot@example.org"
+smtp = "smtp://127.0.0.1:2525"
+[[channels]]
+name = "t"
+kind = "teams"
+url = "https://prod-00.uksouth.logic.azure.com/workflows/secret-path"
+"""
+    config = parse_config(text, tmp_path / "c.toml")
+    from bot.delivery.notifiers.email import EmailNotifier
+    from bot.delivery.notifiers.teams import TeamsNotifier
+
+    london = ZoneInfo("Europe/London")
+    a, b, t = config.channels
+
+    def email_limits(channel):
+        # Recipients and the link signer are not used to declare limits.
+        notifier = EmailNotifier(
+            name=channel.name, settings=channel.settings, zone=london, recipients=None, signer=None
+        )
+        return notifier.limits
+
+    first, second = email_limits(a), email_limits(b)
+    assert first.account == second.account, "one server and login: one shared cap"
+    assert first.account_per_second == 12 / 60 and second.account_per_second == 30 / 60
+    teams = TeamsNotifier(url=t.settings.url, zone=london).limits
+    assert teams.account_per_second == 4 and "secret" not in teams.account
