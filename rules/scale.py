@@ -5,6 +5,10 @@ included, and its net figure (without VAT) is the one a bidder prices against; s
 value a year is the net value over the longest stated duration. A value with no period at
 all has no known scale a year (never "a year"), and a framework or dynamic market that
 many providers join has no known scale for one provider unless their number is stated.
+
+A value with no period still has a floor a year: public service contracts, extensions
+included, do not run past `LONGEST_TERM_YEARS`, so a total that is too large even spread
+over that long is too large however long the contract really is.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sources.notice import UNLIMITED_PARTICIPANTS, Lot, Notice, contract_years, latest, per_year
+
+LONGEST_TERM_YEARS = Decimal(10)
+"""The longest a public service contract plausibly runs, extensions included (frameworks run
+up to 4 years, open frameworks up to 8, under the Procurement Act 2023)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +43,18 @@ class Scale:
     def known(self) -> bool:
         """Whether the value a year is known."""
         return self.per_year is not None
+
+    @property
+    def least_per_year(self) -> Decimal | None:
+        """With no period stated: the least the value a year can be (over the longest term)."""
+        if self.per_year is not None or self.total is None or self.years is not None:
+            return None
+        if self.unknown != NO_PERIOD:
+            return None
+        return (self.total / LONGEST_TERM_YEARS).quantize(Decimal(1))
+
+
+NO_PERIOD = "no contract period stated"
 
 
 def short_money(amount: Decimal) -> str:
@@ -83,7 +103,7 @@ def contract_scale(notice: Notice, *, per_provider: bool = True) -> Scale:
                 per_year=None,
                 providers=providers,
                 shared=shared,
-                unknown="no contract period stated",
+                unknown=NO_PERIOD,
             )
         return Scale(
             total=share,
@@ -94,7 +114,7 @@ def contract_scale(notice: Notice, *, per_provider: bool = True) -> Scale:
             shared=shared,
         )
     if years is None:
-        return Scale(total=total, per_year=None, unknown="no contract period stated")
+        return Scale(total=total, per_year=None, unknown=NO_PERIOD)
     return Scale(total=total, per_year=per_year(total, years), years=years, extended=extended)
 
 
@@ -107,7 +127,7 @@ def lot_scale(lot: Lot, notice: Notice) -> Scale:
     else:
         years, extended = _period(notice.contract_start, notice.contract_end, notice.max_end)
     if years is None:
-        return Scale(total=lot.value, per_year=None, unknown="no contract period stated")
+        return Scale(total=lot.value, per_year=None, unknown=NO_PERIOD)
     return Scale(
         total=lot.value, per_year=per_year(lot.value, years), years=years, extended=extended
     )

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from rules.conditions import Reasons, lot_name
 from rules.context import Context
-from rules.scale import Scale, contract_scale, lot_scale, scale_text, short_money
+from rules.scale import (
+    LONGEST_TERM_YEARS,
+    Scale,
+    contract_scale,
+    lot_scale,
+    scale_text,
+    short_money,
+)
 
 
 def _money(amount: Decimal) -> str:
@@ -100,6 +107,10 @@ class Value:
                 each = " each" if scale.providers else ""
                 bounds = self._bounds()
                 return PASS, [f"{what} {whole}{each} {bounds} a year whatever its length"]
+            least = scale.least_per_year
+            if least is not None and self.at_least is None and self._verdict(least) == FAIL:
+                span = f"{LONGEST_TERM_YEARS:.0f} years"
+                return FAIL, [f"{text}: over {short_money(least)} a year even over {span}"]
             return UNKNOWN, [text]
         if scale.years is not None and scale.years <= 1 and not scale.shared:
             text = f"{what} {shown or _money(scale.total)}"  # a year or less counts whole

@@ -95,9 +95,14 @@ class HttpFetcher:
         self.validators: MutableMapping[str, Validators] = {} if validators is None else validators
 
     def backoff_delay(self, attempt: int) -> float:
-        """Seconds to wait before retry number `attempt` (1-based), jittered by up to 25%."""
-        base: float = min(self._settings.backoff_cap, self._settings.backoff * 2.0 ** (attempt - 1))
-        return base * (1 + self._rng.uniform(0, 0.25))
+        """Seconds to wait before retry number `attempt` (1-based).
+
+        The step doubles up to `backoff_cap`; jitter takes up to a quarter off it, so no wait
+        is ever longer than the cap.
+        """
+        doublings = min(attempt - 1, 64)  # past the cap anyway; 2.0 ** 1024 overflows
+        step: float = min(self._settings.backoff_cap, self._settings.backoff * 2.0**doublings)
+        return step * (1 - self._rng.uniform(0, 0.25))
 
     async def get(
         self, url: str, *, params: dict[str, str] | None = None, conditional: bool = False

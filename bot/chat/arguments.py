@@ -16,7 +16,12 @@ MAX_WORD_LENGTH = 40
 MAX_MUTES = 20
 MAX_REGIONS = 12
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_AMOUNT = re.compile(r"^£?\s*(\d[\d,]*(?:\.\d+)?)\s*([km]?)$", re.IGNORECASE)
+_AMOUNT = re.compile(r"^£?\s*(\d[\d,]*(?:\.\d+)?)\s*([km]?)$", re.IGNORECASE | re.ASCII)
+_NUMBER = re.compile(r"[0-9]{1,19}")
+"""A whole number in ASCII digits only: `str.isdigit` also passes ``²`` and ``٣``, which
+`int` then refuses or reads as something else."""
+MAX_DATABASE_ID = 2**63 - 1
+"""The largest id SQLite can store (ids from buttons beyond it are not ours)."""
 _WORD = re.compile(r"^[\w][\w' -]*$")
 
 
@@ -73,6 +78,14 @@ def read_amount(text: str) -> Decimal:
     if number <= 0 or number > 10_000_000_000:
         raise ArgumentError("The amount must be more than £0 and at most £10 billion.")
     return number.quantize(Decimal(1))
+
+
+def read_number(text: str, *, low: int, high: int) -> int | None:
+    """A whole number written in ASCII digits, from `low` to `high`; None if it is not one."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
 
 
 def read_time(text: str) -> time:

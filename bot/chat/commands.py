@@ -1,19 +1,20 @@
 """The chat commands, the same words on every platform: parse, check who asks, act, reply.
 
 A `Reply` is plain text and buttons (each button runs a command when pressed); the Telegram
-and Slack listeners render it. Commands that change a chat's subscriptions need `manage`
-(the platform says who administers the chat); `status` needs a bot admin. A refused or
-invalid command changes nothing.
+and Slack listeners render it. `COMMANDS` is the whole list: each name with its handler and
+who may use it (anyone in the chat, the chat's managers as the platform says, or the bot's
+admins). A name not in it is unknown, whatever methods the class has. A refused or invalid
+command changes nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time as clock_time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
+from enum import Enum
 
 from bot.chat.arguments import (
     DAYS,
@@ -22,11 +23,13 @@ from bot.chat.arguments import (
     ArgumentError,
     read_amount,
     read_day,
+    read_number,
     read_regions,
     read_time,
     read_word,
 )
 from bot.chat.catalogue import SetCatalogue
+from bot.chat.command_limit import RateLimit
 from bot.chat.onboarding import admin_note, note_refusal, refusal_text
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import ChatSettings, ChatStore
@@ -57,25 +60,19 @@ mute WORD / unmute WORD: leave out notices that mention a word
 digest off | daily [HH:MM] | weekly [DAY] [HH:MM]: one message a day or week instead
 possible digest | instant | off: notices only worth a look: in a digest, one by one, or never
 pause / resume: stop and restart alerts
+catchup DAYS: what matched in the last DAYS days (1 to 30) as one digest
 preview SET: what a set would have sent in the last 7 days
 status: how tenderbot is doing (bot admins)
 
 Only the chat's administrators may change its subscriptions."""
-MANAGING = frozenset(
-    {
-        "subscribe",
-        "unsubscribe",
-        "region",
-        "maxvalue",
-        "mute",
-        "unmute",
-        "digest",
-        "possible",
-        "pause",
-        "resume",
-        "catchup",
-    }
-)
+
+
+class Permission(Enum):
+    """Who may use a command."""
+
+    ANYONE = "anyone in the chat"
+    MANAGER = "the chat's administrators (or the bot's admins)"
+    BOT_ADMIN = "the bot's admins"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,29 +114,6 @@ class ChatServices:
     """A few lines on the daemon's health."""
     read_only: Callable[[str], list[str]]
     """(chat id) -> descriptions of the config file's subscriptions for this chat."""
-
-
-@dataclass(slots=True)
-class RateLimit:
-    """At most `per_minute` commands per chat; one polite refusal, then silence."""
-
-    per_minute: int
-    seen: dict[str, deque[float]] = field(default_factory=dict)
-    warned: set[str] = field(default_factory=set)
-
-    def allow(self, chat: str, now: float) -> bool | None:
-        """True: go ahead; False: refuse politely; None: refuse silently (already told)."""
-        times = self.seen.setdefault(chat, deque())
-        while times and now - times[0] >= 60:
-            times.popleft()
-        if len(times) < self.per_minute:
-            times.append(now)
-            self.warned.discard(chat)
-            return True
-        if chat in self.warned:
-            return None
-        self.warned.add(chat)
-        return False
 
 
 class ChatCommands:
@@ -189,28 +163,27 @@ class ChatCommands:
             return Reply(HELP)
         name, args = words[0].lower().lstrip("/"), words[1:]
         name = name.split("@", 1)[0]
-        handler = getattr(self, f"_{name}", None)
-        if handler is None or name.startswith("_"):
+        command = COMMANDS.get(name)
+        if command is None:
             return Reply(f"I don't know the command {name!r}. Send help for the list.")
-        if name == "status" and not asker.bot_admin:
+        if command.permission is Permission.BOT_ADMIN and not asker.bot_admin:
             return Reply("Sorry, only this bot's admins may ask for its status.")
-        if name in MANAGING and not (asker.bot_admin or await asker.manage()):
+        if command.permission is Permission.MANAGER and not (
+            asker.bot_admin or await asker.manage()
+        ):
             return Reply(
                 "Sorry, only this chat's administrators may change its subscriptions. "
                 "Nothing was changed."
             )
         try:
-            reply: Reply = handler(chat, asker, args)
+            return command.handler(self, chat, asker, args)
         except ArgumentError as exc:
             return Reply(str(exc))
-        return reply
 
-    # Each handler takes (chat, asker, args) and returns a Reply.
+    # The handlers named in `COMMANDS`: each takes (chat, asker, args) and returns a Reply.
 
     def _help(self, chat: str, asker: Asker, args: list[str]) -> Reply:
         return Reply(HELP)
-
-    _start = _help
 
     def _sets(self, chat: str, asker: Asker, args: list[str]) -> Reply:
         found = self.catalogue.search(" ".join(args))
@@ -374,8 +347,8 @@ class ChatCommands:
         return Reply(self.services.status())
 
     def _catchup(self, chat: str, asker: Asker, args: list[str]) -> Reply:
-        days = int(args[0]) if len(args) == 1 and args[0].isdigit() else 0
-        if not 1 <= days <= MAX_CATCH_UP_DAYS:
+        days = read_number(args[0], low=1, high=MAX_CATCH_UP_DAYS) if len(args) == 1 else None
+        if days is None:
             raise ArgumentError(f"Send catchup DAYS, 1 to {MAX_CATCH_UP_DAYS}.")
         settings = self.chats.chat(self.bot.name, chat)
         if not settings.rule_sets:
@@ -394,6 +367,40 @@ class ChatCommands:
 
     def _update(self, chat: str, asker: Asker, **changes: object) -> None:
         self.chats.update(self.bot.name, chat, asker.user, self.clock.now(), **changes)
+
+
+Handler = Callable[[ChatCommands, str, Asker, list[str]], Reply]
+"""A command's handler: (the commands, chat, who asks, arguments) -> the reply."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """One chat command: what runs it and who may."""
+
+    handler: Handler
+    permission: Permission
+
+
+COMMANDS: dict[str, Command] = {
+    "help": Command(handler=ChatCommands._help, permission=Permission.ANYONE),
+    "start": Command(handler=ChatCommands._help, permission=Permission.ANYONE),
+    "sets": Command(handler=ChatCommands._sets, permission=Permission.ANYONE),
+    "list": Command(handler=ChatCommands._list, permission=Permission.ANYONE),
+    "preview": Command(handler=ChatCommands._preview, permission=Permission.ANYONE),
+    "subscribe": Command(handler=ChatCommands._subscribe, permission=Permission.MANAGER),
+    "unsubscribe": Command(handler=ChatCommands._unsubscribe, permission=Permission.MANAGER),
+    "region": Command(handler=ChatCommands._region, permission=Permission.MANAGER),
+    "maxvalue": Command(handler=ChatCommands._maxvalue, permission=Permission.MANAGER),
+    "mute": Command(handler=ChatCommands._mute, permission=Permission.MANAGER),
+    "unmute": Command(handler=ChatCommands._unmute, permission=Permission.MANAGER),
+    "digest": Command(handler=ChatCommands._digest, permission=Permission.MANAGER),
+    "possible": Command(handler=ChatCommands._possible, permission=Permission.MANAGER),
+    "pause": Command(handler=ChatCommands._pause, permission=Permission.MANAGER),
+    "resume": Command(handler=ChatCommands._resume, permission=Permission.MANAGER),
+    "catchup": Command(handler=ChatCommands._catchup, permission=Permission.MANAGER),
+    "status": Command(handler=ChatCommands._status, permission=Permission.BOT_ADMIN),
+}
+"""Every chat command, by name: nothing else is ever run from a chat."""
 
 
 def describe_filters(settings: ChatSettings) -> str:

@@ -19,6 +19,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.arguments import MAX_DATABASE_ID, read_number
 from bot.chat.commands import Asker, ChatCommands, Reply
 from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
@@ -135,8 +136,13 @@ class SlackChatBot:
         for action in payload.get("actions") or []:
             action_id = str(action.get("action_id", ""))
             value = str(action.get("value", ""))
-            if action_id in FEEDBACK_ACTIONS and value.isdigit():
-                text = self._feedback(int(value), channel, user, FEEDBACK_ACTIONS[action_id])
+            if action_id in FEEDBACK_ACTIONS:
+                outbox_id = read_number(value, low=1, high=MAX_DATABASE_ID)
+                text = (
+                    "Unknown button."
+                    if outbox_id is None
+                    else self._feedback(outbox_id, channel, user, FEEDBACK_ACTIONS[action_id])
+                )
                 await self._ephemeral(channel, user, Reply(text))
             elif action_id.startswith(COMMAND_ACTION):
                 reply = await self._run(channel, user, value)

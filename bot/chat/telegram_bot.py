@@ -29,6 +29,7 @@ from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.chat.arguments import MAX_DATABASE_ID, read_number
 from bot.chat.commands import Asker, ChatCommands, Reply
 from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
@@ -49,6 +50,9 @@ LONG_POLL_SECONDS = 25
 MAX_BACKOFF_SECONDS = 60.0
 COMMAND_PREFIX = "c:"
 MAX_CALLBACK_BYTES = 64
+MAX_UPDATE_ID = 2**53 - 1
+"""Update ids beyond this cannot be committed as an offset (nor come from Telegram)."""
+BAD_UPDATE_PAUSE_SECONDS = 1.0
 REPLY_LIMIT = 4000
 MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
@@ -96,6 +100,7 @@ class TelegramChatBot:
         self._requests = HTTPXRequest(connection_pool_size=4, read_timeout=30)
         self._updates = HTTPXRequest(connection_pool_size=1, read_timeout=long_poll + 10)
         self._ready = False
+        self._skipped: set[str] = set()
         self.bot = Bot(
             token=token,
             base_url=config.api_url or DEFAULT_API_URL,
@@ -126,11 +131,13 @@ class TelegramChatBot:
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
                 continue
             backoff = 1.0
+            handled = 0
             for raw in updates:
-                update_id = raw.get("update_id") if isinstance(raw, dict) else None
-                if not isinstance(update_id, int):
-                    log.error("%s: an update without an id was skipped", self.config.name)
+                update_id = _update_id(raw)
+                if update_id is None:
+                    self._skip_bad(raw)
                     continue
+                handled += 1
                 try:
                     await self.handle(Update.de_json(raw, self.bot))
                 except asyncio.CancelledError:
@@ -139,6 +146,24 @@ class TelegramChatBot:
                     log.exception("%s: update %d skipped", self.config.name, update_id)
                 self.chats.handled_update(self.config.name, update_id)
                 offset = update_id + 1
+            if updates and not handled:
+                # Only updates that can never be confirmed came back: do not spin on them.
+                await _sleep(stop, BAD_UPDATE_PAUSE_SECONDS)
+
+    def _skip_bad(self, raw: object) -> None:
+        """Log an update without a usable id once; it is never handled."""
+        shown = repr(raw.get("update_id") if isinstance(raw, dict) else raw)[:40]
+        if shown in self._skipped:
+            return
+        if len(self._skipped) > 1000:
+            self._skipped.clear()
+        self._skipped.add(shown)
+        log.error(
+            "%s: an update with id %s was skipped (an update id is a whole number from 0 to %d)",
+            self.config.name,
+            shown,
+            MAX_UPDATE_ID,
+        )
 
     async def _fetch(self, offset: int | None) -> list[Any]:
         """The next updates as raw JSON, so that one the library cannot read is skipped alone.
@@ -197,20 +222,23 @@ class TelegramChatBot:
         if data.startswith(FEEDBACK_PREFIX):
             _, code, number = [*data.split(":"), "", ""][:3]
             verdict = VERDICT_CODES.get(code)
-            if verdict is None or not number.isdigit():
+            outbox_id = read_number(number, low=1, high=MAX_DATABASE_ID)
+            if verdict is None or outbox_id is None:
                 await self.bot.answer_callback_query(query.id, text="Unknown button.")
                 return
-            answer = self._feedback(int(number), chat, str(query.from_user.id), verdict)
+            answer = self._feedback(outbox_id, chat, str(query.from_user.id), verdict)
             await self.bot.answer_callback_query(query.id, text=answer)
             return
         if data.startswith(WHY_PREFIX):
-            number = data[len(WHY_PREFIX) :]
+            outbox_id = read_number(data[len(WHY_PREFIX) :], low=1, high=MAX_DATABASE_ID)
+            if outbox_id is None or self._explain is None:
+                await self.bot.answer_callback_query(query.id, text="Unknown button.")
+                return
             await self.bot.answer_callback_query(query.id)
-            if self._explain is not None and number.isdigit():
-                text = self._explain(int(number), chat)
-                await self.bot.send_message(
-                    chat_id=int(chat), text=cut(strip_unsafe(text), REPLY_LIMIT)
-                )
+            text = self._explain(outbox_id, chat)
+            await self.bot.send_message(
+                chat_id=int(chat), text=cut(strip_unsafe(text), REPLY_LIMIT)
+            )
             return
         await self.bot.answer_callback_query(query.id)
         if data.startswith(COMMAND_PREFIX):
@@ -277,6 +305,14 @@ class TelegramChatBot:
             self.chats.update(self.config.name, chat, who, now, paused=None)
             log.info("%s: back in chat %s; its subscriptions resume", self.config.name, chat)
             self._on_change()
+
+
+def _update_id(raw: object) -> int | None:
+    """A raw update's id, if it is one that can be handled and committed."""
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if isinstance(update_id, bool) or not isinstance(update_id, int):
+        return None
+    return update_id if 0 <= update_id <= MAX_UPDATE_ID else None
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

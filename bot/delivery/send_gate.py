@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from bot.delivery.alerts import Alert, Digest
 from bot.delivery.notifiers import Notifier
+from bot.delivery.pacing import RateLimits
 
 T = TypeVar("T")
 
@@ -71,14 +72,9 @@ class GatedNotifier:
         self._gate = gate
 
     @property
-    def paced(self) -> bool:
-        """Whether sends must be paced to the service's rate limits."""
-        return self.inner.paced
-
-    @property
-    def is_group(self) -> bool:
-        """Whether the chat is a group (stricter rate limits)."""
-        return self.inner.is_group
+    def limits(self) -> RateLimits | None:
+        """The wrapped notifier's rate limits."""
+        return self.inner.limits
 
     async def send(self, alert: Alert, *, now: datetime) -> str | None:
         """Deliver one alert through the gate."""

@@ -1,13 +1,16 @@
 """Delivery: take due alerts from the outbox, pace them, send them, and record what happened.
 
-A retryable failure holds the whole channel back, with capped exponential backoff and jitter
-over its failures in a row (or exactly as long as the service said); a channel that can no
-longer be reached is paused instead of retried forever; a message the service refuses
-outright is recorded as failed.
+Every channel (each chat subscription is a channel of its own) is delivered by its own task,
+all at once, each paced to its own service's limits (see `pacing`): one channel's backlog,
+slowness or failures never hold up another. A retryable failure holds that channel back,
+with capped exponential backoff and jitter over its failures in a row (or exactly as long as
+the service said); a channel that can no longer be reached is paused instead of retried
+forever; a message the service refuses outright is recorded as failed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import sqlite3
@@ -28,7 +31,11 @@ log = logging.getLogger("tenderbot.deliver")
 DIGEST_TITLES = {"catchup": "Catch-up: recent notices you asked for"}
 RETRY_BASE_SECONDS = 30.0
 RETRY_CAP_SECONDS = 90.0
-"""A recovered service is noticed within a minute and a half, however long it was down."""
+"""A recovered service is noticed within a minute and a half, however long it was down: no
+wait, jitter included, is ever longer."""
+RETRY_JITTER = 0.25
+"""Waits are spread over the last quarter below their doubling step, so channels that failed
+together do not all retry in the same second."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -42,9 +49,14 @@ class DeliveryResult:
 
 
 def retry_delay(attempts: int, rng: random.Random) -> float:
-    """Seconds before the next try after `attempts` failures: doubling, capped, jittered."""
-    base = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2.0 ** max(0, attempts - 1))
-    return base * (1 + rng.uniform(0, 0.25))
+    """Seconds before the next try after `attempts` failures: doubling, jittered, capped.
+
+    The jitter takes up to a quarter off the step, so the result is never more than
+    `RETRY_CAP_SECONDS` (nor more than the doubling step).
+    """
+    doublings = min(max(0, attempts - 1), 64)  # a day's outage is ~1,000 failures in a row
+    step = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2.0**doublings)
+    return step * (1 - rng.uniform(0, RETRY_JITTER))
 
 
 class Sender:
@@ -76,12 +88,13 @@ class Sender:
         self._outbox = outbox
         self._clock = clock
         self._max_instant = max_instant
-        self._pacer = pacer or Pacer(clock)
+        self.pacer = pacer or Pacer(clock)
+        """Paces every send (a benchmark may put in a faster one)."""
         self._rng = rng or random.Random()
         self._on_outcome = on_outcome or (lambda channel, outcome, count: None)
 
     async def deliver(self) -> DeliveryResult:
-        """Send everything that is due, channel by channel.
+        """Send everything that is due, every channel at once, each at its own pace.
 
         Raises:
             sqlite3.Error: the database cannot record a claim or a send; nothing more is sent.
@@ -96,6 +109,7 @@ class Sender:
 
     async def _deliver_all(self) -> DeliveryResult:
         result = DeliveryResult()
+        ready: list[tuple[ChannelConfig, Notifier]] = []
         for channel in self.channels:
             state = self._outbox.channel_state(channel.name)
             if state.paused_reason:
@@ -105,8 +119,27 @@ class Sender:
                 continue
             notifier = self._notifiers.get(channel.name)
             if notifier is not None:
-                await self._deliver_channel(channel, notifier, result)
+                ready.append((channel, notifier))
+        # One task per channel; a database error in one stops them all (nothing more is sent
+        # that could not be recorded) and is raised here.
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                for channel, notifier in ready:
+                    tasks.create_task(self._deliver_guarded(channel, notifier, result))
+        except BaseExceptionGroup as group:
+            raise group.exceptions[0] from None
         return result
+
+    async def _deliver_guarded(
+        self, channel: ChannelConfig, notifier: Notifier, result: DeliveryResult
+    ) -> None:
+        """Deliver one channel; a bug met there is logged and leaves the others running."""
+        try:
+            await self._deliver_channel(channel, notifier, result)
+        except sqlite3.Error:
+            raise
+        except Exception:  # a job boundary: this channel tries again next round
+            log.exception("%s: delivery failed unexpectedly", channel.name)
 
     async def _deliver_channel(
         self, channel: ChannelConfig, notifier: Notifier, result: DeliveryResult
@@ -157,8 +190,7 @@ class Sender:
                 result.sent += len(ids)
 
     async def _pace(self, channel: ChannelConfig, notifier: Notifier) -> None:
-        if notifier.paced:
-            await self._pacer.wait(channel.name, group=notifier.is_group)
+        await self.pacer.wait(channel.name, notifier.limits)
 
     def _failed(
         self, channel: ChannelConfig, ids: list[int], exc: SendError, result: DeliveryResult

@@ -8,6 +8,7 @@ Errors come as Slack sends them: HTTP 200 with ``{"ok": false, "error": ...}``, 
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,7 +19,9 @@ from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 class FakeSlack(FakeService):
     """Faults for `fail`: ("error", "channel_not_found"), ("429", seconds), ("500", None),
     ("502", body) (a proxy's answer: JSON content type, `body` not JSON, possibly empty),
-    ("down", None) (stays until `faults` is cleared). `delay`: seconds every post takes."""
+    ("down", None) (stays until `faults` is cleared). `delay`: seconds every post takes.
+    `held`: channel id → event; a post to that channel is answered only once the event is set
+    (a slow channel, for as long as the test wants)."""
 
     def __init__(self, token: str = "xoxb-test-token", app_token: str = "xapp-test-token") -> None:
         self.token = token
@@ -29,6 +32,7 @@ class FakeSlack(FakeService):
         self.not_member: set[str] = set()
         self.messages: list[dict[str, Any]] = []
         self.delay = 0.0
+        self.held: dict[str, threading.Event] = {}
         self.requests: list[dict[str, Any]] = []
         self._ts = 0
         super().__init__()
@@ -71,6 +75,9 @@ class FakeSlack(FakeService):
                 self.faults.pop(0)
         if self.delay:
             time.sleep(self.delay)
+        hold = self.held.get(str(data.get("channel")))
+        if hold is not None:
+            hold.wait(timeout=60)
         if fault:
             kind, arg = fault
             if kind == "error":

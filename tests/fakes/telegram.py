@@ -3,8 +3,10 @@
 user) and `answerCallbackQuery` (recorded).
 
 Requests are form-encoded as python-telegram-bot sends them. Errors as Telegram sends them:
-429 with ``parameters.retry_after``, 403 Forbidden, 400 chat not found, and a group upgraded to
-a supergroup (``parameters.migrate_to_chat_id``). Every message received is recorded.
+429 with ``parameters.retry_after``, 403 Forbidden, 400 chat not found, a group upgraded to
+a supergroup (``parameters.migrate_to_chat_id``), and for ``parse_mode=HTML`` text with an
+unknown tag, a tag left open or closed out of turn, or a ``<`` that starts no tag, 400 "Bad
+Request: can't parse entities: ..." (see `html_problem`). Every message received is recorded.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tests.fakes.http_base import FakeService, Reply, json_reply, request_data
 
 class FakeTelegram(FakeService):
     """Faults for `fail`: ("429", seconds), ("403", None), ("chat_not_found", None),
-    ("500", None)."""
+    ("500", None), ("503", None) (an HTML page, as a proxy sends)."""
 
     def __init__(self, token: str = "123456:TEST-token") -> None:
         self.token = token
@@ -164,6 +166,9 @@ class FakeTelegram(FakeService):
             return json_reply(200, {"ok": True, "result": True})
         if name != "sendMessage":
             return json_reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        if not data.get("chat_id"):  # also a request its client gave up on mid-way
+            empty = "Bad Request: chat_id is empty"
+            return json_reply(400, {"ok": False, "error_code": 400, "description": empty})
         chat_id = str(data.get("chat_id"))
         if chat_id in self.migrated:
             return json_reply(
@@ -175,6 +180,11 @@ class FakeTelegram(FakeService):
                     "parameters": {"migrate_to_chat_id": int(self.migrated[chat_id])},
                 },
             )
+        if str(data.get("parse_mode", "")).upper() == "HTML":
+            problem = html_problem(str(data.get("text", "")))
+            if problem is not None:
+                description = f"Bad Request: can't parse entities: {problem}"
+                return json_reply(400, {"ok": False, "error_code": 400, "description": description})
         shown = html.unescape(re.sub(r"<[^>]+>", "", str(data.get("text", ""))))
         if len(shown.encode("utf-16-le")) // 2 > 4096:  # Telegram counts UTF-16 code units
             too_long = "Bad Request: message is too long"
@@ -207,6 +217,11 @@ class FakeTelegram(FakeService):
                     400,
                     {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
                 )
+            if kind == "503":  # a proxy in front of the Bot API: an HTML page
+                page = (
+                    b"<html><head><title>503 Service Temporarily Unavailable</title></head></html>"
+                )
+                return 503, {"Content-Type": "text/html"}, page
             return json_reply(
                 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
             )
@@ -236,6 +251,71 @@ class FakeTelegram(FakeService):
                 },
             },
         )
+
+
+ALLOWED_TAGS = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
+)
+"""The tags the Bot API's HTML parse mode accepts (https://core.telegram.org/bots/api)."""
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^>]*)?)>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+
+
+def html_problem(text: str) -> str | None:
+    """What Telegram's HTML parser would refuse in `text` (its wording), or None."""
+    stack: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        offset = len(text[:index].encode())
+        if char == "&":
+            if not _ENTITY.match(text, index):
+                return f"Unsupported HTML entity at byte offset {offset}"
+        elif char == "<":
+            tag = _TAG.match(text, index)
+            if tag is None:
+                return f"Unsupported start tag at byte offset {offset}"
+            closing, name, attributes = tag[1], tag[2].lower(), tag[3]
+            if closing:
+                if not stack:
+                    return f"Unexpected end tag at byte offset {offset}"
+                if stack[-1] != name:
+                    return (
+                        f'Unmatched end tag at byte offset {offset}, expected "</{stack[-1]}>", '
+                        f'found "</{name}>"'
+                    )
+                stack.pop()
+            else:
+                if name not in ALLOWED_TAGS:
+                    return f'Unsupported start tag "{name}" at byte offset {offset}'
+                if name == "span" and "tg-spoiler" not in attributes:
+                    return 'Tag "span" must have class "tg-spoiler"'
+                if name == "a" and "href=" not in attributes:
+                    return f'Tag "a" must have attribute "href" at byte offset {offset}'
+                stack.append(name)
+            index = tag.end()
+            continue
+        index += 1
+    if stack:
+        return f'Can\'t find end tag corresponding to start tag "{stack[-1]}"'
+    return None
 
 
 ADMIN_RIGHTS = (

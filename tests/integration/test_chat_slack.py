@@ -128,6 +128,25 @@ async def test_feedback_buttons_digest_pause_and_unsubscribe(
     assert "small-charities: 1 verdict(s) on 1 alert(s): 0 useful, 1 not for us" in out.getvalue()
 
 
+async def test_feedback_buttons_with_ids_out_of_bounds_are_unknown(
+    slack_app, fake_cf, slack, socket, clock
+):
+    fake_cf.pages = [[]]
+    async with Running(slack_app, clock, socket):
+        for value in ("9" * 40, "²", "0"):
+            socket.send(
+                "interactive",
+                {
+                    "type": "block_actions",
+                    "user": {"id": MEMBER},
+                    "channel": {"id": CHANNEL},
+                    "actions": [{"action_id": "tenderbot_useful", "value": value}],
+                },
+            )
+        await until(lambda: len(slack.ephemeral) == 3)
+    assert [e["text"] for e in slack.ephemeral] == ["Unknown button."] * 3
+
+
 async def test_a_button_runs_its_command_and_a_removed_channel_is_paused(
     slack_app, fake_cf, slack, socket, clock
 ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 
@@ -166,12 +165,12 @@ async def test_a_bot_not_open_answers_only_its_chats_and_limits_commands(
     path = bot_config(
         tmp_path, fake_cf, telegram, open="false", chats=f'["{GROUP}"]', commands_per_minute="3"
     )
-    async with Running(path, clock):
+    async with Running(path, clock) as app:
         telegram.command(OTHER, ADMIN, "/help")
         for _ in range(6):
-            telegram.command(GROUP, MEMBER, "/help")
-        await until(lambda: texts(telegram, OTHER) and len(texts(telegram, GROUP)) >= 4)
-        await asyncio.sleep(0.5)
+            last = telegram.command(GROUP, MEMBER, "/help")
+        # Every command handled (its offset committed after its reply): nothing more to come.
+        await until(lambda: app.chats.next_update("tg") == last + 1)
     assert texts(telegram, OTHER)[0].startswith("This bot is not open to this chat (chat id")
     replies = texts(telegram, GROUP)
     assert [r.startswith("tenderbot finds") for r in replies] == [True, True, True, False]
@@ -270,10 +269,9 @@ async def test_a_restart_in_the_middle_of_commands_loses_nothing(group, fake_cf,
         await until(lambda: texts(telegram, GROUP))
     # Sent while the daemon was down: handled when it is back; the first is not repeated.
     telegram.command(GROUP, ADMIN, "/region London")
-    telegram.command(GROUP, ADMIN, "/maxvalue 50k")
+    last = telegram.command(GROUP, ADMIN, "/maxvalue 50k")
     async with Running(path, clock) as app:
-        await until(lambda: len(texts(telegram, GROUP)) >= 3)
-        await asyncio.sleep(0.4)
+        await until(lambda: app.chats.next_update("tg") == last + 1)
         settings = app.chats.chat("tg", GROUP)
     replies = texts(telegram, GROUP)
     assert sum(r.startswith("Subscribed") for r in replies) == 1
@@ -355,6 +353,57 @@ async def test_an_update_the_library_cannot_read_is_skipped_alone(
     async with Running(path, clock) as app:
         await until(lambda: app.chats.next_update("tg") == odd + 2)
     assert texts(telegram, GROUP)[0].startswith("tenderbot finds")
+
+
+async def test_buttons_with_numbers_out_of_bounds_are_unknown_buttons(
+    group, fake_cf, telegram, clock
+):
+    async with Running(group, clock) as app:
+        for data in ("f:u:" + "9" * 40, "f:u:²", "f:n:-1", "f:u:0", "f:x:12", "c:catchup ²"):
+            last = telegram.press(GROUP, MEMBER, data)
+        await until(lambda: app.chats.next_update("tg") == last + 1)
+    answers = [a.get("text") for a in telegram.answers]
+    assert answers == ["Unknown button."] * 5 + [None]
+    assert texts(telegram, GROUP) == [
+        "Sorry, only this chat's administrators may change its subscriptions. Nothing was changed."
+    ]
+
+
+async def test_an_update_with_an_impossible_id_is_logged_once_and_never_handled(
+    group, fake_cf, telegram, clock, caplog
+):
+    telegram.updates.append(
+        {
+            "update_id": 2**70,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": int(GROUP), "type": "supergroup", "title": "T"},
+                "from": {"id": ADMIN, "is_bot": False, "first_name": "A"},
+                "text": "/subscribe small-charities",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 10}],
+            },
+        }
+    )
+    async with Running(group, clock) as app:
+        last = telegram.command(GROUP, MEMBER, "/help")
+        await until(lambda: app.chats.next_update("tg") == last + 1)
+        fetches = len([r for r in telegram.requests if r["path"].endswith("getUpdates")])
+        # The impossible update keeps coming back from the imitation: fetched twice more.
+        await until(
+            lambda: (
+                len([r for r in telegram.requests if r["path"].endswith("getUpdates")])
+                >= fetches + 2
+            )
+        )
+        never_ran = app.chats.chat("tg", GROUP).rule_sets == ()
+    skipped = [r for r in caplog.records if "was skipped" in r.getMessage()]
+    assert [r.getMessage() for r in skipped] == [
+        f"tg: an update with id {2**70} was skipped (an update id is a whole number from 0 "
+        f"to {2**53 - 1})"
+    ]
+    assert texts(telegram, GROUP)[0].startswith("tenderbot finds"), "the next one is answered"
+    assert never_ran, "the impossible one was never handled"
 
 
 async def test_a_chat_that_cannot_be_reached_is_paused_not_the_admins_problem(

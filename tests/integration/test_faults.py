@@ -154,7 +154,8 @@ def test_a_rejected_telegram_token_is_never_stored_or_printed(
     out = io.StringIO()
     main(["status", "--config", str(path)], clock=clock, stdout=out)
     send_test = io.StringIO()
-    assert main(["send-test", "telegram", "--config", str(path)], clock=clock, stdout=send_test)
+    code = main(["send-test", "telegram", "--config", str(path)], clock=clock, stdout=send_test)
+    assert code == 1, "the send failed: the exact error, exit code 1"
     everything = dumped + out.getvalue() + send_test.getvalue() + capsys.readouterr().err
     assert "telegram" in out.getvalue()
     for form in (wrong, wrong.lower(), wrong.upper()):
@@ -243,7 +244,10 @@ async def test_a_send_that_cannot_be_recorded_stops_the_daemon_and_is_not_resent
         with pytest.raises(sqlite3.OperationalError):
             await app.deliver()
         monkeypatch.setattr(Outbox, "mark_sent", real)
-    assert len(slack.messages) + len(telegram.messages) == 1
+    # Channels deliver at once: each may have had one send in flight when the first record
+    # failed; nothing after that.
+    unrecorded = len(slack.messages) + len(telegram.messages)
+    assert 1 <= unrecorded <= 2
     # Restarts while the database still cannot be written refuse to start: no resend loop.
     real_init = Store.__init__
 
@@ -256,12 +260,12 @@ async def test_a_send_that_cannot_be_recorded_stops_the_daemon_and_is_not_resent
         with pytest.raises(StoreError, match="cannot be written"):
             App(config, clock=clock, exclusive="run")
     monkeypatch.setattr(Store, "__init__", real_init)
-    assert len(slack.messages) + len(telegram.messages) == 1
-    # Once it can be written again, everything goes out; only the unrecorded send repeats.
+    assert len(slack.messages) + len(telegram.messages) == unrecorded
+    # Once it can be written again, everything goes out; only the unrecorded sends repeat.
     async with App(config, clock=clock, exclusive="run") as app:
         await app.deliver()
-    counts = sorted([len(slack.messages), len(telegram.messages)])
-    assert counts == [3, 4]  # the one send that could not be recorded went out once more
+    assert len(slack.messages) + len(telegram.messages) == 6 + unrecorded
+    assert max(len(slack.messages), len(telegram.messages)) <= 4, "one repeat per channel"
 
 
 def test_a_read_only_database_is_refused_at_start(tmp_path, fake_cf, clock, monkeypatch):
@@ -308,7 +312,8 @@ def test_hostile_feeds_with_items_fail_and_alert_nothing(tmp_path, fake_cf, cloc
         )
         path = write_config(tmp_path, fake_cf.url, extra=extra)
         out = io.StringIO()
-        assert main(["poll", "--config", str(path), "--source", "council"], clock=clock, stdout=out)
+        code = main(["poll", "--config", str(path), "--source", "council"], clock=clock, stdout=out)
+        assert code == 1, "the source failed"
     assert "befriending" not in out.getvalue().lower()
     store = Store(tmp_path / "bot.db")
     assert store.count_notices("council") == 0
@@ -360,8 +365,9 @@ def test_channel_backoff_is_capped_so_a_recovered_service_is_noticed_quickly():
     import random
 
     rng = random.Random(1)
-    assert max(retry_delay(n, rng) for n in range(1, 40)) <= RETRY_CAP_SECONDS * 1.25
-    assert RETRY_CAP_SECONDS <= 120
+    waits = [retry_delay(n, rng) for n in range(1, 400)]
+    assert max(waits) <= RETRY_CAP_SECONDS <= 90, "the README promises every 90 s at most"
+    assert len(set(waits[3:])) > 1, "jittered"
 
 
 async def test_the_delivery_loop_wakes_when_a_backed_off_channel_may_retry(

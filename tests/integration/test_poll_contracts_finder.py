@@ -147,20 +147,22 @@ def test_a_failed_page_keeps_the_watermark_and_the_next_poll_recovers(
 def test_transient_errors_are_retried_with_backoff(tmp_path, fake_cf, clock):
     fake_cf.pages = [ALL[:10]]
     fake_cf.fail(0, "500", "reset")
-    code, _ = poll(write_config(tmp_path, fake_cf.url), clock)
+    # Backoff above the 1 s politeness gap, so the only waits are the retries' own.
+    config = write_config(tmp_path, fake_cf.url, source={"backoff": '"2s"'})
+    code, _ = poll(config, clock)
     assert code == 0
     assert fake_cf.page_requests() == [0, 0, 0]
     assert len(clock.sleeps) == 2
-    assert 1 <= clock.sleeps[0] <= 1.25 and 2 <= clock.sleeps[1] <= 2.5
+    assert 1.5 <= clock.sleeps[0] <= 2 and 3 <= clock.sleeps[1] <= 4, "doubling, jitter within"
 
 
 def test_a_slow_response_times_out_and_is_retried(tmp_path, fake_cf, clock):
     fake_cf.pages = [ALL[:10]]
     fake_cf.fail(0, "slow")
-    config = write_config(tmp_path, fake_cf.url, source={"timeout": '"0.5s"'})
+    config = write_config(tmp_path, fake_cf.url, source={"timeout": '"0.5s"', "backoff": '"2s"'})
     code, _ = poll(config, clock)
     assert code == 0
-    assert len(clock.sleeps) == 1
+    assert len(clock.sleeps) == 1, "one retry"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.delivery.alerts import Alert, Digest
+from bot.delivery.pacing import RateLimits
 
 
 class SendError(Exception):
@@ -38,18 +39,14 @@ class SendError(Exception):
 class Notifier(Protocol):
     """Sends alerts, digests and test messages to one channel.
 
-    `paced` says whether the service has rate limits the outbox must stay under; `is_group`
-    whether the chat is a group (Telegram limits groups to 20 messages a minute).
+    `limits` are the service's rate limits for this chat, which delivery stays under (None:
+    the channel has none, like the console). A new kind of channel declares its own and is
+    paced without any change to delivery.
     """
 
     @property
-    def paced(self) -> bool:
-        """Whether sends must be paced to the service's rate limits."""
-        ...
-
-    @property
-    def is_group(self) -> bool:
-        """Whether the chat is a group (stricter rate limits)."""
+    def limits(self) -> RateLimits | None:
+        """The service's rate limits for this chat and its account, or None."""
         ...
 
     async def send(self, alert: Alert, *, now: datetime) -> str | None:

@@ -20,6 +20,7 @@ from bot.delivery.formatting import (
 )
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, read_chat_keys
+from bot.delivery.pacing import RateLimits
 from bot.delivery.why import full_why
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
 class ConsoleNotifier:
     """Writes alerts to a text stream (standard output by default)."""
 
-    paced = False
-    is_group = False
+    limits: RateLimits | None = None
+    """The console has no rate limits."""
 
     def __init__(self, zone: ZoneInfo, stream: TextIO | None = None) -> None:
         self._zone = zone

@@ -68,6 +68,7 @@ from bot.delivery.notifiers.email_subscribers import (
     subscriber_routes,
 )
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions, Route
+from bot.delivery.pacing import RateLimits, account_key
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -96,13 +97,13 @@ class EmailSettings:
     public_url: str | None = None
     """Where subscribers reach the daemon's HTTP listener, for unsubscribe links."""
     timeout: float = 30.0
+    per_minute: int = 30
+    """At most this many sends a minute through this server and login (Exchange Online allows
+    a mailbox 30 messages a minute)."""
 
 
 class EmailNotifier:
     """Sends each alert to every subscribed address of one channel."""
-
-    paced = False
-    is_group = False
 
     def __init__(
         self,
@@ -122,6 +123,13 @@ class EmailNotifier:
         self._signer = signer
         self._login = Login(username=username, password=password)
         self._domain = mail_address(settings.sender).rsplit("@", 1)[1]
+        login = f"{settings.host}:{settings.port}:{username or settings.sender}"
+        self.limits: RateLimits | None = RateLimits(
+            account=account_key("email", login),
+            per_chat_gap=1.0,
+            account_per_second=settings.per_minute / 60,
+        )
+        """One send a second per channel, `per_minute` across every channel of one login."""
 
     def _message_id(self, kind: str, key: str) -> str:
         token = self._signer.message_token(f"{self._name}:{kind}:{key}")
@@ -315,6 +323,7 @@ def _read(table: TomlTable) -> ChannelOptions:
         raise table.error("username_env", "is required with password_env")
     public_url = table.http_url("public_url")
     timeout = table.duration("timeout", "30s").total_seconds()
+    per_minute = table.positive_int("per_minute", 30)
     secrets = tuple(
         (key, name)
         for key, name in (("username_env", username_env), ("password_env", password_env))
@@ -332,6 +341,7 @@ def _read(table: TomlTable) -> ChannelOptions:
         oauth_token_command=command,
         public_url=public_url,
         timeout=timeout,
+        per_minute=per_minute,
     )
     return ChannelOptions(settings=settings, secrets=secrets)
 
@@ -381,4 +391,4 @@ CHANNEL = ChannelKind(
     name="email", read=_read, build=_build, routes=_routes, subscribers=_subscribers
 )
 """The email kind: ``to``, ``from``, ``smtp``; optional ``starttls``, ``username_env``,
-``password_env`` or ``oauth_token_command``, ``public_url``, ``timeout``."""
+``password_env`` or ``oauth_token_command``, ``public_url``, ``timeout``, ``per_minute``."""

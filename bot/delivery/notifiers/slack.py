@@ -26,6 +26,7 @@ from bot.delivery.notifiers.registry import (
     ChannelOptions,
     read_chat_keys,
 )
+from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
 
 if TYPE_CHECKING:
@@ -262,11 +263,15 @@ def feedback_block(outbox_id: int) -> dict[str, Any]:
     }
 
 
+SECONDS_PER_MESSAGE = 1.0
+"""Slack allows about one message a second per channel (chat.postMessage's special tier)."""
+ACCOUNT_PER_SECOND = 20.0
+"""Slack documents no overall figure for chat.postMessage; tenderbot keeps each token under
+twenty messages a second across all its channels."""
+
+
 class SlackNotifier:
     """Posts to one Slack channel with a bot token."""
-
-    paced = True
-    is_group = False
 
     def __init__(
         self,
@@ -288,6 +293,12 @@ class SlackNotifier:
         self._channel = channel
         self._zone = zone
         self._feedback = feedback
+        self.limits = RateLimits(
+            account=account_key("slack", token),
+            per_chat_gap=SECONDS_PER_MESSAGE,
+            account_per_second=ACCOUNT_PER_SECOND,
+        )
+        """Slack: about one message a second per channel; our own cap per token overall."""
 
     async def _post(self, payload: dict[str, Any], thread_ts: str | None = None) -> str | None:
         try:

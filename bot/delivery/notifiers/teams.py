@@ -39,6 +39,7 @@ from bot.delivery.notifiers.content import (
 )
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions
 from bot.delivery.notifiers.webhook import classify as classify_http
+from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
 
 if TYPE_CHECKING:
@@ -207,10 +208,13 @@ def split_digest(digest: Digest) -> list[Digest]:
 class TeamsNotifier:
     """Posts Adaptive Cards to one Teams Workflows webhook."""
 
-    paced = False
-    is_group = False
-
     def __init__(self, *, url: str, zone: ZoneInfo, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.limits: RateLimits | None = RateLimits(
+            account=account_key("teams", url),
+            per_chat_gap=1.0,
+            account_per_second=4.0,
+        )
+        """A card a second per channel; Teams throttles a webhook past four requests a second."""
         self._url = url
         self._zone = zone
         self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)

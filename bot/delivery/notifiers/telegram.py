@@ -50,6 +50,7 @@ from bot.delivery.notifiers.registry import (
     ChannelOptions,
     read_chat_keys,
 )
+from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
 
 if TYPE_CHECKING:
@@ -58,7 +59,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("tenderbot")
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 MESSAGE_LIMIT = 4096
+GROUP_PER_MINUTE = 20
+"""Telegram allows a bot at most twenty messages a minute to one group."""
+BOT_PER_SECOND = 30.0
+"""Telegram allows a bot about thirty messages a second overall."""
 _TAG = re.compile(r"<[^>]+>")
+_UNREADABLE = re.compile(r"\((\d{3})\)\. Parsing the server response")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,7 +184,33 @@ def classify(exc: TelegramError) -> SendError:
     if isinstance(exc, BadRequest):
         gone = "chat not found" in exc.message.lower()
         return SendError(f"telegram: {exc.message}", retryable=False, channel_gone=gone)
+    unreadable = _UNREADABLE.search(exc.message)
+    if unreadable:  # a proxy's error page: its HTML says nothing more than its status
+        return SendError(f"telegram: unreadable answer (HTTP {unreadable[1]})", retryable=True)
     return SendError(f"telegram: {type(exc).__name__}: {exc.message}", retryable=True)
+
+
+class UnreadableAnswerFilter(logging.Filter):
+    """Drops python-telegram-bot's own report of an answer that is not JSON.
+
+    A proxy's 502/503 page makes the library log a JSON traceback (13 lines) before it
+    raises; the error it raises is reported in one line by whoever called it (delivery, the
+    chat bot), so the traceback only repeats it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the library's "Can not load invalid JSON data" record."""
+        return not str(record.msg).startswith("Can not load invalid JSON data")
+
+
+def quiet_unreadable_answers() -> None:
+    """Attach `UnreadableAnswerFilter` to the library's request logger (once)."""
+    library = logging.getLogger("telegram.request.BaseRequest")
+    if not any(isinstance(f, UnreadableAnswerFilter) for f in library.filters):
+        library.addFilter(UnreadableAnswerFilter())
+
+
+quiet_unreadable_answers()
 
 
 FEEDBACK_PREFIX = "f:"
@@ -207,8 +239,14 @@ class TelegramRequests:
     """
 
     def __init__(self) -> None:
+        # Every chat delivers at once: sends wait their turn for a connection (pacing
+        # already keeps them under the bot's limit) rather than fail after a second.
         self.request = HTTPXRequest(
-            connection_pool_size=8, connect_timeout=10, read_timeout=30, write_timeout=30
+            connection_pool_size=16,
+            connect_timeout=10,
+            read_timeout=30,
+            write_timeout=30,
+            pool_timeout=60,
         )
         self.updates = HTTPXRequest(connection_pool_size=1)
 
@@ -220,8 +258,6 @@ class TelegramRequests:
 
 class TelegramNotifier:
     """Sends to one Telegram chat with a bot token."""
-
-    paced = True
 
     def __init__(
         self,
@@ -251,11 +287,22 @@ class TelegramNotifier:
         self._zone = zone
         self._on_migrate = on_migrate
         self._ready = False
+        self._account = account_key("telegram", token)
 
     @property
-    def is_group(self) -> bool:
-        """Groups and channels have negative chat ids (and stricter rate limits)."""
-        return self.chat_id.startswith("-")
+    def limits(self) -> RateLimits:
+        """Telegram's limits (Bot API FAQ) for this chat and bot.
+
+        About one message a second per chat, twenty a minute per group (groups and channels
+        have negative ids), thirty a second per bot overall.
+        """
+        group = self.chat_id.startswith("-")
+        return RateLimits(
+            account=self._account,
+            per_chat_gap=1.0,
+            per_chat_per_minute=GROUP_PER_MINUTE if group else None,
+            account_per_second=BOT_PER_SECOND,
+        )
 
     async def _send(self, message: TelegramMessage, reply_to: str | None = None) -> str:
         rows = []

@@ -38,6 +38,7 @@ from bot.delivery.alerts import Alert, Digest
 from bot.delivery.changes import describe_changes
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions
+from bot.delivery.pacing import RateLimits
 from sources.notice import Notice
 from sources.text import strip_unsafe
 
@@ -214,8 +215,8 @@ def digest_id(digest: Digest) -> str:
 class WebhookNotifier:
     """Posts signed JSON documents to one URL."""
 
-    paced = False
-    is_group = False
+    limits: RateLimits | None = None
+    """Not paced: tenderbot declares no rate limits for this kind."""
 
     def __init__(
         self, *, url: str, key: bytes, zone: ZoneInfo, timeout: float = TIMEOUT_SECONDS

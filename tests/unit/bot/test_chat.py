@@ -7,7 +7,7 @@ import pytest
 
 from bot.chat.arguments import ArgumentError, read_amount, read_day, read_regions, read_time
 from bot.chat.channels import with_chats
-from bot.chat.commands import RateLimit
+from bot.chat.command_limit import RateLimit
 from bot.chat.store import ChatSettings
 from bot.config import parse_config
 

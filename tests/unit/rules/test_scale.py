@@ -83,3 +83,33 @@ def test_short_money_reads_at_a_glance():
         "£1.3m",
         "£2m",
     ]
+
+
+def test_no_period_still_has_a_floor_a_year_over_the_longest_term():
+    no_period = dataclasses.replace(
+        BASE, contract_start=None, contract_end=None, max_end=None, value_high=Decimal(15_000_000)
+    )
+    scale = contract_scale(no_period)
+    assert scale.per_year is None and scale.least_per_year == Decimal(1_500_000)
+    assert contract_scale(BASE).least_per_year is None  # a known period needs no floor
+
+
+def test_a_value_too_large_even_over_the_longest_term_fails_and_a_smaller_one_is_unknown():
+    from rules.context import Context
+    from rules.value import FAIL, UNKNOWN, Value
+
+    cap = Value(
+        at_most=Decimal(400_000),
+        at_least=None,
+        missing_passes=True,
+        per_year=True,
+        soft=True,
+        possible_at_most=Decimal(1_000_000),
+    )
+    huge = dataclasses.replace(
+        BASE, contract_start=None, contract_end=None, max_end=None, value_high=Decimal(15_000_000)
+    )
+    verdict, reasons = cap.judge(Context(huge, NOW))
+    assert verdict == FAIL and "even over 10 years" in reasons[0]
+    middling = dataclasses.replace(huge, value_high=Decimal(2_000_000))
+    assert cap.judge(Context(middling, NOW))[0] == UNKNOWN

@@ -12,9 +12,7 @@ from bot.delivery.alerts import Alert, Digest
 from bot.delivery.changes import describe_changes
 from bot.delivery.digests import next_digest_time
 from bot.delivery.notifiers import slack, telegram
-from bot.delivery.pacing import Pacer
 from sources.notice import Notice
-from tests.conftest import FakeClock
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2025, 1, 24, 9, 0, tzinfo=UTC)
@@ -147,21 +145,3 @@ def test_digest_times_in_local_time():
     assert next_digest_time("daily", at, LONDON, summer) == datetime(2025, 6, 1, 7, 0, tzinfo=UTC)
     # 24 January 2025 is a Friday: the weekly digest goes on Monday 27th.
     assert next_digest_time("weekly", at, LONDON, NOW) == datetime(2025, 1, 27, 8, 0, tzinfo=UTC)
-
-
-async def test_pacing_per_chat_per_group_and_overall():
-    clock = FakeClock(NOW)
-    pacer = Pacer(clock)
-    for _ in range(3):
-        await pacer.wait("a")
-    assert clock.sleeps == [1.0, 1.0]
-    clock.sleeps.clear()
-    group = Pacer(clock, per_chat_gap=0)
-    for _ in range(21):
-        await group.wait("g", group=True)
-    assert round(sum(clock.sleeps)) == 60
-    clock.sleeps.clear()
-    overall = Pacer(clock, per_chat_gap=0)
-    for i in range(26):
-        await overall.wait(f"chat{i}")
-    assert len(clock.sleeps) == 1 and 0 < clock.sleeps[0] <= 1
