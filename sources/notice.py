@@ -61,6 +61,7 @@ class Lot:
     contract_end: datetime | None = None
     suitable_sme: bool | None = None
     suitable_vcse: bool | None = None
+    max_end: datetime | None = None
 
     @property
     def years(self) -> Decimal | None:
@@ -100,13 +101,34 @@ class Supplier:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Award:
-    """One contract award of a process: who won it, when, for how much."""
+    """One contract award of a process: who won it, when, for how much.
+
+    The contract terms come from the award's contract (``contracts[]`` whose ``awardID`` is
+    the award's id) when the release has one, else from the award itself: `start`, `end`
+    and `max_end` (the latest date extensions may reach, ``maxExtentDate``), the renewal and
+    options text, the contract's status and the date it ended (``implementation.endDate``).
+    `notice_type` is the Procurement Act notice (UK6, UK7, UK10, UK11...) that published them.
+    """
 
     id: str
     status: str | None = None
     date: datetime | None = None
     value: Decimal | None = None
     suppliers: tuple[Supplier, ...] = ()
+    title: str = ""
+    lot_ids: tuple[str, ...] = ()
+    notice_type: str | None = None
+    contract_status: str | None = None
+    contract_value: Decimal | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    max_end: datetime | None = None
+    ended: datetime | None = None
+    has_renewal: bool | None = None
+    renewal: str = ""
+    options: str = ""
+    cpv: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
 
     @property
     def to_small_supplier(self) -> bool | None:
@@ -173,6 +195,8 @@ class Notice:
     dynamic_market: bool = False
     max_participants: int | None = None
     awards: tuple[Award, ...] = ()
+    next_procurement: datetime | None = None
+    recurrence: str = ""
 
     @property
     def cpv_codes(self) -> tuple[str, ...]:
@@ -291,9 +315,14 @@ _DATETIME_FIELDS = frozenset(
         "eoi_deadline",
         "expected_tender_date",
         "date",
+        "start",
+        "end",
+        "max_end",
+        "ended",
+        "next_procurement",
     }
 )
-_DECIMAL_FIELDS = frozenset({"value_low", "value_high", "value"})
+_DECIMAL_FIELDS = frozenset({"value_low", "value_high", "value", "contract_value"})
 _TUPLE_FIELDS = frozenset(
     {
         "regions",
@@ -303,6 +332,8 @@ _TUPLE_FIELDS = frozenset(
         "reserved",
         "reserved_locations",
         "related_ids",
+        "lot_ids",
+        "cpv",
     }
 )
 

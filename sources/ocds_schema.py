@@ -47,6 +47,9 @@ class Lot(TypedDict, total=False):
     value: Any
     contractPeriod: Any
     suitability: Any
+    hasRenewal: Any
+    renewal: Any
+    options: Any
 
 
 class Tender(TypedDict, total=False):
@@ -77,6 +80,7 @@ class Tender(TypedDict, total=False):
     legalBasis: Any
     specialRegime: Any
     aboveThreshold: Any
+    recurrence: Any
 
 
 class Planning(TypedDict, total=False):
@@ -99,7 +103,7 @@ class Party(TypedDict, total=False):
 
 
 class Award(TypedDict, total=False):
-    """An award: who won, for how much, when."""
+    """An award: who won, for how much, when, for which lots and for how long."""
 
     id: Any
     status: Any
@@ -107,11 +111,29 @@ class Award(TypedDict, total=False):
     value: Any
     suppliers: Any
     documents: list[Document]
+    title: Any
+    relatedLots: Any
+    contractPeriod: Any
+    hasRenewal: Any
+    renewal: Any
+    options: Any
+    items: list[Item]
 
 
 class Contract(TypedDict, total=False):
-    """A contract: only its documents (they name the notice type)."""
+    """A contract: its award, terms, status and end, and the notice type its documents name."""
 
+    id: Any
+    awardID: Any
+    title: Any
+    status: Any
+    period: Any
+    value: Any
+    hasRenewal: Any
+    renewal: Any
+    options: Any
+    implementation: Any
+    items: list[Item]
     documents: list[Document]
 
 
