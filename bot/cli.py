@@ -19,6 +19,7 @@ from bot.config import Config, ConfigError, check_secrets, find_config_path, loa
 from bot.delivery.outbox import Outbox
 from bot.instance import InstanceError
 from bot.logs import setup_logging
+from bot.radar.options import add_radar_parser
 from bot.redaction import redactor_for
 from bot.report.options import add_report_parser
 from bot.rules_options import add_rules_parser
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("--channel", metavar="NAME", help="only this channel's alerts")
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
+    add_radar_parser(commands, common)
     return parser
 
 
@@ -212,6 +214,11 @@ def main(
             from bot.report.command import run_report_command
 
             return run_report_command(args, out, clock)
+        if args.command == "radar":
+            setup_logging(None, verbose)
+            from bot.radar.command import run_radar_command
+
+            return run_radar_command(args, out, clock)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":
