@@ -65,36 +65,46 @@ def similar_titles(first: str, second: str) -> bool:
 
 def same_kind(record: ContractRecord, notice: Notice) -> bool:
     """Whether `notice` is from the record's buyer and about the same kind of service."""
+    return _closeness(record, notice) > 0
+
+
+def _closeness(record: ContractRecord, notice: Notice) -> int:
+    """2: same buyer and a similar title; 1: same buyer and CPV group; 0: neither."""
     if record.ocid == notice.id or buyer_key(record.buyer) != buyer_key(notice.buyer):
-        return False
+        return 0
+    if similar_titles(record.title, notice.title):
+        return 2
     groups = {code[:3] for code in record.cpv}
-    if groups & {code[:3] for code in notice.cpv_codes}:
-        return True
-    return similar_titles(record.title, notice.title)
+    return 1 if groups & {code[:3] for code in notice.cpv_codes} else 0
 
 
 def with_successors(
     records: Sequence[ContractRecord], notices: Iterable[Notice]
 ) -> list[ContractRecord]:
-    """The records, each with its successor (the earliest matching later notice) once seen."""
+    """The records, each with its successor once seen.
+
+    The successor is the earliest later notice with a similar title, else the earliest
+    later notice in the same CPV group (a buyer lets many services of one group).
+    """
     by_buyer: dict[str, list[Notice]] = {}
     for notice in notices:
         if notice.stage in SUCCESSOR_STAGES:
             by_buyer.setdefault(buyer_key(notice.buyer), []).append(notice)
     found: list[ContractRecord] = []
     for record in records:
-        later = [
-            n
+        ranked = [
+            (-closeness, n.published or n.release_date, n.id, n)
             for n in by_buyer.get(buyer_key(record.buyer), [])
-            if (n.published or n.release_date) > record.published and same_kind(record, n)
+            if (n.published or n.release_date) > record.published
+            and (closeness := _closeness(record, n)) > 0
         ]
-        first = min(later, key=lambda n: n.published or n.release_date, default=None)
-        if first is None:
+        if not ranked:
             found.append(record)
-        else:
-            found.append(
-                dataclasses.replace(
-                    record, successor=first.id, successor_date=first.published or first.release_date
-                )
+            continue
+        first = min(ranked, key=lambda entry: entry[:3])[3]
+        found.append(
+            dataclasses.replace(
+                record, successor=first.id, successor_date=first.published or first.release_date
             )
+        )
     return found

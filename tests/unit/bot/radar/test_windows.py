@@ -170,9 +170,11 @@ def test_a_successor_is_the_same_buyer_with_the_same_cpv_group_or_a_similar_titl
         _notice("ocds-x-1", "Befriending", _at(2026, 7, 1), "85312000", council),
     ]
     (found,) = with_successors([record], notices)
-    assert (found.successor, found.successor_date) == ("d", _at(2026, 9, 15))
-    (by_title,) = with_successors([record], notices[:3])
-    assert by_title.successor == "c"
+    assert (found.successor, found.successor_date) == ("c", _at(2026, 10, 1))  # similar title
+    (by_group,) = with_successors([record], [n for n in notices if n.id != "c"])
+    assert (by_group.successor, by_group.successor_date) == ("d", _at(2026, 9, 15))
+    (none,) = with_successors([record], [notices[0], notices[1], notices[4]])
+    assert none.successor is None
     assert similar_titles("Befriending service for older people", "Older people befriending")
     assert not similar_titles("Befriending service", "Day centre service")
 
