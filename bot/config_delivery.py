@@ -12,6 +12,7 @@ from bot.config_table import TomlTable, type_name
 
 CHANNEL_KINDS = ("console", "slack", "telegram")
 MODES = ("instant", "daily", "weekly")
+MAX_RADAR_MONTHS = 36
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +48,10 @@ class SubscriptionConfig:
     digest_day: int = 0
     remind_days: int = 3
     index: int = 0
+    radar: bool = False
+    """Opted in to re-tender radar items (a digest section, never instant)."""
+    radar_months: int = 9
+    """How long before a contract's end its radar item is shown."""
 
 
 def load_channel(file: Path, index: int, data: object) -> ChannelConfig:
@@ -112,6 +117,10 @@ def load_subscription(
     except ValueError:
         raise table.error("digest_at", f"{digest_text!r} is not a time of day (HH:MM)") from None
     remind_days = table.positive_int("remind_days", 3, minimum=0)
+    radar = table.get("radar", bool, False)
+    radar_months = table.positive_int("radar_months", 9, minimum=1)
+    if radar_months > MAX_RADAR_MONTHS:
+        raise table.error("radar_months", f"must be at most {MAX_RADAR_MONTHS}, got {radar_months}")
     table.finish()
     return SubscriptionConfig(
         name=name,
@@ -125,6 +134,8 @@ def load_subscription(
         regions=narrowing["regions"],
         keywords=narrowing["keywords"],
         exclude_keywords=narrowing["exclude_keywords"],
+        radar=bool(radar),
+        radar_months=radar_months,
     )
 
 

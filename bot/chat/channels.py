@@ -49,6 +49,8 @@ def chat_subscription(chat: ChatSettings, index: int) -> SubscriptionConfig:
         digest_at=chat.digest_at,
         digest_day=chat.digest_day,
         index=index,
+        radar=chat.radar,
+        radar_months=chat.radar_months,
     )
 
 

@@ -33,6 +33,9 @@ from rules.places import REGION_NAMES
 from sources.clock import Clock
 
 CATCH_UP_DAYS = 7
+RADAR_MONTHS = 9
+MAX_RADAR_MONTHS = 36
+MAX_RADAR_LIST = 15
 MAX_SETS = 10
 MAX_CATCH_UP_DAYS = 30
 HELP = """tenderbot finds public contracts a small charity could bid for.
@@ -49,6 +52,8 @@ mute WORD / unmute WORD: leave out notices that mention a word
 digest off | daily [HH:MM] | weekly [DAY] [HH:MM]: one message a day or week instead
 pause / resume: stop and restart alerts
 preview SET: what a set would have sent in the last 7 days
+radar on [MONTHS] / radar off: contracts of your kind ending soon, in a digest
+radar list: the contracts the radar has shown this chat
 status: how tenderbot is doing (bot admins)
 
 Only the chat's administrators may change its subscriptions."""
@@ -107,6 +112,8 @@ class ChatServices:
     """A few lines on the daemon's health."""
     read_only: Callable[[str], list[str]]
     """(chat id) -> descriptions of the config file's subscriptions for this chat."""
+    radar_items: Callable[[str], list[str]] = field(default=lambda key: [])
+    """(chat key) -> the radar items made for the chat, one line each."""
 
 
 @dataclass(slots=True)
@@ -174,7 +181,8 @@ class ChatCommands:
             return Reply(f"I don't know the command {name!r}. Send help for the list.")
         if name == "status" and not asker.bot_admin:
             return Reply("Sorry, only this bot's admins may ask for its status.")
-        if name in MANAGING and not (asker.bot_admin or await asker.manage()):
+        managing = name in MANAGING or (name == "radar" and args[:1] != ["list"] and bool(args))
+        if managing and not (asker.bot_admin or await asker.manage()):
             return Reply(
                 "Sorry, only this chat's administrators may change its subscriptions. "
                 "Nothing was changed."
@@ -350,6 +358,39 @@ class ChatCommands:
             f"{queued} notice(s) from the last {days} days are on their way as one digest."
         )
 
+    def _radar(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        action = args[0].lower() if args else ""
+        if action == "on" and len(args) <= 2:
+            months = RADAR_MONTHS
+            if len(args) == 2:
+                if not args[1].isdigit() or not 1 <= int(args[1]) <= MAX_RADAR_MONTHS:
+                    raise ArgumentError(f"Send radar on MONTHS, 1 to {MAX_RADAR_MONTHS}.")
+                months = int(args[1])
+            self._update(chat, asker, radar=True, radar_months=months)
+            return Reply(
+                f"Radar on: contracts of your kind ending in the next {months} months come in "
+                "a digest section, each once, with news of their re-tender as replies.",
+                changed=True,
+            )
+        if action == "off" and len(args) == 1:
+            self._update(chat, asker, radar=False)
+            return Reply("Radar off: no more items about contracts ending.", changed=True)
+        if action == "list" and len(args) == 1:
+            settings = self.chats.chat(self.bot.name, chat)
+            lines = self.services.radar_items(settings.key)
+            state = (
+                f"Radar on ({settings.radar_months} months ahead)."
+                if settings.radar
+                else "Radar off."
+            )
+            if not lines:
+                return Reply(f"{state} No contracts shown here yet.")
+            shown = [f"- {line}" for line in lines[:MAX_RADAR_LIST]]
+            more = len(lines) - len(shown)
+            tail = [f"...and {more} more"] if more > 0 else []
+            return Reply("\n".join([state, *shown, *tail]))
+        raise ArgumentError("Send radar on [MONTHS], radar off or radar list.")
+
     def _known_set(self, name: str) -> str:
         if name not in self.catalogue.names():
             raise ArgumentError(f"There is no rule set called {name!r}. Send sets to see them.")
@@ -374,4 +415,6 @@ def describe_filters(settings: ChatSettings) -> str:
     else:
         day = DAYS[settings.digest_day].capitalize()
         parts.append(f"weekly digest on {day} at {settings.digest_at:%H:%M}")
+    if settings.radar:
+        parts.append(f"radar on ({settings.radar_months} months ahead)")
     return "; ".join(parts)

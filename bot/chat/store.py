@@ -39,6 +39,8 @@ class ChatSettings:
     digest_at: time = time(8, 0)
     digest_day: int = 0
     paused: str | None = None
+    radar: bool = False
+    radar_months: int = 9
     created_by: tuple[tuple[str, str, datetime], ...] = ()
     """(rule set, who subscribed it, when)."""
 
@@ -151,7 +153,17 @@ class ChatStore:
 
     def update(self, bot: str, chat: str, by: str, now: datetime, **changes: object) -> None:
         """Change a chat's filters, mode or pause (keys are `ChatSettings` field names)."""
-        allowed = {"regions", "max_value", "mutes", "mode", "digest_at", "digest_day", "paused"}
+        allowed = {
+            "regions",
+            "max_value",
+            "mutes",
+            "mode",
+            "digest_at",
+            "digest_day",
+            "paused",
+            "radar",
+            "radar_months",
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown chat settings: {sorted(unknown)}")
@@ -192,6 +204,10 @@ class ChatStore:
             )
             self._db.execute(
                 "UPDATE channel_state SET channel = ?, chat_id = NULL WHERE channel = ?",
+                (new_key, old_key),
+            )
+            self._db.execute(
+                "UPDATE radar_items SET subscription = ? WHERE subscription = ?",
                 (new_key, old_key),
             )
         return bool(moved)
@@ -287,5 +303,7 @@ def _settings(row: sqlite3.Row, subscribed: list[tuple[str, str, datetime]]) -> 
         digest_at=time.fromisoformat(get("digest_at")),
         digest_day=int(get("digest_day")),
         paused=get("paused"),
+        radar=bool(get("radar")),
+        radar_months=int(get("radar_months")),
         created_by=tuple(subscribed),
     )

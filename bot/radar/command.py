@@ -8,7 +8,7 @@ import glob
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,12 +17,12 @@ from dateutil.relativedelta import relativedelta
 
 from bot.config import Config, ConfigError, find_config_path, load_config
 from bot.radar.backtest import OUTCOMES, LabelGrades, grade
-from bot.radar.contracts import ContractRecord, compile_contracts, compile_process
+from bot.radar.contracts import ContractRecord, compile_contracts
 from bot.radar.options import DEFAULT_RULES
 from bot.radar.selection import judge_with
+from bot.radar.stored import store_records
 from bot.radar.successors import with_successors
 from bot.radar.windows import Window, day, skip_reason, window
-from bot.report.inputs import store_processes
 from bot.rules_cli import load_ref, optional_config, parse_when, read_notices_file
 from bot.store import Store
 from sources.clock import Clock
@@ -50,7 +50,6 @@ FIELDS = (
     "url",
 )
 ANY = "any"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def expand(patterns: Sequence[str]) -> list[Path]:
@@ -80,16 +79,6 @@ def file_notices(paths: Sequence[Path]) -> list[Notice]:
             print(f"skipped: {problem}", file=sys.stderr)
         notices.extend(found)
     return notices
-
-
-def store_records(store: Store) -> list[ContractRecord]:
-    """Every contract record in the store, with its successor once seen."""
-    records: list[ContractRecord] = []
-    notices: list[Notice] = []
-    for versions in store_processes(store, EPOCH):
-        records.extend(compile_process(versions, merged=True))
-        notices.append(versions[-1])
-    return with_successors(records, notices)
 
 
 def upcoming(
