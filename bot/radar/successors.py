@@ -83,28 +83,49 @@ def with_successors(
 ) -> list[ContractRecord]:
     """The records, each with its successor once seen.
 
-    The successor is the earliest later notice with a similar title, else the earliest
-    later notice in the same CPV group (a buyer lets many services of one group).
+    The successor is the earliest later notice with a similar title; failing that, the
+    earliest later notice in the same CPV group that is no other contract's similar-titled
+    successor (a buyer lets many services of one group: the befriending re-tender is not
+    also the advocacy contract's).
     """
     by_buyer: dict[str, list[Notice]] = {}
     for notice in notices:
         if notice.stage in SUCCESSOR_STAGES:
             by_buyer.setdefault(buyer_key(notice.buyer), []).append(notice)
-    found: list[ContractRecord] = []
-    for record in records:
-        ranked = [
-            (-closeness, n.published or n.release_date, n.id, n)
-            for n in by_buyer.get(buyer_key(record.buyer), [])
-            if (n.published or n.release_date) > record.published
-            and (closeness := _closeness(record, n)) > 0
-        ]
-        if not ranked:
-            found.append(record)
-            continue
-        first = min(ranked, key=lambda entry: entry[:3])[3]
-        found.append(
-            dataclasses.replace(
-                record, successor=first.id, successor_date=first.published or first.release_date
-            )
+
+    def candidates(record: ContractRecord, closeness: int) -> list[Notice]:
+        return sorted(
+            (
+                n
+                for n in by_buyer.get(buyer_key(record.buyer), [])
+                if (n.published or n.release_date) > record.published
+                and _closeness(record, n) == closeness
+            ),
+            key=lambda n: (n.published or n.release_date, n.id),
         )
+
+    chosen: dict[int, Notice] = {}
+    for index, record in enumerate(records):
+        similar = candidates(record, 2)
+        if similar:
+            chosen[index] = similar[0]
+    claimed = {(n.source, n.id) for n in chosen.values()}
+    for index, record in enumerate(records):
+        if index not in chosen:
+            free = [n for n in candidates(record, 1) if (n.source, n.id) not in claimed]
+            if free:
+                chosen[index] = free[0]
+    found: list[ContractRecord] = []
+    for index, record in enumerate(records):
+        first = chosen.get(index)
+        if first is None:
+            found.append(record)
+        else:
+            found.append(
+                dataclasses.replace(
+                    record,
+                    successor=first.id,
+                    successor_date=first.published or first.release_date,
+                )
+            )
     return found
