@@ -219,7 +219,7 @@ def run_radar_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> in
         RuleFileError: a rule set cannot be loaded.
     """
     now = clock.now()
-    action = getattr(args, "radar_command", None)
+    action = getattr(args, "subcommand", None)
     patterns = getattr(args, "source_files", None) or ()
     as_of_text = getattr(args, "as_of", None)
     if action == "stats" or not patterns:

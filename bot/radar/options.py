@@ -49,7 +49,7 @@ def add_radar_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     radar.add_argument("--format", choices=RADAR_FORMATS, default="table")
     _inputs(radar)
-    actions = radar.add_subparsers(dest="radar_command", metavar="ACTION")
+    actions = radar.add_subparsers(dest="subcommand", metavar="ACTION")
     backtest = actions.add_parser(
         "backtest",
         parents=[common],
