@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.report.coldspots import ColdSpot, rank_cold_spots
@@ -14,6 +15,9 @@ from bot.report.figures import AreaFigures, buyer_figures, region_figures, total
 from bot.report.population import POPULATION, POPULATION_SOURCE
 from rules.places import ENGLAND
 from sources.notice import Notice
+
+if TYPE_CHECKING:
+    from bot.radar.ending import EndingSection
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -48,6 +52,8 @@ class Report:
     made_from: str = ""
     zone: ZoneInfo = LONDON
     population_source: str = POPULATION_SOURCE
+    ending: EndingSection | None = None
+    """Charity-kind contracts ending in the next 12 months (see `bot.radar.ending`)."""
 
     @property
     def period(self) -> str:

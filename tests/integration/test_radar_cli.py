@@ -191,3 +191,18 @@ def test_radar_reads_the_recorded_day() -> None:
 def test_bad_options_are_refused(tmp_path: Path) -> None:
     code, _ = _run("radar", "--from", str(tmp_path / "none-*.json"))
     assert code == 2
+
+
+def test_the_report_lists_contracts_of_its_kind_ending_soon(tmp_path: Path) -> None:
+    path = _write(tmp_path, _history())
+    code, text = _run("report", "--from", str(path), "--format", "json")
+    assert code == 0
+    ending = json.loads(text)["ending_soon"]
+    # As of the last release (20 May 2026): t-3 and t-4 end within 2 months, t-1 and t-2
+    # ended; t-5 (young carers, extendable to 2028) ends within 12 months.
+    assert ending["total"]["contracts"] == 1
+    assert ending["total"]["extendable"] == 1
+    assert ending["total"]["extendable_or_without_competition_share"] == 1.0
+    assert [b["name"] for b in ending["buyers"]] == [BUYER]
+    code, page = _run("report", "--from", str(path), "--format", "html")
+    assert code == 0 and 'id="ending-soon"' in page
