@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
+from bot.backfill import add_backfill_parser
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
 from bot.delivery.outbox import Outbox
 from bot.instance import InstanceError
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
     add_radar_parser(commands, common)
+    add_backfill_parser(commands, common)
     return parser
 
 
@@ -230,6 +232,10 @@ def main(
         check_secrets(config)
         import asyncio  # only the commands that talk to services need the event loop
 
+        if args.command == "backfill":
+            from bot.backfill import backfill_command
+
+            return backfill_command(config, args, clock, out)
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
         if args.command == "poll":
