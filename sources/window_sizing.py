@@ -107,4 +107,7 @@ class RateEstimate:
             # At least this many: a full page never lowers the estimate.
             self.per_day = max(self.per_day, implied * 1.5)
             return
-        self.per_day = WEIGHT * implied + (1 - WEIGHT) * self.per_day
+        # An empty window is news enough on its own (a holiday, a quiet history): the next
+        # window doubles at least, rather than creeping up on a long empty stretch.
+        weight = 1.0 if releases == 0 else WEIGHT
+        self.per_day = weight * implied + (1 - weight) * self.per_day

@@ -47,3 +47,10 @@ def test_observations_move_the_volume() -> None:
     for _ in range(50):
         rate.observe(0, start, end, full=False)
     assert rate.per_day > 0
+
+
+def test_an_empty_window_is_believed_at_once() -> None:
+    rate = RateEstimate(per_day=600)
+    start, end = MONDAY + timedelta(hours=8), MONDAY + timedelta(hours=10)
+    rate.observe(0, start, end, full=False)
+    assert rate.per_day == pytest.approx(0.5 / expected_share(start, end))
