@@ -299,7 +299,9 @@ class App:
         async with self._delivery_lock:
             now = self.clock.now()
             if self.radar.due(now):
-                self.radar.round(self.config.subscriptions, self.router, now, self.config.bot.zone)
+                await self.radar.run(
+                    self.config.subscriptions, self.router, now, self.config.bot.zone
+                )
             queue_reminders(
                 self.config.subscriptions,
                 self.store,
