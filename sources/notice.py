@@ -62,6 +62,7 @@ class Lot:
     suitable_sme: bool | None = None
     suitable_vcse: bool | None = None
     max_end: datetime | None = None
+    duration_days: int | None = None
 
     @property
     def years(self) -> Decimal | None:
@@ -108,6 +109,8 @@ class Award:
     and `max_end` (the latest date extensions may reach, ``maxExtentDate``), the renewal and
     options text, the contract's status and the date it ended (``implementation.endDate``).
     `notice_type` is the Procurement Act notice (UK6, UK7, UK10, UK11...) that published them.
+    Legacy contracts often state only when they were signed and how many days they run
+    (`signed`, `duration_days`).
     """
 
     id: str
@@ -129,6 +132,8 @@ class Award:
     options: str = ""
     cpv: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    signed: datetime | None = None
+    duration_days: int | None = None
 
     @property
     def to_small_supplier(self) -> bool | None:
@@ -319,6 +324,7 @@ _DATETIME_FIELDS = frozenset(
         "end",
         "max_end",
         "ended",
+        "signed",
         "next_procurement",
     }
 )

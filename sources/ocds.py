@@ -29,6 +29,7 @@ from sources.ocds_fields import (
     parse_deadline,
     sequence,
     strings,
+    whole_days,
 )
 from sources.ocds_stages import NOTICE_TYPE_STAGES, notice_type, release_stage, stage_of
 from sources.text import clean_text
@@ -194,6 +195,7 @@ def _lots(tender: Mapping[str, Any]) -> tuple[Lot, ...]:
                 max_end=optional_datetime(
                     period.get("maxExtentDate"), field="lots.contractPeriod.maxExtentDate"
                 ),
+                duration_days=whole_days(period.get("durationInDays")),
             )
         )
     return tuple(lots)

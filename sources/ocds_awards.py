@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sources.notice import Award, Supplier
-from sources.ocds_fields import amount, flag, mapping, optional_datetime, sequence
+from sources.ocds_fields import amount, flag, mapping, optional_datetime, sequence, whole_days
 from sources.text import clean_text
 
 _SCALES = {"sme": True, "micro": True, "small": True, "medium": True, "large": False}
@@ -130,6 +130,8 @@ def _award(
         options=_text(_first(sections, "options")),
         cpv=cpv,
         regions=regions,
+        signed=_date(contract.get("dateSigned"), f"{where}.contract.dateSigned"),
+        duration_days=whole_days(period.get("durationInDays")),
     )
 
 

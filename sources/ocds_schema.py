@@ -125,6 +125,7 @@ class Contract(TypedDict, total=False):
 
     id: Any
     awardID: Any
+    dateSigned: Any
     title: Any
     status: Any
     period: Any

@@ -19,7 +19,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -123,18 +123,27 @@ def _regions(award: Award, notice: Notice) -> tuple[str, ...]:
 def _lot_terms(
     award: Award, notice: Notice
 ) -> tuple[datetime | None, datetime | None, datetime | None]:
-    """The legacy join: the periods of the award's lots, else the tender's contract period."""
+    """The legacy join: the periods of the award's lots, else the tender's contract period.
+
+    A period stated only as a number of days (``durationInDays``, of the contract or of its
+    lots) runs from the start, else from the date the contract was signed, else the award's.
+    """
     lots = [lot for lot in notice.lots if lot.id in award.lot_ids] or (
         list(notice.lots) if len(notice.lots) == 1 else []
     )
     starts = [lot.contract_start for lot in lots if lot.contract_start]
     ends = [lot.contract_end for lot in lots if lot.contract_end]
     maxes = [lot.max_end for lot in lots if lot.max_end]
-    return (
-        min(starts, default=None) or notice.contract_start,
-        max(ends, default=None) or notice.contract_end,
-        max(maxes, default=None),
-    )
+    start = min(starts, default=None) or notice.contract_start
+    end = max(ends, default=None) or notice.contract_end
+    if end is None:
+        days = award.duration_days or max(
+            (lot.duration_days for lot in lots if lot.duration_days), default=None
+        )
+        begin = start or award.signed or award.date
+        if days is not None and begin is not None:
+            start, end = begin, begin + timedelta(days=days)
+    return start, end, max(maxes, default=None)
 
 
 def _lot_value(award: Award, notice: Notice) -> Decimal | None:

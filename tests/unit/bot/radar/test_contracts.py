@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -345,3 +345,35 @@ def test_store_versions_do_not_repeat_kept_awards() -> None:
 
 def test_fixture_folder_is_where_the_tests_expect_it() -> None:
     assert recorded(FAT_DAY).is_dir()
+
+
+def test_recorded_legacy_awards_are_joined_to_their_lots_durations() -> None:
+    """Legacy awards state no dates: their term is the days their contract or lots run."""
+    raw = fat_day_releases() + _walk_releases()
+    records = _records(raw)
+    by_ocid: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for release in raw:
+        if release["tender"].get("legalBasis", {}).get("scheme") == "CELEX":
+            by_ocid[release["ocid"]].append(release)
+    joined = 0
+    for process in by_ocid.values():
+        lot_days: dict[str, int] = {}
+        for release in sorted(process, key=lambda r: _when(r["date"])):
+            for lot in release["tender"].get("lots") or []:
+                days = (lot.get("contractPeriod") or {}).get("durationInDays")
+                if days:
+                    lot_days[lot["id"]] = int(days)
+            contracts = {c["awardID"]: c for c in release.get("contracts") or []}
+            for award in release.get("awards") or []:
+                contract = contracts.get(award["id"], {})
+                days = (contract.get("period") or {}).get("durationInDays") or max(
+                    (lot_days.get(lot, 0) for lot in award.get("relatedLots") or []), default=0
+                )
+                if not days or "dateSigned" not in contract:
+                    continue
+                record = records[f"{release['ocid']}/{award['id']}"]
+                signed = _when(contract["dateSigned"])
+                assert record.start == signed
+                assert record.end == signed + timedelta(days=days)
+                joined += 1
+    assert joined >= 2
