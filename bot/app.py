@@ -34,6 +34,7 @@ from bot.health import WriteCheck
 from bot.instance import InstanceLock, in_use
 from bot.metrics import Metrics
 from bot.poller import PollResult, poll_source
+from bot.radar.queue import RadarQueue
 from bot.redaction import redactor_for
 from bot.source_registry import build_source
 from bot.store import Store, StoreError, make_database_folder
@@ -141,6 +142,7 @@ class App:
             instance=self.instance,
         )
         self.router.on_refused = lambda ref, error: self.metrics.rule_file_refused()
+        self.radar = RadarQueue(self.store, self.outbox)
         if self.lock is not None:
             try:
                 self.store.check_writable(self.clock.now())
@@ -321,6 +323,7 @@ class App:
             self.metrics.polled(name, time.monotonic() - started, ok=False)
             return PollResult(source=name, error=f"internal error: {exc!r}")
         self.metrics.polled(name, time.monotonic() - started, ok=result.ok)
+        self.radar.dirty = True
         if result.ok and validators:
             self.store.save_validators(name, validators)
         return result
@@ -349,8 +352,13 @@ class App:
         return self._write_check.reasons()
 
     async def deliver(self) -> DeliveryResult:
-        """Queue due reminders, then send whatever is due (one delivery round at a time)."""
+        """Queue due reminders and radar items, then send whatever is due (one round at a time)."""
         async with self._delivery_lock:
+            now = self.clock.now()
+            if self.radar.due(now):
+                await self.radar.run(
+                    self.config.subscriptions, self.router, now, self.config.bot.zone
+                )
             queue_reminders(
                 self.config.subscriptions,
                 self.store,

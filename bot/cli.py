@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
+from bot.backfill import add_backfill_parser
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
 from bot.config_check import check_config, check_narrowing
 from bot.delivery.outbox import Outbox
 from bot.import_options import add_import_parser
 from bot.instance import InstanceError
 from bot.logs import setup_logging
+from bot.radar.options import add_radar_parser
 from bot.redaction import redactor_for
 from bot.report.options import add_report_parser
 from bot.rules_options import add_rules_parser
@@ -128,6 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     add_rules_parser(commands, common)
     add_report_parser(commands, common)
     add_import_parser(commands, common)
+    add_radar_parser(commands, common)
+    add_backfill_parser(commands, common)
     return parser
 
 
@@ -310,6 +314,11 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | N
             return EXIT_OK
         if args.command == "webhook":
             return _webhook_verify(args, clock, out)
+        if args.command == "radar":
+            setup_logging(None, verbose)
+            from bot.radar.command import run_radar_command
+
+            return run_radar_command(args, out, clock)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":
@@ -330,6 +339,10 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | N
             from bot.importer import run_import
 
             return asyncio.run(run_import(config, args, clock, stdout, out))
+        if args.command == "backfill":
+            from bot.backfill import backfill_command
+
+            return backfill_command(config, args, clock, out)
         if args.command == "send-test":
             return asyncio.run(_send_test(config, args.channel, clock, out))
         if args.command == "subscribe":

@@ -16,6 +16,7 @@ MODES = ("instant", "daily", "weekly")
 POSSIBLE_DIGEST, POSSIBLE_INSTANT, POSSIBLE_OFF = "digest", "instant", "off"
 POSSIBLE_CHOICES = (POSSIBLE_DIGEST, POSSIBLE_INSTANT, POSSIBLE_OFF)
 """What a subscription gets of the `possible` tier (the `possible` key; digest by default)."""
+MAX_RADAR_MONTHS = 36
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +67,10 @@ class SubscriptionConfig:
     remind_days: int = 3
     possible: str = "digest"
     index: int = 0
+    radar: bool = False
+    """Opted in to re-tender radar items (a digest section, never instant)."""
+    radar_months: int = 9
+    """How long before a contract's end its radar item is shown."""
 
 
 def load_channel(file: Path, index: int, data: object) -> ChannelConfig:
@@ -126,6 +131,10 @@ def load_subscription(
         raise table.error("digest_at", f"{digest_text!r} is not a time of day (HH:MM)") from None
     remind_days = table.positive_int("remind_days", 3, minimum=0)
     possible = table.one_of("possible", POSSIBLE_CHOICES, POSSIBLE_DIGEST)
+    radar = table.get("radar", bool, False)
+    radar_months = table.positive_int("radar_months", 9, minimum=1)
+    if radar_months > MAX_RADAR_MONTHS:
+        raise table.error("radar_months", f"must be at most {MAX_RADAR_MONTHS}, got {radar_months}")
     table.finish()
     return SubscriptionConfig(
         name=name,
@@ -140,6 +149,8 @@ def load_subscription(
         regions=narrowing["regions"],
         keywords=narrowing["keywords"],
         exclude_keywords=narrowing["exclude_keywords"],
+        radar=bool(radar),
+        radar_months=radar_months,
     )
 
 

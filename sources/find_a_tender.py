@@ -6,7 +6,8 @@
 - Requests are at least 13 seconds apart (429s were measured at 11 s, none at 13-15 s);
   a 429 carries ``Retry-After: 120``, which is obeyed.
 - `links.next` chains are known to drop releases on some windows, so they are not followed:
-  a window whose page comes back full is split in two, oldest half first, until each window
+  windows are sized from the rate of releases already seen to fill most of a page, and a
+  window whose page comes back full is split in two, oldest half first, until each window
   fits one page. Each finished window is a checkpoint (the watermark moves to its end).
 """
 
@@ -22,6 +23,7 @@ from sources.find_a_tender_release import fat_release_to_notice
 from sources.ocds_fields import LONDON
 from sources.ocds_package import follow_pages, parse_package
 from sources.options import no_options
+from sources.window_sizing import RateEstimate
 
 if TYPE_CHECKING:
     from sources.http import HttpFetcher
@@ -74,33 +76,46 @@ class FindATenderSource:
     def __init__(self, settings: SourceSettings, http: HttpFetcher) -> None:
         self.settings = settings
         self._http = http
+        self.rate = RateEstimate()
+        """Releases per second, learnt as windows are read (a caller may seed it)."""
+        self.requests = 0
+        """Requests made for windows so far (for progress reports and benchmarks)."""
 
     async def pages(
         self, since: datetime, until: datetime, *, resume: str | None = None
     ) -> AsyncIterator[Page]:
         """One page per window from `since` to `until`, each window small enough for a page.
 
-        A full page's releases are yielded too (they are stored once, however often seen)
-        before its window is split.
+        Windows are read oldest first and sized from the rate of releases seen so far (see
+        `sources.window_sizing`), so that most fill most of a page; a window whose page comes
+        back full is split in two and read again (its releases are yielded too: they are
+        stored once, however often seen).
 
         Raises:
             sources.errors.SourceError: throttling, a persistent fetch failure, or a bad page.
         """
         url = self.settings.url.rstrip("/") + PACKAGES_PATH
         limit = min(self.settings.page_size, PAGE_LIMIT)
-        windows = [(since, until)]
-        while windows:
-            start, end = windows.pop(0)
+        cursor = since
+        split: list[tuple[datetime, datetime]] = []
+        while split or cursor < until:
+            if split:
+                start, end = split.pop(0)
+            else:
+                start, end = cursor, self.rate.next_window(cursor, until, limit)
+                cursor = end
             updated_from, updated_to = api_window(start, end)
             params = {"updatedFrom": updated_from, "updatedTo": updated_to, "limit": str(limit)}
             if end - start <= SMALLEST_WINDOW:
                 async for page in follow_pages(
                     self._http, self.settings, url, params, mapper=fat_release_to_notice
                 ):
+                    self.requests += 1
                     yield dataclasses.replace(page, resume_url=None, watermark=None)
                 yield Page(url="", notices=(), watermark=end)
                 continue
             response = await self._http.get(url, params=params)
+            self.requests += 1
             parsed = parse_package(
                 response.body,
                 source=self.settings.name,
@@ -109,9 +124,10 @@ class FindATenderSource:
             )
             releases = len(parsed.page.notices) + len(parsed.page.problems)
             full = parsed.next_url is not None or releases >= limit
+            self.rate.observe(releases, start, end, full=full)
             if full:
                 middle = start + (end - start) / 2
-                windows[0:0] = [(start, middle), (middle, end)]
+                split[0:0] = [(start, middle), (middle, end)]
                 yield parsed.page
                 continue
             yield dataclasses.replace(parsed.page, watermark=end)

@@ -63,6 +63,7 @@ class Lot:
     max_end: datetime | None = None
     suitable_sme: bool | None = None
     suitable_vcse: bool | None = None
+    duration_days: int | None = None
 
     @property
     def years(self) -> Decimal | None:
@@ -115,13 +116,38 @@ class Supplier:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Award:
-    """One contract award of a process: who won it, when, for how much."""
+    """One contract award of a process: who won it, when, for how much.
+
+    The contract terms come from the award's contract (``contracts[]`` whose ``awardID`` is
+    the award's id) when the release has one, else from the award itself: `start`, `end`
+    and `max_end` (the latest date extensions may reach, ``maxExtentDate``), the renewal and
+    options text, the contract's status and the date it ended (``implementation.endDate``).
+    `notice_type` is the Procurement Act notice (UK6, UK7, UK10, UK11...) that published them.
+    Legacy contracts often state only when they were signed and how many days they run
+    (`signed`, `duration_days`).
+    """
 
     id: str
     status: str | None = None
     date: datetime | None = None
     value: Decimal | None = None
     suppliers: tuple[Supplier, ...] = ()
+    title: str = ""
+    lot_ids: tuple[str, ...] = ()
+    notice_type: str | None = None
+    contract_status: str | None = None
+    contract_value: Decimal | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    max_end: datetime | None = None
+    ended: datetime | None = None
+    has_renewal: bool | None = None
+    renewal: str = ""
+    options: str = ""
+    cpv: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    signed: datetime | None = None
+    duration_days: int | None = None
 
     @property
     def to_small_supplier(self) -> bool | None:
@@ -190,6 +216,8 @@ class Notice:
     dynamic_market: bool = False
     max_participants: int | None = None
     awards: tuple[Award, ...] = ()
+    next_procurement: datetime | None = None
+    recurrence: str = ""
 
     @property
     def cpv_codes(self) -> tuple[str, ...]:
@@ -318,9 +346,14 @@ _DATETIME_FIELDS = frozenset(
         "eoi_deadline",
         "expected_tender_date",
         "date",
+        "start",
+        "end",
+        "ended",
+        "signed",
+        "next_procurement",
     }
 )
-_DECIMAL_FIELDS = frozenset({"value_low", "value_high", "value"})
+_DECIMAL_FIELDS = frozenset({"value_low", "value_high", "value", "contract_value"})
 _TUPLE_FIELDS = frozenset(
     {
         "regions",
@@ -330,6 +363,8 @@ _TUPLE_FIELDS = frozenset(
         "reserved",
         "reserved_locations",
         "related_ids",
+        "lot_ids",
+        "cpv",
     }
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,6 +31,7 @@ from sources.ocds_fields import (
     renewal_end,
     sequence,
     strings,
+    whole_days,
 )
 from sources.ocds_stages import NOTICE_TYPE_STAGES, notice_type, release_stage, stage_of
 from sources.text import clean_text
@@ -193,6 +194,7 @@ def _lots(tender: Mapping[str, Any]) -> tuple[Lot, ...]:
                 max_end=latest(longest, renewed),
                 suitable_sme=flag(suitability.get("sme")),
                 suitable_vcse=flag(suitability.get("vcse")),
+                duration_days=whole_days(mapping(lot.get("contractPeriod")).get("durationInDays")),
             )
         )
     return tuple(lots)
@@ -256,6 +258,52 @@ def _related_ids(release: Mapping[str, Any], ocid: str) -> tuple[str, ...]:
             if value.startswith("ocds-") and value != ocid and value not in found:
                 found.append(value)
     return tuple(found)
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_YEAR = re.compile(r"\b([a-z]{3,9})\.?\s+(20\d\d)\b", re.IGNORECASE)
+
+
+def _recurrence(tender: Mapping[str, Any]) -> tuple[datetime | None, str]:
+    """The buyer's stated next procurement (``tender.recurrence``): its date and its words.
+
+    The date is the first of ``recurrence.dates[].startDate``; failing that, a month and year
+    written in the description ("January 2030") reads as the first of that month. A bare year
+    ("re-tendered in 2029") gives no date: the words are kept for the reader.
+    """
+    recurrence = mapping(tender.get("recurrence"))
+    words = clean_text(str(recurrence.get("description") or ""), multiline=True)
+    for entry in sequence(recurrence.get("dates")):
+        start = optional_datetime(
+            mapping(entry).get("startDate"), field="tender.recurrence.dates.startDate"
+        )
+        if start is not None:
+            return start, words
+    for name, year in _MONTH_YEAR.findall(words):
+        month = _MONTHS.get(name.lower())
+        if month is not None:
+            return datetime(int(year), month, 1, tzinfo=UTC), words
+    return None, words
 
 
 def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
@@ -333,6 +381,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
     gazetteer = mapping(mapping(requirements.get("reservedParticipationLocation")).get("gazetteer"))
     legal_basis = mapping(tender.get("legalBasis")).get("scheme")
 
+    next_procurement, recurrence = _recurrence(tender)
     return dict(
         source=source,
         id=ocid.strip(),
@@ -382,6 +431,8 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
             mapping(tender.get("communication")).get("futureNoticeDate"),
             field="tender.communication.futureNoticeDate",
         ),
+        next_procurement=next_procurement,
+        recurrence=recurrence,
     )
 
 

@@ -214,3 +214,13 @@ def strings(value: object) -> tuple[str, ...]:
 def flag(value: object) -> bool | None:
     """`value` if it is a JSON boolean, else None."""
     return value if isinstance(value, bool) else None
+
+
+def whole_days(value: object) -> int | None:
+    """A positive number of days (``durationInDays``) as an integer, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    number = Decimal(str(value))
+    if not number.is_finite() or number <= 0 or number > 36600:
+        return None
+    return int(number)

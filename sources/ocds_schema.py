@@ -48,6 +48,8 @@ class Lot(TypedDict, total=False):
     contractPeriod: Any
     renewal: Any
     suitability: Any
+    hasRenewal: Any
+    options: Any
 
 
 class Tender(TypedDict, total=False):
@@ -79,6 +81,7 @@ class Tender(TypedDict, total=False):
     legalBasis: Any
     specialRegime: Any
     aboveThreshold: Any
+    recurrence: Any
 
 
 class Planning(TypedDict, total=False):
@@ -101,7 +104,7 @@ class Party(TypedDict, total=False):
 
 
 class Award(TypedDict, total=False):
-    """An award: who won, for how much, when."""
+    """An award: who won, for how much, when, for which lots and for how long."""
 
     id: Any
     status: Any
@@ -109,11 +112,30 @@ class Award(TypedDict, total=False):
     value: Any
     suppliers: Any
     documents: list[Document]
+    title: Any
+    relatedLots: Any
+    contractPeriod: Any
+    hasRenewal: Any
+    renewal: Any
+    options: Any
+    items: list[Item]
 
 
 class Contract(TypedDict, total=False):
-    """A contract: only its documents (they name the notice type)."""
+    """A contract: its award, terms, status and end, and the notice type its documents name."""
 
+    id: Any
+    awardID: Any
+    dateSigned: Any
+    title: Any
+    status: Any
+    period: Any
+    value: Any
+    hasRenewal: Any
+    renewal: Any
+    options: Any
+    implementation: Any
+    items: list[Item]
     documents: list[Document]
 
 

@@ -50,6 +50,8 @@ def chat_subscription(chat: ChatSettings, index: int) -> SubscriptionConfig:
         digest_day=chat.digest_day,
         possible=chat.possible,
         index=index,
+        radar=chat.radar,
+        radar_months=chat.radar_months,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time as clock_time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from enum import Enum
 
@@ -44,6 +44,10 @@ POSSIBLE_REPLIES = {
 }
 """The answers to `possible digest|instant|off`."""
 CATCH_UP_DAYS = 7
+RADAR_MONTHS = 9
+MAX_RADAR_MONTHS = 36
+MAX_RADAR_LIST = 15
+RADAR_USAGE = "Send radar on [MONTHS], radar off or radar list."
 MAX_SETS = 10
 MAX_CATCH_UP_DAYS = 30
 HELP = """tenderbot finds public contracts a small charity could bid for.
@@ -62,6 +66,8 @@ possible digest | instant | off: notices only worth a look: in a digest, one by 
 pause / resume: stop and restart alerts
 catchup DAYS: what matched in the last DAYS days (1 to 30) as one digest
 preview SET: what a set would have sent in the last 7 days
+radar on [MONTHS] / radar off: contracts of your kind ending soon, in a digest
+radar list: the contracts the radar has shown this chat
 status: how tenderbot is doing (bot admins)
 
 Only the chat's administrators may change its subscriptions."""
@@ -114,6 +120,8 @@ class ChatServices:
     """A few lines on the daemon's health."""
     read_only: Callable[[str], list[str]]
     """(chat id) -> descriptions of the config file's subscriptions for this chat."""
+    radar_items: Callable[[str], list[str]] = field(default=lambda key: [])
+    """(chat key) -> the radar items made for the chat, one line each."""
 
 
 class ChatCommands:
@@ -163,6 +171,9 @@ class ChatCommands:
             return Reply(HELP)
         name, args = words[0].lower().lstrip("/"), words[1:]
         name = name.split("@", 1)[0]
+        if args and f"{name} {args[0].lower()}" in COMMANDS:
+            # A command of two words ("radar on"): the second chooses the action.
+            name, args = f"{name} {args[0].lower()}", args[1:]
         command = COMMANDS.get(name)
         if command is None:
             return Reply(f"I don't know the command {name!r}. Send help for the list.")
@@ -360,6 +371,44 @@ class ChatCommands:
             f"{queued} notice(s) from the last {days} days are on their way as one digest."
         )
 
+    def _radar(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        raise ArgumentError(RADAR_USAGE)
+
+    def _radar_on(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        months = RADAR_MONTHS
+        if args:
+            read = read_number(args[0], low=1, high=MAX_RADAR_MONTHS) if len(args) == 1 else None
+            if read is None:
+                raise ArgumentError(f"Send radar on MONTHS, 1 to {MAX_RADAR_MONTHS}.")
+            months = read
+        self._update(chat, asker, radar=True, radar_months=months)
+        return Reply(
+            f"Radar on: contracts of your kind ending in the next {months} months come in "
+            "a digest section, each once, with news of their re-tender as replies.",
+            changed=True,
+        )
+
+    def _radar_off(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if args:
+            raise ArgumentError(RADAR_USAGE)
+        self._update(chat, asker, radar=False)
+        return Reply("Radar off: no more items about contracts ending.", changed=True)
+
+    def _radar_list(self, chat: str, asker: Asker, args: list[str]) -> Reply:
+        if args:
+            raise ArgumentError(RADAR_USAGE)
+        settings = self.chats.chat(self.bot.name, chat)
+        lines = self.services.radar_items(settings.key)
+        state = (
+            f"Radar on ({settings.radar_months} months ahead)." if settings.radar else "Radar off."
+        )
+        if not lines:
+            return Reply(f"{state} No contracts shown here yet.")
+        shown = [f"- {line}" for line in lines[:MAX_RADAR_LIST]]
+        more = len(lines) - len(shown)
+        tail = [f"...and {more} more"] if more > 0 else []
+        return Reply("\n".join([state, *shown, *tail]))
+
     def _known_set(self, name: str) -> str:
         if name not in self.catalogue.names():
             raise ArgumentError(f"There is no rule set called {name!r}. Send sets to see them.")
@@ -398,6 +447,10 @@ COMMANDS: dict[str, Command] = {
     "pause": Command(handler=ChatCommands._pause, permission=Permission.MANAGER),
     "resume": Command(handler=ChatCommands._resume, permission=Permission.MANAGER),
     "catchup": Command(handler=ChatCommands._catchup, permission=Permission.MANAGER),
+    "radar": Command(handler=ChatCommands._radar, permission=Permission.ANYONE),
+    "radar on": Command(handler=ChatCommands._radar_on, permission=Permission.MANAGER),
+    "radar off": Command(handler=ChatCommands._radar_off, permission=Permission.MANAGER),
+    "radar list": Command(handler=ChatCommands._radar_list, permission=Permission.ANYONE),
     "status": Command(handler=ChatCommands._status, permission=Permission.BOT_ADMIN),
 }
 """Every chat command, by name: nothing else is ever run from a chat."""
@@ -421,6 +474,8 @@ def describe_filters(settings: ChatSettings) -> str:
     parts.append(
         f"worth-a-look notices: {POSSIBLE_SHOWN.get(settings.possible, settings.possible)}"
     )
+    if settings.radar:
+        parts.append(f"radar on ({settings.radar_months} months ahead)")
     return "; ".join(parts)
 
 

@@ -100,4 +100,18 @@ def make_services(
             if s.channel in targets and parse_chat_key(s.name) is None
         ]
 
-    return ChatServices(preview=preview, catch_up=catch_up, status=status, read_only=read_only)
+    def radar_items(key: str) -> list[str]:
+        rows = store.db.execute(
+            "SELECT title, details FROM radar_items WHERE subscription = ? "
+            "ORDER BY created_at DESC, ocid",
+            (key,),
+        )
+        return [f"{row[0]}: {row[1]}" for row in rows]
+
+    return ChatServices(
+        preview=preview,
+        catch_up=catch_up,
+        status=status,
+        read_only=read_only,
+        radar_items=radar_items,
+    )

@@ -41,6 +41,8 @@ class ChatSettings:
     paused: str | None = None
     possible: str = "digest"
     """What the chat gets of the `possible` tier: digest, instant or off."""
+    radar: bool = False
+    radar_months: int = 9
     created_by: tuple[tuple[str, str, datetime], ...] = ()
     """(rule set, who subscribed it, when)."""
 
@@ -168,8 +170,18 @@ class ChatStore:
 
     def update(self, bot: str, chat: str, by: str, now: datetime, **changes: object) -> None:
         """Change a chat's filters, mode or pause (keys are `ChatSettings` field names)."""
-        allowed = {"regions", "max_value", "mutes", "mode", "digest_at", "digest_day", "paused"}
-        allowed.add("possible")
+        allowed = {
+            "regions",
+            "max_value",
+            "mutes",
+            "mode",
+            "digest_at",
+            "digest_day",
+            "paused",
+            "possible",
+            "radar",
+            "radar_months",
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown chat settings: {sorted(unknown)}")
@@ -210,6 +222,10 @@ class ChatStore:
             )
             self._db.execute(
                 "UPDATE channel_state SET channel = ?, chat_id = NULL WHERE channel = ?",
+                (new_key, old_key),
+            )
+            self._db.execute(
+                "UPDATE radar_items SET subscription = ? WHERE subscription = ?",
                 (new_key, old_key),
             )
         return bool(moved)
@@ -345,5 +361,7 @@ def _settings(row: sqlite3.Row, subscribed: list[tuple[str, str, datetime]]) -> 
         digest_day=int(get("digest_day")),
         paused=get("paused"),
         possible=str(get("possible")),
+        radar=bool(get("radar")),
+        radar_months=int(get("radar_months")),
         created_by=tuple(subscribed),
     )

@@ -9,6 +9,21 @@ from sources.notice import Notice
 NEW = "new"
 UPDATED = "updated"
 CLOSING = "closing"
+RADAR = "radar"
+"""A contract of the subscription's kind ending: a re-tender radar item (digest only)."""
+RADAR_EXTENDED = "radar-extended"
+RADAR_ENDED = "radar-ended"
+RADAR_RETENDER = "radar-retender"
+RADAR_FOLLOW_UPS = {
+    RADAR_EXTENDED: "Contract extended",
+    RADAR_ENDED: "Contract ended",
+    RADAR_RETENDER: "The re-tender is here",
+}
+"""What later happened to a radar item's contract, each a reply threaded under the item."""
+RADAR_MODE = "radar"
+"""The outbox mode of radar items: their own digest, "Contracts of your kind ending soon"."""
+RADAR_MARK = "#radar/"
+"""Joins a release id and a contract's award id in a radar row's release id."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.delivery.alerts import CLOSING, NEW, UPDATED, Alert
+from bot.delivery.alerts import CLOSING, NEW, RADAR, RADAR_FOLLOW_UPS, RADAR_MARK, UPDATED, Alert
 from bot.delivery.channel_state import ChannelStates
 from bot.events import Event
 from bot.mirrors import Mirrors
@@ -144,8 +144,8 @@ class Outbox(ChannelStates):
         """Whether `subscription` was sent (or has queued) an alert about this notice."""
         row = self._db.execute(
             "SELECT 1 FROM outbox WHERE subscription = ? AND source = ? AND notice_id = ? "
-            "AND kind != ? AND status IN (?, ?)",
-            (subscription, source, notice_id, CLOSING, PENDING, SENT),
+            "AND kind NOT IN (?, ?, ?, ?, ?) AND status IN (?, ?)",
+            (subscription, source, notice_id, CLOSING, RADAR, *RADAR_FOLLOW_UPS, PENDING, SENT),
         ).fetchone()
         return row is not None
 
@@ -206,7 +206,8 @@ class Outbox(ChannelStates):
         """
         first, last = group[0], group[-1]
         source, notice_id = str(first["source"]), str(first["notice_id"])
-        notice = self._store.notice(source, notice_id, last["release_id"])
+        release_id = str(last["release_id"]).partition(RADAR_MARK)[0]
+        notice = self._store.notice(source, notice_id, release_id)
         if notice is None:
             return None
         if first["kind"] == NEW:
@@ -225,9 +226,7 @@ class Outbox(ChannelStates):
             notice=notice,
             reasons=_reasons(last["reasons"]) or _reasons(first["reasons"]),
             previous=previous,
-            reply_to=self._first_message(first["subscription"], source, notice_id)
-            if first["kind"] != NEW
-            else None,
+            reply_to=self._reply_to(first),
             mode=str(first["mode"]),
             tier=str(last["tier"]),
             also=self._copies(notice),
@@ -245,14 +244,36 @@ class Outbox(ChannelStates):
                     links.append(url)
         return tuple(links)
 
-    def _first_message(self, subscription: str, source: str, notice_id: str) -> str | None:
-        row = self._db.execute(
-            "SELECT message_ref FROM outbox WHERE subscription = ? AND source = ? AND "
-            "notice_id = ? AND kind = ? AND status = ? AND message_ref IS NOT NULL "
-            "ORDER BY id LIMIT 1",
-            (subscription, source, notice_id, NEW, SENT),
-        ).fetchone()
-        return None if row is None else str(row[0])
+    def _reply_to(self, row: sqlite3.Row) -> str | None:
+        """The message an alert replies to: the first about its notice (or radar item)."""
+        kind = str(row["kind"])
+        if kind in (NEW, RADAR):
+            return None
+        if kind in RADAR_FOLLOW_UPS:
+            item = str(row["release_id"]).partition(RADAR_MARK)[2]
+            return self._first_message(
+                row["subscription"], row["source"], row["notice_id"], RADAR, item
+            )
+        return self._first_message(row["subscription"], row["source"], row["notice_id"])
+
+    def _first_message(
+        self,
+        subscription: str,
+        source: str,
+        notice_id: str,
+        kind: str = NEW,
+        radar_item: str | None = None,
+    ) -> str | None:
+        rows = self._db.execute(
+            "SELECT message_ref, release_id FROM outbox WHERE subscription = ? AND source = ? "
+            "AND notice_id = ? AND kind = ? AND status = ? AND message_ref IS NOT NULL "
+            "ORDER BY id",
+            (subscription, source, notice_id, kind, SENT),
+        )
+        for row in rows:
+            if radar_item is None or str(row[1]).endswith(RADAR_MARK + radar_item):
+                return str(row[0])
+        return None
 
     def mark_sent(self, outbox_ids: Sequence[int], now: datetime, ref: str | None = None) -> None:
         """Record that alerts were delivered, with the message's reference for replies."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config import ChannelConfig
-from bot.delivery.alerts import POSSIBLE, Alert, Digest
+from bot.delivery.alerts import POSSIBLE, RADAR, RADAR_MODE, Alert, Digest
 from bot.delivery.digests import INSTANT
 from bot.delivery.notifiers import Notifier, SendError
 from bot.delivery.outbox import Outbox
@@ -28,7 +28,10 @@ from sources.clock import Clock
 
 log = logging.getLogger("tenderbot.deliver")
 
-DIGEST_TITLES = {"catchup": "Catch-up: recent notices you asked for"}
+DIGEST_TITLES = {
+    "catchup": "Catch-up: recent notices you asked for",
+    RADAR_MODE: "Contracts of your kind ending soon",
+}
 RETRY_BASE_SECONDS = 30.0
 RETRY_CAP_SECONDS = 90.0
 """A recovered service is noticed within a minute and a half, however long it was down: no
@@ -179,12 +182,14 @@ class Sender:
                 ids = [i for a in part.alerts for i in a.ids]
                 await self._pace(channel, notifier)
                 try:
-                    await notifier.send_digest(part, now=self._clock.now())
+                    ref = await notifier.send_digest(part, now=self._clock.now())
                 except SendError as exc:
                     if self._failed(channel, ids, exc, result):
                         return
                     continue
-                self._outbox.mark_sent(ids, self._clock.now())
+                # Radar items keep their digest's message: later news threads under it.
+                radar = all(a.kind == RADAR for a in part.alerts)
+                self._outbox.mark_sent(ids, self._clock.now(), ref if radar else None)
                 self._outbox.channel_ok(channel.name)
                 self._on_outcome(channel.name, "sent", len(ids))
                 result.sent += len(ids)

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.report.coldspots import ColdSpot, rank_cold_spots
@@ -13,6 +14,9 @@ from bot.report.facts import NATIONAL, AwardFact, Judge, Opportunity, process_fa
 from bot.report.figures import AreaFigures, buyer_figures, region_figures, total_figures
 from bot.report.population import POPULATION, POPULATION_SOURCE
 from sources.notice import Notice
+
+if TYPE_CHECKING:
+    from bot.radar.ending import EndingSection
 
 LONDON = ZoneInfo("Europe/London")
 MIN_TO_COMPARE = 5
@@ -64,6 +68,8 @@ class Report:
     """Per source, the first and last release in the period: the data the figures rest on."""
     polled: bool = True
     """Whether the store ever polled (or was filled): False says there is no data at all."""
+    ending: EndingSection | None = None
+    """Charity-kind contracts ending in the next 12 months (see `bot.radar.ending`)."""
 
     @property
     def period(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import secrets
@@ -17,6 +18,10 @@ from zoneinfo import ZoneInfo
 from bot.config import Config, ConfigError
 from bot.file_args import expand_files
 from bot.moments import DEFAULT_ZONE
+from bot.radar.contracts import ContractRecord, compile_contracts
+from bot.radar.ending import ending_soon
+from bot.radar.selection import judge_with as radar_judge
+from bot.radar.stored import store_records
 from bot.report.build import Report, build_report
 from bot.report.facts import Judge
 from bot.report.inputs import (
@@ -48,11 +53,17 @@ def judge_with(rule_set: RuleSet) -> Judge:
     return judge
 
 
+def with_ending(report: Report, records: list[ContractRecord], rule_set: RuleSet) -> Report:
+    """The report with its section on charity-kind contracts ending in the next 12 months."""
+    judge = radar_judge([rule_set], report.end)
+    return dataclasses.replace(report, ending=ending_soon(records, judge, report.end))
+
+
 def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: datetime) -> Report:
     """The report of everything stored from `start` up to `now`."""
     store = Store.open_existing(config.bot.database)
     try:
-        return build_report(
+        report = build_report(
             store_processes(store, start),
             start=start,
             end=now,
@@ -65,6 +76,7 @@ def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: d
             coverage=store_coverage(store, start, now),
             polled=store_ever_filled(store),
         )
+        return with_ending(report, store_records(store), rule_set)
     finally:
         store.close()
 
@@ -86,7 +98,7 @@ def report_from_files(
     period = file_period(notices) or (now, now)
     start = since if since is not None else period[0]
     end = max(period[1], start)
-    return build_report(
+    report = build_report(
         file_processes(notices),
         start=start,
         end=end,
@@ -98,6 +110,7 @@ def report_from_files(
         made_from=", ".join(p.name for p in paths),
         zone=zone,
     )
+    return with_ending(report, compile_contracts(notices), rule_set)
 
 
 def render(report: Report, fmt: str) -> str:

@@ -110,6 +110,15 @@ def _spot(spot: ColdSpot) -> dict[str, Any]:
 
 def report_document(report: Report) -> dict[str, Any]:
     """The whole report as JSON-ready data."""
+    document = _document(report)
+    if report.ending is not None:
+        from bot.radar.ending import ending_document
+
+        document["ending_soon"] = ending_document(report.ending)
+    return document
+
+
+def _document(report: Report) -> dict[str, Any]:
     return {
         "period": {"start": report.start.isoformat(), "end": report.end.isoformat()},
         "coverage": [

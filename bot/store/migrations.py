@@ -246,4 +246,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (bot, chat)
     );
     """,
+    # The re-tender radar: per-chat opt-in and one item per (subscription, contract).
+    """
+    ALTER TABLE chat_settings ADD COLUMN radar INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE chat_settings ADD COLUMN radar_months INTEGER NOT NULL DEFAULT 9;
+    CREATE TABLE radar_items (
+        subscription TEXT NOT NULL,
+        source TEXT NOT NULL,
+        ocid TEXT NOT NULL,
+        award_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        details TEXT NOT NULL,
+        status TEXT NOT NULL,
+        successor TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (subscription, source, ocid, award_id)
+    );
+    """,
 )

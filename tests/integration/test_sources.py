@@ -96,7 +96,8 @@ def test_every_kind_side_by_side_stores_each_item_once(tmp_path, fake_cf, web, c
     assert "Library Volunteering Programme" not in out  # UK7: a contract, never an opportunity
     assert "Dynamic Market for Community Transport" not in out  # UK15: never an opportunity
     fat = web.requests_to(FAT_PATH)
-    assert fat[0]["query"]["updatedTo"] == "2025-01-24T09:00:00"  # London time (GMT in January)
+    # The last window ends at the poll's time, in London time (GMT in January).
+    assert fat[-1]["query"]["updatedTo"] == "2025-01-24T09:00:00"
     assert "stages" not in fat[0]["query"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", fat[0]["query"]["updatedFrom"])
     s2w_months = [r["query"]["dateFrom"] for r in web.requests_to("/s2w/v1/Notices")]

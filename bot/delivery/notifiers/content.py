@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.delivery.alerts import CLOSING, UPDATED, Alert, tier_label
+from bot.delivery.alerts import CLOSING, RADAR, RADAR_FOLLOW_UPS, UPDATED, Alert, tier_label
 from bot.delivery.changes import describe_changes
 from bot.delivery.formatting import (
     format_deadline,
@@ -49,8 +49,29 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
+def radar_content(alert: Alert) -> AlertContent:
+    """What a reply under a radar item says: what happened to the contract.
+
+    Its reasons are the contract's title, what happened, and (for a re-tender) the new
+    notice's link.
+    """
+    title, what, link = (*alert.reasons, "", "", "")[:3]
+    return AlertContent(
+        label=RADAR_FOLLOW_UPS[alert.kind],
+        title=strip_unsafe(title or alert.notice.title),
+        fields=(("Buyer", strip_unsafe(alert.notice.buyer or "not stated")),),
+        changes=(strip_unsafe(what),) if what else (),
+        description="",
+        reasons=(),
+        notice_url=safe_url(link) or safe_url(alert.notice.url),
+        portal_url=None,
+    )
+
+
 def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:
     """Gather what an alert says."""
+    if alert.kind in RADAR_FOLLOW_UPS:
+        return radar_content(alert)
     notice = alert.notice
     if alert.kind == UPDATED:
         label = "Updated"
@@ -114,8 +135,13 @@ def cut(text: str, limit: int) -> str:
 
 
 def digest_line(alert: Alert, *, now: datetime, zone: ZoneInfo) -> tuple[str, str]:
-    """One digest entry as (title, details) in plain text."""
+    """One digest entry as (title, details) in plain text.
+
+    A radar item's entry is the contract's title and its details, as queued (its reasons).
+    """
     notice = alert.notice
+    if alert.kind == RADAR and len(alert.reasons) >= 2:
+        return strip_unsafe(alert.reasons[0]), strip_unsafe(alert.reasons[1])
     kind = {"updated": "Updated: ", "closing": "Closing soon: "}.get(alert.kind, "")
     details = " · ".join(
         [
