@@ -52,7 +52,8 @@ class ContractRecord:
     """One contract of a process, as its releases so far describe it.
 
     `end` is the current end (moved by extensions); `initial_end` the end first stated.
-    `value_per_year` is `value` over the contract's years (whole for a year or less).
+    `value_per_year` is `value` over the contract's longest stated duration, to `max_end`
+    when later than `end` (whole for a year or less), as the rule sets read a notice's scale.
     """
 
     source: str
@@ -222,7 +223,8 @@ def _apply(record: ContractRecord | None, award: Award, notice: Notice) -> Contr
         changes["notice_types"] = (*base.notice_types, award.notice_type)
     updated = dataclasses.replace(base, **changes)
     return dataclasses.replace(
-        updated, value_per_year=yearly_value(updated.value, updated.start, updated.end)
+        updated,
+        value_per_year=yearly_value(updated.value, updated.start, updated.end, updated.max_end),
     )
 
 

@@ -41,6 +41,7 @@ def prospective_notice(record: ContractRecord, as_of: datetime) -> Notice:
         special_regimes=(LIGHT_TOUCH,) if record.light_touch else (),
         contract_start=record.start,
         contract_end=record.initial_end or record.end,
+        max_end=record.max_end,
     )
 
 

@@ -121,7 +121,8 @@ def test_radar_lists_upcoming_windows_as_json(tmp_path: Path) -> None:
     (item,) = json.loads(text)  # only t-5 ends after NOW + 2 months and within 12 months
     assert item["ocid"] == "ocds-t-5"
     assert item["buyer"] == BUYER
-    assert item["value_per_year"] == round(240000 / (638 / 365.25))  # 1 Jul 2025 - 31 Mar 2027
+    # Over the longest stated duration, as rules.scale reads it: 1 Jul 2025 - 31 Mar 2028.
+    assert item["value_per_year"] == round(240000 / (1004 / 365.25))
     assert item["end"] == "2027-03-31T00:00:00+00:00"
     assert item["max_end"] == "2028-03-31T00:00:00+00:00"
     assert item["window_start"] == "2026-09-30T00:00:00+00:00"

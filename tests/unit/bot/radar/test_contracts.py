@@ -237,7 +237,7 @@ def test_a_legacy_award_is_joined_to_its_lots_periods() -> None:
     assert records["A1"].end == datetime(2028, 3, 31, tzinfo=UTC)
     assert records["A1"].max_end == datetime(2030, 3, 31, tzinfo=UTC)
     assert records["A1"].value == Decimal(300000)
-    years = Decimal(1095) / Decimal("365.25")  # 1 Apr 2025 to 31 Mar 2028
+    years = Decimal(1825) / Decimal("365.25")  # 1 Apr 2025 to 31 Mar 2030, extension included
     assert records["A1"].value_per_year == (Decimal(300000) / years).quantize(Decimal(1))
     assert records["A2"].end == datetime(2027, 3, 31, tzinfo=UTC)
     assert records["A2"].max_end is None
