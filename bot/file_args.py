@@ -1,7 +1,7 @@
 """The one `--from FILE...` convention: several files and globs after one flag, repeatable.
 
 Every command that reads OCDS files instead of the store (`rules preview`, `rules evaluate`,
-`report`, `import`) takes its files through `add_from_argument` and `expand_files`, so
+`report`, `import`, `radar`) takes its files through `add_from_argument` and `expand_files`, so
 ``--from a.json b.json``, ``--from a.json --from b.json`` and ``--from 'page-*.json'`` mean
 the same everywhere.
 """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import glob
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -16,6 +15,7 @@ from typing import Any, TextIO
 from dateutil.relativedelta import relativedelta
 
 from bot.config import Config, ConfigError, find_config_path, load_config
+from bot.file_args import expand_files
 from bot.radar.backtest import OUTCOMES, LabelGrades, grade
 from bot.radar.contracts import ContractRecord, compile_contracts
 from bot.radar.options import DEFAULT_RULES
@@ -50,24 +50,6 @@ FIELDS = (
     "url",
 )
 ANY = "any"
-
-
-def expand(patterns: Sequence[str]) -> list[Path]:
-    """The files named, with globs expanded (a pattern matching nothing is an error).
-
-    Raises:
-        ConfigError: a pattern matches no file.
-    """
-    paths: list[Path] = []
-    for pattern in patterns:
-        if any(c in pattern for c in "*?["):
-            found = sorted(glob.glob(pattern))
-            if not found:
-                raise ConfigError(f"--from {pattern}: no file matches")
-            paths.extend(Path(f) for f in found)
-        else:
-            paths.append(Path(pattern))
-    return paths
 
 
 def file_notices(paths: Sequence[Path]) -> list[Notice]:
@@ -233,7 +215,7 @@ def run_radar_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> in
         last = now
     else:
         config = optional_config(args)
-        notices = file_notices(expand(patterns))
+        notices = file_notices(expand_files(patterns))
         records = with_successors(compile_contracts(notices), notices)
         last = max((n.release_date for n in notices), default=now)
     if getattr(args, "months", 1) < 1:

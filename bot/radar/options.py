@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.file_args import add_from_argument
+
 RADAR_FORMATS = ("table", "csv", "json")
 DEFAULT_MONTHS = 12
 DEFAULT_RULES = "small-charities"
 
 
 def _inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--from",
-        dest="source_files",
-        action="extend",
-        nargs="+",
-        metavar="FILE",
-        help="OCDS release packages or JSON lines of releases (globs allowed) instead of the store",
+    add_from_argument(
+        parser, "OCDS release packages or JSON lines of releases instead of the store"
     )
     parser.add_argument(
         "--as-of",

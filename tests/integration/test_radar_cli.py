@@ -207,3 +207,32 @@ def test_the_report_lists_contracts_of_its_kind_ending_soon(tmp_path: Path) -> N
     assert [b["name"] for b in ending["buyers"]] == [BUYER]
     code, page = _run("report", "--from", str(path), "--format", "html")
     assert code == 0 and 'id="ending-soon"' in page
+
+
+def test_radar_from_follows_the_one_convention(tmp_path: Path, capsys) -> None:
+    # Awards in one file, their re-tenders in another: only both together grade a hit.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    history = _history()
+    awards = [r for r in history if r["ocid"].startswith("ocds-t-")]
+    tenders = [r for r in history if r["ocid"].startswith("ocds-n-")]
+    first, second = folder / "page-1.json", folder / "page-2.json"
+    first.write_text(json.dumps({"releases": awards}))
+    second.write_text(json.dumps({"releases": tenders}))
+
+    def hits(*from_args: object) -> int:
+        code, text = _run(
+            "radar", "backtest", *map(str, from_args), "--as-of", "2026-08-01", "--format", "json"
+        )
+        assert code == 0, text
+        labels = {row["label"]: row for row in json.loads(text)["labels"]}
+        return int(labels["no-extension"]["successor in window"])
+
+    assert hits("--from", first) == 0
+    assert hits("--from", first, second) == 2
+    assert hits("--from", first, "--from", second) == 2
+    assert hits("--from", folder / "page-*.json") == 2
+    assert hits("--from", first, first, second) == 2  # a file named twice is read once
+    code, _ = _run("radar", "--from", str(tmp_path / "nope-*.json"))
+    assert code == 2
+    assert "nope-*.json: no file matches this pattern" in capsys.readouterr().err
