@@ -8,7 +8,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.delivery.alerts import CLOSING, UPDATED, Alert, Digest, tier_label
+from bot.delivery.alerts import (
+    CLOSING,
+    RADAR,
+    RADAR_FOLLOW_UPS,
+    UPDATED,
+    Alert,
+    Digest,
+    tier_label,
+)
 from bot.delivery.changes import describe_changes
 from bot.delivery.formatting import (
     format_deadline,
@@ -19,6 +27,7 @@ from bot.delivery.formatting import (
     format_value,
 )
 from bot.delivery.notifiers import SendError
+from bot.delivery.notifiers.content import digest_line, radar_content, safe_url
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, read_chat_keys
 from bot.delivery.pacing import RateLimits
 from bot.delivery.why import full_why
@@ -36,8 +45,27 @@ def plain(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
+def render_radar(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
+    """The block printed for a radar item (its contract and window) or for news of one."""
+    if alert.kind == RADAR:
+        title, details = digest_line(alert, now=now, zone=zone)
+        lines = [f"== RADAR: {plain(title)}", f"   {plain(details)}"]
+        link = safe_url(alert.notice.url)
+        if alert.reasons[2:]:
+            lines.append(f"   Why:      {plain('; '.join(full_why(alert.reasons[2:])))}")
+    else:
+        content = radar_content(alert)
+        lines = [f"== {content.label.upper()}: {plain(content.title)}"]
+        lines += [f"   {plain(change)}" for change in content.changes]
+        link = content.notice_url
+    lines.append(f"   Link:     {plain(link or 'not given')}")
+    return "\n".join(lines) + "\n"
+
+
 def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> str:
     """The block printed for one alert."""
+    if alert.kind == RADAR or alert.kind in RADAR_FOLLOW_UPS:
+        return render_radar(alert, now=now, zone=zone)
     notice = alert.notice
     label = {UPDATED: "UPDATED", CLOSING: "CLOSING SOON"}.get(alert.kind, "NEW")
     label = tier_label(label, alert)

@@ -159,12 +159,21 @@ def alert_document(alert: Alert, *, zone: ZoneInfo) -> dict[str, Any]:
     changes = describe_changes(alert.previous, alert.notice, zone) if alert.previous else []
     return {
         "subscription": alert.subscription,
+        "kind": alert.kind,
         "tier": alert.tier,
         "reasons": [strip_unsafe(r) for r in alert.reasons],
         "notice": notice_document(alert.notice),
         "also_published_at": list(alert.also),
         "changes": [strip_unsafe(c) for c in changes],
         "replaces": alert.reply_to,
+    }
+
+
+def digest_document(digest: Digest, *, zone: ZoneInfo) -> dict[str, Any]:
+    """The ``data`` of a ``digest`` payload: its title and every alert's document."""
+    return {
+        "title": strip_unsafe(digest.title),
+        "alerts": [alert_document(a, zone=zone) for a in digest.alerts],
     }
 
 
@@ -261,10 +270,7 @@ class WebhookNotifier:
 
     async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
         """Post one digest: its title and every alert's document."""
-        data = {
-            "title": strip_unsafe(digest.title),
-            "alerts": [alert_document(a, zone=self._zone) for a in digest.alerts],
-        }
+        data = digest_document(digest, zone=self._zone)
         return await self.post(digest_id(digest), payload("digest", data, now), now=now)
 
     async def send_test(self, *, now: datetime) -> str | None:
