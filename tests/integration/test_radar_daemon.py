@@ -8,8 +8,10 @@ was constructed.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.app import App
 from bot.cli import main
 from bot.config import load_config
 from tests.conftest import FakeClock, write_config
+from tests.integration.chat_helpers import until
 from tests.integration.conftest import chat_channels
 
 pytestmark = pytest.mark.usefixtures("chat_tokens")
@@ -258,3 +261,36 @@ async def test_radar_items_threaded_news_and_the_backtest(tmp_path, fake_cf, sla
     assert graded["extended"] == 1
     assert graded["ended without successor"] == 1
     assert graded["hit_rate"] == pytest.approx(1 / 3)
+
+
+async def test_radar_digests_keep_each_channels_reference_when_delivered_at_once(
+    tmp_path, fake_cf, slack, telegram
+):
+    clock = FakeClock(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
+    config = _config(tmp_path, fake_cf, slack, telegram)
+    fake_cf.pages = [[BEFRIENDING, CARERS, ADVOCACY]]
+    assert (await _poll_and_deliver(config, clock)).sent == 0  # items wait for 08:00
+
+    # Slack's digest is held while Telegram's goes out: the two sends overlap.
+    clock.current = datetime(2026, 7, 2, 7, 1, tzinfo=UTC)
+    release = threading.Event()
+    slack.held["C0123456789"] = release
+    async with App(config, clock=clock) as app:
+        delivery = asyncio.create_task(app.deliver())
+        try:
+            await until(lambda: len(_telegram_digests(telegram)) == 1)
+            assert slack.messages == [] and not delivery.done()
+        finally:
+            release.set()
+        assert (await delivery).sent == 6
+    (digest,) = _slack_digests(slack)
+    (t_digest,) = _telegram_digests(telegram)
+
+    # News of the items threads under each channel's own digest message.
+    fake_cf.pages = [[BEFRIENDING, CARERS, ADVOCACY, EXTENSION, TERMINATION]]
+    clock.current = datetime(2026, 9, 12, 9, 0, tzinfo=UTC)
+    assert (await _poll_and_deliver(config, clock)).sent == 4
+    assert [m.get("thread_ts") for m in slack.messages[1:]] == [digest["ts"]] * 2
+    assert [m["reply_parameters"]["message_id"] for m in telegram.messages[1:]] == [
+        t_digest["message_id"]
+    ] * 2
