@@ -265,8 +265,10 @@ def test_status_rejects_an_unknown_region_as_poll_does(tmp_path, clock, capsys):
         ["rules", "feedback"],
         ["outbox", "retry"],
         ["backup", "copy.db"],
+        ["radar", "--format", "json"],
+        ["radar", "stats"],
     ],
-    ids=["status", "report", "preview", "feedback", "outbox", "backup"],
+    ids=["status", "report", "preview", "feedback", "outbox", "backup", "radar", "radar-stats"],
 )
 def test_read_only_commands_never_create_a_store(command, tmp_path, clock, capsys):
     config = write_config(tmp_path, "http://127.0.0.1:9")
