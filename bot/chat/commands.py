@@ -3,8 +3,9 @@
 A `Reply` is plain text and buttons (each button runs a command when pressed); the Telegram
 and Slack listeners render it. `COMMANDS` is the whole list: each name with its handler and
 who may use it (anyone in the chat, the chat's managers as the platform says, or the bot's
-admins). A name not in it is unknown, whatever methods the class has. A refused or invalid
-command changes nothing.
+admins). A name may be two words (`radar on`, `radar list`): the second picks the action,
+each with its own permission. A name not in it is unknown, whatever methods the class has.
+A refused or invalid command changes nothing.
 """
 
 from __future__ import annotations

@@ -161,3 +161,31 @@ def test_amounts_in_other_scripts_are_refused():
 )
 def test_only_update_ids_that_can_be_committed_are_handled(raw, expected):
     assert _update_id(raw) == expected
+
+
+@pytest.mark.parametrize("months", ["²", "٣", "0", "37", "-1", "1e1", "9" * 40, "12 12"])
+async def test_radar_on_months_are_ascii_digits_within_bounds(commands, months):
+    reply = await commands.run(CHAT, asker(manager=True), f"/radar on {months}")
+    assert reply.text == "Send radar on MONTHS, 1 to 36."
+    assert commands.chats.chat("tg", CHAT).radar is False
+
+
+async def test_radar_on_and_off_need_a_manager_and_list_does_not(commands):
+    member, manager = asker(), asker(manager=True)
+    for text in ("/radar on", "/radar ON 12", "/radar off"):
+        reply = await commands.run(CHAT, member, text)
+        assert "only this chat's administrators" in reply.text, text
+    assert commands.chats.chat("tg", CHAT).radar is False
+    assert (await commands.run(CHAT, member, "/radar list")).text == (
+        "Radar off. No contracts shown here yet."
+    )
+    reply = await commands.run(CHAT, manager, "/radar on 12")
+    assert reply.changed
+    settings = commands.chats.chat("tg", CHAT)
+    assert (settings.radar, settings.radar_months) == (True, 12)
+    assert (await commands.run(CHAT, member, "/radar list")).text.startswith(
+        "Radar on (12 months ahead)."
+    )
+    assert (await commands.run(CHAT, manager, "/radar")).text == (
+        "Send radar on [MONTHS], radar off or radar list."
+    )
