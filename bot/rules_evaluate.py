@@ -124,9 +124,14 @@ class Evaluation:
     total: Group = field(default_factory=Group)
     parts: dict[str, Group] = field(default_factory=dict)
     sources: dict[str, Group] = field(default_factory=dict)
+    part_sources: dict[str, Group] = field(default_factory=dict)
+    """Per part and source together, keyed ``part/source``."""
     misses: list[dict[str, Any]] = field(default_factory=list)
     false_alarms: list[dict[str, Any]] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
+    blind_unlisted: int = 0
+    """Misses and false alarms of the blind part: counted in the figures, never listed (a
+    curator who reads them would be designing on the blind part)."""
 
     @property
     def found(self) -> int:
@@ -171,9 +176,13 @@ class Evaluation:
             "tiers": {MATCH: self.total.match.as_dict(), ALL_TIERS: either.as_dict()},
             "parts": {name: group.as_dict() for name, group in self.parts.items()},
             "sources": {name: group.as_dict() for name, group in self.sources.items()},
+            "parts_by_source": {
+                name: group.as_dict() for name, group in sorted(self.part_sources.items())
+            },
             "misses": self.misses,
             "false_alarms": self.false_alarms,
             "not_found": self.not_found,
+            "blind_unlisted": self.blind_unlisted,
         }
 
 
@@ -255,10 +264,15 @@ def evaluate(rule_set: RuleSet, labels: Sequence[Label], notices: Sequence[Notic
             result.total,
             result.parts.setdefault(label.part, Group()),
             result.sources.setdefault(label.source, Group()),
+            result.part_sources.setdefault(f"{label.part}/{label.source}", Group()),
         )
         for group in groups:
             group.count(label.label, tier, flagged)
         good = label.label in ("yes", "maybe")
+        wrong = (match is not None and not good) or (match is None and label.label == "yes")
+        if label.part == "blind":
+            result.blind_unlisted += wrong
+            continue
         row = {
             "id": label.id,
             "title": notice.title,
@@ -332,6 +346,15 @@ def print_evaluation(result: Evaluation, fmt: str, out: TextIO) -> None:
             _print_group(f"Part {name}", data["parts"][name], out)
     for name in sorted(data["sources"]):
         _print_group(f"Source {name}", data["sources"][name], out)
+    for name, group in data["parts_by_source"].items():
+        part, source = name.split("/", 1)
+        _print_group(f"Part {part}, source {source}", group, out)
+    if result.blind_unlisted:
+        print(
+            f"\n{result.blind_unlisted} miss(es) and false alarm(s) of the blind part are counted "
+            "above and not listed: reading them would make the blind part a design part.",
+            file=out,
+        )
     if result.misses:
         print(f"\nMisses ({len(result.misses)}): labelled yes, not alerted", file=out)
         for miss in result.misses:

@@ -8,6 +8,7 @@ import random
 import ssl
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 import certifi
@@ -36,6 +37,11 @@ class Response:
 
 def retry_after_seconds(value: str | None, clock: Clock) -> float | None:
     """Read a `Retry-After` header: delta-seconds or an HTTP date; None when absent or bad."""
+    return retry_after_at(value, clock.now())
+
+
+def retry_after_at(value: str | None, now: datetime) -> float | None:
+    """Seconds from `now` that a `Retry-After` header asks to wait; None when absent or bad."""
     if not value:
         return None
     value = value.strip()
@@ -47,7 +53,7 @@ def retry_after_seconds(value: str | None, clock: Clock) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - clock.now()).total_seconds())
+    return max(0.0, (when - now).total_seconds())
 
 
 def _describe(exc: httpx.HTTPError) -> str:

@@ -13,6 +13,22 @@ from collections import Counter
 from pathlib import Path
 
 L = ("yes", "maybe", "no")
+PUBLISHERS = (
+    ("find_a_tender", "find_a_tender"),
+    ("contracts_finder", "contracts_finder"),
+    ("pcs", "public_contracts_scotland"),
+    ("s2w", "sell2wales"),
+    ("sell2wales", "sell2wales"),
+)
+
+
+def publisher(fixture):
+    """The publisher a fixture's notices come from, by its folder or file name."""
+    name = fixture.split("/")[-1] if fixture.startswith("released-") else fixture
+    for prefix, source in PUBLISHERS:
+        if name.startswith(prefix) or fixture.startswith(prefix) or f"/{prefix}" in fixture:
+            return source
+    return "unknown"
 
 
 def read(p):
@@ -62,7 +78,7 @@ with open(out, "w", newline="") as fh:
     )
     fh.write(f"{seed_line}\n")
     w = csv.writer(fh, lineterminator="\n")
-    w.writerow(["id", "label", "note", "fixture", "part"])
+    w.writerow(["id", "label", "note", "fixture", "part", "source"])
     for k in sorted(keys, key=lambda k: (split[k] == "blind", k[1], k[0])):
         (la, na), (lb, nb) = a[k], b[k]
         if la == lb:
@@ -70,5 +86,5 @@ with open(out, "w", newline="") as fh:
         else:
             label, note = "maybe", f"readers disagreed: {la} ({na}) / {lb} ({nb})"
         final[(split[k], label)] += 1
-        w.writerow([k[0], label, note, k[1], split[k]])
+        w.writerow([k[0], label, note, k[1], split[k], publisher(k[1])])
 print("final:", dict(final))

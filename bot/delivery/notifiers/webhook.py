@@ -27,7 +27,6 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +38,7 @@ from bot.delivery.changes import describe_changes
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions
 from bot.delivery.pacing import RateLimits
+from sources.http import retry_after_at
 from sources.notice import Notice
 from sources.text import strip_unsafe
 
@@ -188,24 +188,9 @@ def payload(event: str, data: dict[str, Any], now: datetime) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds from a ``Retry-After`` header (seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - now).total_seconds())
-
-
 def classify(status: int, retry_after: str | None, now: datetime) -> SendError:
     """A receiver's non-2xx answer as a `SendError`."""
-    wait = _retry_after(retry_after, now)
+    wait = retry_after_at(retry_after, now)
     if status == 410:
         return SendError(
             "webhook: HTTP 410 (the endpoint is gone)", retryable=False, channel_gone=True

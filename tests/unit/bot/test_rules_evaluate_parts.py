@@ -114,3 +114,24 @@ def test_comment_lines_before_the_header_and_between_rows_are_skipped(tmp_path: 
     labels.write_text("# made by hand\nid,label,fixture\na,yes,find_a_tender/day\n")
     [label] = read_labels(labels)
     assert (label.id, label.fixture, label.source) == ("a", "find_a_tender/day", "find_a_tender")
+
+
+def test_blind_misses_and_false_alarms_are_counted_never_listed(tmp_path: Path) -> None:
+    labels = tmp_path / "corpus.csv"
+    labels.write_text(
+        "id,label,note,fixture,part\n"
+        "a,no,,find_a_tender/day,blind\n"  # a false alarm of the blind part
+        "c,yes,,contracts_finder/x.json,blind\n"  # a miss of the blind part
+        "d,no,,find_a_tender/day,design\n"  # a false alarm of the design part
+    )
+    result = evaluate(RULES, read_labels(labels), NOTICES)
+    assert [alarm["id"] for alarm in result.false_alarms] == ["d"]
+    assert result.misses == [] and result.blind_unlisted == 2
+    figures = result.as_dict()
+    assert figures["parts_by_source"]["blind/contracts_finder"]["match"]["yes"] == 1
+    out = io.StringIO()
+    print_evaluation(result, "table", out)
+    text = out.getvalue()
+    assert "Part blind, source find_a_tender (1 notices)" in text
+    assert "2 miss(es) and false alarm(s) of the blind part are counted" in text
+    assert "Roofing" not in text and "  a  " not in text
