@@ -34,6 +34,7 @@ from bot.chat.command_limit import RateLimit
 from bot.chat.onboarding import admin_note, note_refusal, refusal_text
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import ChatSettings, ChatStore
+from bot.config_delivery import MAX_RADAR_MONTHS
 from bot.delivery.formatting import format_money
 from rules.places import REGION_NAMES
 from sources.clock import Clock
@@ -46,7 +47,6 @@ POSSIBLE_REPLIES = {
 """The answers to `possible digest|instant|off`."""
 CATCH_UP_DAYS = 7
 RADAR_MONTHS = 9
-MAX_RADAR_MONTHS = 36
 MAX_RADAR_LIST = 15
 RADAR_USAGE = "Send radar on [MONTHS], radar off or radar list."
 MAX_SETS = 10
