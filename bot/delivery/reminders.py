@@ -57,14 +57,17 @@ def queue_reminders(
         if not now < notice.deadline <= horizon:
             continue
         with store.transaction():
-            cursor = store.db.execute(
-                "INSERT INTO events (kind, source, notice_id, release_id, "
-                "previous_release_id, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
-                (CLOSING, notice.source, notice.id, notice.release_id, to_text(now)),
+            # Event ids are given like `Store.save_notices` gives them, inside the write.
+            event_id = int(
+                store.db.execute(
+                    "INSERT INTO events (id, kind, source, notice_id, release_id, "
+                    "previous_release_id, created_at) SELECT COALESCE(MAX(id), 0) + 1, "
+                    "?, ?, ?, ?, NULL, ? FROM events RETURNING id",
+                    (CLOSING, notice.source, notice.id, notice.release_id, to_text(now)),
+                ).fetchone()[0]
             )
-            assert cursor.lastrowid is not None
             event = Event(
-                id=cursor.lastrowid,
+                id=event_id,
                 kind=CLOSING,
                 notice=notice,
                 previous_release_id=None,
