@@ -47,7 +47,7 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
     depth = outbox.depth()
     return {
         "rule_sets": rule_set_status(config),
-        "database": str(config.bot.database),
+        "database": config.bot.database_label,
         "sources": sources,
         "notices_stored": store.count_notices(),
         "outbox": {"pending": depth.total, "by_channel": depth.pending, "retrying": depth.retrying},

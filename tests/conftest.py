@@ -138,9 +138,7 @@ PG_DSN = os.environ.get("TENDERBOT_TEST_PG_DSN", "")
 NO_PG = "TENDERBOT_TEST_PG_DSN is not set (scripts/check and scripts/with-postgres set it)"
 BACKENDS = (
     pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql", id="postgresql", marks=pytest.mark.skipif(not PG_DSN, reason=NO_PG)
-    ),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(not PG_DSN, reason=NO_PG)),
 )
 
 

@@ -50,7 +50,7 @@ def judge_with(rule_set: RuleSet) -> Judge:
 
 def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: datetime) -> Report:
     """The report of everything stored from `start` up to `now`."""
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         return build_report(
             store_processes(store, start),

@@ -123,7 +123,11 @@ class Store(SourceStateStore, MaintenanceStore, InstanceStore, LeaderStore):
                 self.db = PostgresConnection(str(path))
             else:
                 self.db = _open_sqlite(path, self.path)
-            migrate(self.db, self.backend, self.label)
+            try:
+                migrate(self.db, self.backend, self.label)
+            except BaseException:
+                self.db.close()
+                raise
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.label}: cannot open database: {exc}") from None
 
@@ -134,6 +138,20 @@ class Store(SourceStateStore, MaintenanceStore, InstanceStore, LeaderStore):
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+    def db_broken(self) -> bool:
+        """Whether the PostgreSQL session is lost (never, for SQLite)."""
+        return bool(getattr(self.db, "broken", False))
+
+    def reconnect(self) -> None:
+        """Open a new PostgreSQL session in place of a lost one (SQLite: nothing to do).
+
+        Raises:
+            sqlite3.OperationalError: the server still cannot be reached.
+        """
+        reopen = getattr(self.db, "reconnect", None)
+        if reopen is not None:
+            reopen()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

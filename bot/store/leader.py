@@ -116,6 +116,14 @@ class LeaderStore:
                     to_text(now),
                 ),
             ).fetchone()
+            if row is not None:
+                # The former leader's unsent claims are this one's now: fencing keeps the
+                # former leader from recording anything, and it sends only inside its lease.
+                self.db.execute(
+                    "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                    "WHERE status = 'pending' AND claimed_by IS NOT NULL AND claimed_by != ?",
+                    (holder,),
+                )
         if row is None:
             return None
         self.fence = (holder, int(row[0]))
@@ -123,12 +131,15 @@ class LeaderStore:
 
     def renew_lead(self, holder: str, epoch: int, now: datetime, lease: timedelta) -> bool:
         """Extend the leader's lease (heartbeat); False when it has been taken over."""
-        with self.transaction():
-            renewed = self.db.execute(
-                "UPDATE leader SET lease_until = ?, heartbeat_at = ? "
-                "WHERE name = ? AND holder = ? AND epoch = ?",
-                (to_text(now + lease), to_text(now), LEADER_ROW, holder, epoch),
-            ).rowcount
+        try:
+            with self.transaction():
+                renewed = self.db.execute(
+                    "UPDATE leader SET lease_until = ?, heartbeat_at = ? "
+                    "WHERE name = ? AND holder = ? AND epoch = ?",
+                    (to_text(now + lease), to_text(now), LEADER_ROW, holder, epoch),
+                ).rowcount
+        except Fenced:
+            return False
         return bool(renewed)
 
     def resign_lead(self, holder: str, epoch: int) -> None:
