@@ -325,7 +325,8 @@ class Outbox(ChannelStates):
     def depth(self) -> OutboxDepth:
         """Pending rows per channel, and how many pending rows have failed before."""
         rows = self._db.execute(
-            "SELECT channel, COUNT(*), SUM(attempts > 0) FROM outbox WHERE status = ? "
+            "SELECT channel, COUNT(*), COUNT(*) FILTER (WHERE attempts > 0) FROM outbox "
+            "WHERE status = ? "
             "GROUP BY channel",
             (PENDING,),
         ).fetchall()

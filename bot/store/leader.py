@@ -45,6 +45,19 @@ class Leadership:
         return self.holder is not None and self.lease_until is not None and self.lease_until > now
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadSummary:
+    """What `status` and `/metrics` show of the lead."""
+
+    backend: str
+    holder: str | None
+    """The instance holding a live lead (None: nobody, a standby takes over)."""
+    epoch: int
+    lease_until: str | None
+    standbys: int
+    """Live `tenderbot run` instances other than the leader (always 0 with SQLite)."""
+
+
 class LeaderStore:
     """The leader half of `Store` (it needs `db`, `backend` and `transaction`)."""
 
@@ -90,6 +103,21 @@ class LeaderStore:
             epoch=int(row[1]),
             lease_until=from_text(row[2]),
             heartbeat_at=from_text(row[3]),
+        )
+
+    def lead_summary(self, now: datetime) -> LeadSummary:
+        """The backend, the leader (holder, epoch, lease) and how many daemons stand by."""
+        state = self.leadership()
+        live = self.db.execute(
+            "SELECT COUNT(*) FROM instances WHERE command = 'run' AND lease_until > ? AND id != ?",
+            (to_text(now), state.holder or ""),
+        ).fetchone()
+        return LeadSummary(
+            backend=self.backend,
+            holder=state.holder if state.live(now) else None,
+            epoch=state.epoch,
+            lease_until=None if state.lease_until is None else state.lease_until.isoformat(),
+            standbys=int(live[0]) if self.backend == POSTGRESQL else 0,
         )
 
     def take_lead(self, holder: str, now: datetime, lease: timedelta) -> int | None:

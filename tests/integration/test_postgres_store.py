@@ -233,3 +233,40 @@ def test_the_chat_store_keeps_chats_offsets_and_feedback(database):
         assert [f.verdict for f in chats.feedback(START - timedelta(days=1))] == ["not_for_us"]
     finally:
         store.close()
+
+
+@needs_pg
+def test_status_and_metrics_show_the_backend_the_leader_its_epoch_and_the_standbys(
+    tmp_path, pg_url
+):
+    import io
+
+    from bot.cli import main
+    from bot.metrics import Metrics
+    from tests.conftest import write_config
+
+    now = datetime.now(UTC)
+    store = Store(pg_url)
+    try:
+        for name in ("a", "b", "c"):
+            store.join(
+                Instance(id=name, command="run", pid=1, host="h", started_at=now),
+                now,
+                exclusive=False,
+            )
+        store.take_lead("a", now, BEAT)
+        store.take_lead("a", now, BEAT)  # a renewal keeps the epoch
+        metrics = Metrics(lambda: store, []).render().decode()
+    finally:
+        store.close()
+    assert 'tenderbot_database_backend{backend="postgresql"} 1.0' in metrics
+    assert "tenderbot_leader_epoch 1.0" in metrics
+    assert 'tenderbot_leader{instance="a"} 1.0' in metrics
+    assert "tenderbot_standbys 2.0" in metrics
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    config.write_text(config.read_text().replace('database = "bot.db"', f'database = "{pg_url}"'))
+    out = io.StringIO()
+    main(["status", "--config", str(config)], stdout=out)
+    text = out.getvalue()
+    assert f"Database: {pg_url} (postgresql)" in text
+    assert "Leader:   a, epoch 1; standbys: 2" in text
