@@ -198,6 +198,10 @@ class App:
         """The port the HTTP listener bound (set by the daemon)."""
 
     async def __aenter__(self) -> App:
+        if self.lead.shared and self.lead.epoch is None:
+            changed = self.lead.step()  # lead (or stand by) from the start, not a step later
+            if changed is not None:
+                log.warning("%s: %s", self.instance.id, changed)
         self._heartbeat = asyncio.create_task(self._keep_lease(), name="lease")
         return self
 
@@ -218,10 +222,10 @@ class App:
         """Renew this instance's lease (and, with PostgreSQL, keep or seek the lead)."""
         if self.lead.shared:
             while True:
+                await asyncio.sleep(self.lead.step_every.total_seconds())
                 changed = self.lead.step()
                 if changed is not None:
                     log.warning("%s: %s", self.instance.id, changed)
-                await asyncio.sleep(self.lead.step_every.total_seconds())
         while True:
             await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
             self.renew_lease()
