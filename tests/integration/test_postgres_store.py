@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -270,3 +271,47 @@ def test_status_and_metrics_show_the_backend_the_leader_its_epoch_and_the_standb
     text = out.getvalue()
     assert f"Database: {pg_url} (postgresql)" in text
     assert "Leader:   a, epoch 1; standbys: 2" in text
+
+
+@needs_pg
+async def test_a_leader_frozen_mid_round_sends_nothing_more_once_taken_over(pg_url):
+    import io
+    from zoneinfo import ZoneInfo
+
+    from bot.config import ChannelConfig
+    from bot.delivery.notifiers.console import ConsoleNotifier
+    from bot.delivery.sender import Sender
+
+    clock = FakeClock(START)
+    first, second = Store(pg_url), Store(pg_url)
+    try:
+        queue(first, 3)
+        leader = LeadKeeper(first, instance("a"), clock, BEAT)
+        standby = LeadKeeper(second, instance("b"), clock, BEAT)
+        leader.step()
+        assert standby.step() is None and not standby.may_act()
+
+        def freeze_after_the_first_send(channel: str, outcome: str, count: int) -> None:
+            if outcome == "sent" and standby.epoch is None:
+                clock.current += BEAT * 2  # "a" stalls past its lease; "b" takes over
+                assert standby.step() == "took the lead at epoch 2"
+
+        channel = ChannelConfig(name="c", kind="console")
+        printed = {name: io.StringIO() for name in ("a", "b")}
+
+        def sender(store: Store, keeper: LeadKeeper, name: str, **hooks) -> Sender:
+            notifier = ConsoleNotifier(ZoneInfo("Europe/London"), printed[name])
+            outbox = Outbox(store, instance=instance(name))
+            return Sender(
+                [channel], {"c": notifier}, outbox, clock, may_send=keeper.may_act, **hooks
+            )
+
+        result = await sender(first, leader, "a", on_outcome=freeze_after_the_first_send).deliver()
+        assert result.sent == 1
+        assert (await sender(second, standby, "b").deliver()).sent == 2
+        ids = [re.findall(r"Id:\s+cf (\S+)", p.getvalue()) for p in printed.values()]
+        assert len(ids[0]) == 1 and len(ids[1]) == 2
+        assert len(set(ids[0] + ids[1])) == 3
+    finally:
+        first.close()
+        second.close()
