@@ -169,6 +169,9 @@ class PostgresConnection:
                 autocommit=True,
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 application_name="tenderbot",
+                # No server-side prepared statements: a generic plan made while a table was
+                # small keeps scanning it as it grows (ingest ran at half speed).
+                prepare_threshold=None,
                 options=(
                     f"-c statement_timeout={STATEMENT_TIMEOUT_MS} "
                     f"-c lock_timeout={LOCK_TIMEOUT_MS} -c TimeZone=UTC"
