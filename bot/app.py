@@ -130,7 +130,11 @@ class App:
         self.lead = LeadKeeper(self.store, self.instance, self.clock, config.bot.heartbeat)
         """Whether this process acts (always with SQLite; the leader with PostgreSQL)."""
         if shared and exclusive in ("poll", "import"):
-            self._lead_one_pass(config)
+            try:
+                self.lead.lead_or_refuse(config.bot.database_label)
+            except InstanceError:
+                self._abandon()
+                raise
         self.chats = ChatStore(self.store)
         try:
             self.config = with_subscribers(with_chats(config, self.chats.chats()), self.store)
@@ -204,19 +208,6 @@ class App:
                 log.warning("%s: %s", self.instance.id, changed)
         self._heartbeat = asyncio.create_task(self._keep_lease(), name="lease")
         return self
-
-    def _lead_one_pass(self, config: Config) -> None:
-        """A one-pass command on a shared database leads for its pass, or does not start."""
-        self.lead.step()
-        if self.lead.may_act():
-            return
-        state = self.store.leadership()
-        self._abandon()
-        raise InstanceError(
-            f"{config.bot.database_label}: another tenderbot leads this database "
-            f"(instance {state.holder}, epoch {state.epoch}); a one-pass command would "
-            "race it. Let the running daemon do the work, or stop it first."
-        )
 
     async def _keep_lease(self) -> None:
         """Renew this instance's lease (and, with PostgreSQL, keep or seek the lead)."""
@@ -381,11 +372,7 @@ class App:
         self.lead.outage_over = None
         if name is None:
             return False
-        text = (
-            f"tenderbot: the database ({self.config.bot.database_label}) was unreachable from "
-            f"{outage.since:%Y-%m-%d %H:%M:%S} UTC ({self.redact(outage.error)}); nothing was "
-            "sent meanwhile, and delivery has resumed."
-        )
+        text = outage.back_again(self.config.bot.database_label, self.redact)
         try:
             await self.notifiers[name].send_admin(text, now=self.clock.now())
         except Exception as exc:  # a job boundary: the recovery itself matters more

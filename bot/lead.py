@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.instance import InstanceError
 from bot.store import Fenced, Store
 from bot.store.connection import POSTGRESQL
 from bot.store.instances import Instance
@@ -37,6 +39,14 @@ class Outage:
 
     since: datetime
     error: str
+
+    def back_again(self, label: str, redact: Callable[[str], str]) -> str:
+        """What the admin channel hears once the database answers again."""
+        return (
+            f"tenderbot: the database ({label}) was unreachable from "
+            f"{self.since:%Y-%m-%d %H:%M:%S} UTC ({redact(self.error)}); nothing was sent "
+            "meanwhile, and delivery has resumed."
+        )
 
 
 class LeadKeeper:
@@ -93,6 +103,22 @@ class LeadKeeper:
                 f"{self.outage_over.since:%H:%M:%S} UTC",
             )
         return changed
+
+    def lead_or_refuse(self, label: str) -> None:
+        """Lead for a one-pass command (`poll`, `import`) on a shared database, or refuse.
+
+        Raises:
+            InstanceError: another tenderbot leads the database now.
+        """
+        self.step()
+        if self.may_act():
+            return
+        state = self.store.leadership()
+        raise InstanceError(
+            f"{label}: another tenderbot leads this database (instance {state.holder}, epoch "
+            f"{state.epoch}); a one-pass command would race it. Let the running daemon do the "
+            "work, or stop it first."
+        )
 
     def _renewed(self, now: datetime) -> bool:
         assert self.epoch is not None

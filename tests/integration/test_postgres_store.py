@@ -315,3 +315,64 @@ async def test_a_leader_frozen_mid_round_sends_nothing_more_once_taken_over(pg_u
     finally:
         first.close()
         second.close()
+
+
+def pg_config(tmp_path, url, extra=""):
+    from tests.conftest import write_config
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    config.write_text(
+        config.read_text().replace('database = "bot.db"', f'database = "{url}"\n{extra}', 1)
+    )
+    return config
+
+
+@needs_pg
+def test_a_one_pass_command_is_refused_while_another_instance_leads(tmp_path, pg_url, capsys):
+    import io
+
+    from bot.cli import main
+
+    store = Store(pg_url)
+    try:
+        store.take_lead("the-daemon", datetime.now(UTC), timedelta(minutes=5))
+        config = pg_config(tmp_path, pg_url)
+        for command in ("poll", "import"):
+            argv = [command, "--config", str(config)]
+            if command == "import":
+                argv[1:1] = [str(tmp_path / "nothing.json")]
+                (tmp_path / "nothing.json").write_text('{"releases": []}')
+            assert main(argv, stdout=io.StringIO()) == 2
+            err = capsys.readouterr().err
+            assert "another tenderbot leads this database (instance the-daemon, epoch 1)" in err
+        assert store.leadership().holder == "the-daemon"
+    finally:
+        store.close()
+
+
+@needs_pg
+async def test_the_admin_channel_hears_once_when_the_database_is_back(tmp_path, pg_url):
+    import io
+
+    from bot.app import App
+
+    config = pg_config(tmp_path, pg_url, extra='admin_channel = "console"')
+    out = io.StringIO()
+    async with App(load_config(config), stdout=out) as app:
+        assert app.lead.may_act()
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND application_name = 'tenderbot'",
+                (pg_url.rpartition("/")[2],),
+            )
+        assert "unreachable" in (app.lead.step() or "")
+        assert not await app.tell_outage_over()  # still down: nothing to tell yet
+        assert app.lead.health() != []
+        app.lead.step()
+        assert app.lead.health() == []
+        assert await app.tell_outage_over()
+        assert not await app.tell_outage_over()
+    told = [line for line in out.getvalue().splitlines() if line.startswith("== ADMIN")]
+    assert len(told) == 1 and "was unreachable from" in told[0]
+    assert "delivery has resumed" in told[0]
