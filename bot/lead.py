@@ -10,8 +10,9 @@ store's fencing epoch (`bot.store.leader`) refuses the writes of a leader that w
 while it was frozen. With SQLite there is one daemon (its lock file says so): it always acts.
 
 Database faults: a step that cannot reach the database counts as an outage; the connection
-is reopened at the next step (steps are the backoff, at most one heartbeat apart), nothing is
-sent meanwhile (the lease runs out), and `outage_over` tells the caller once when it ends.
+is reopened by a later step, the attempts backing off from a quarter heartbeat, doubling, to
+one heartbeat apart (each bounded by the connect timeout); nothing is sent meanwhile (the
+lease runs out), and `outage_over` tells the caller once when it ends.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Outage:
 
     since: datetime
     error: str
+    failures: int = 1
+    retry_at: datetime | None = None
+    """No attempt to reach the database before this (backoff doubling up to a heartbeat)."""
 
     def back_again(self, label: str, redact: Callable[[str], str]) -> str:
         """What the admin channel hears once the database answers again."""
@@ -85,6 +89,8 @@ class LeadKeeper:
         if not self.shared:
             return None
         now = self.clock.now()
+        if self.outage is not None and self.outage.retry_at and now < self.outage.retry_at:
+            return None
         try:
             if self.store.db_broken():
                 self.store.reconnect()
@@ -142,9 +148,12 @@ class LeadKeeper:
 
     def _unreachable(self, now: datetime, exc: sqlite3.Error) -> str | None:
         if self.outage is None:
-            self.outage = Outage(since=now, error=str(exc))
+            self.outage = Outage(since=now, error=str(exc), retry_at=now + self.step_every)
             return f"the database is unreachable ({exc}); nothing is sent until it answers"
         self.outage.error = str(exc)
+        self.outage.failures += 1
+        wait = min(self.heartbeat, self.step_every * 2 ** (self.outage.failures - 1))
+        self.outage.retry_at = now + wait
         return None
 
     def resign(self) -> None:

@@ -185,6 +185,7 @@ def test_a_lost_connection_is_an_outage_then_reopened_and_told_once(pg_url):
         said = keeper.step()
         assert said is not None and "unreachable" in said
         assert keeper.health() and keeper.outage_over is None
+        assert keeper.step() is None and keeper.health()  # too soon: backing off
         clock.current += keeper.step_every
         assert keeper.step() is None  # reconnected; still the leader at the same epoch
         assert keeper.health() == [] and keeper.outage_over is not None
@@ -358,7 +359,8 @@ async def test_the_admin_channel_hears_once_when_the_database_is_back(tmp_path, 
 
     config = pg_config(tmp_path, pg_url, extra='admin_channel = "console"')
     out = io.StringIO()
-    async with App(load_config(config), stdout=out) as app:
+    clock = FakeClock(datetime.now(UTC))
+    async with App(load_config(config), stdout=out, clock=clock) as app:
         assert app.lead.may_act()
         with psycopg.connect(PG_DSN, autocommit=True) as admin:
             admin.execute(
@@ -369,6 +371,7 @@ async def test_the_admin_channel_hears_once_when_the_database_is_back(tmp_path, 
         assert "unreachable" in (app.lead.step() or "")
         assert not await app.tell_outage_over()  # still down: nothing to tell yet
         assert app.lead.health() != []
+        clock.current += app.lead.step_every
         app.lead.step()
         assert app.lead.health() == []
         assert await app.tell_outage_over()
