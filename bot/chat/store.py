@@ -158,12 +158,12 @@ class ChatStore:
         with self._store.transaction():
             rows = self._db.execute(
                 "SELECT rule_set FROM chat_subscriptions WHERE bot = ? AND chat = ? "
-                "AND (? IS NULL OR rule_set = ?)",
+                "AND (CAST(? AS TEXT) IS NULL OR rule_set = ?)",
                 (bot, chat, rule_set, rule_set),
             ).fetchall()
             self._db.execute(
                 "DELETE FROM chat_subscriptions WHERE bot = ? AND chat = ? "
-                "AND (? IS NULL OR rule_set = ?)",
+                "AND (CAST(? AS TEXT) IS NULL OR rule_set = ?)",
                 (bot, chat, rule_set, rule_set),
             )
         return [str(r[0]) for r in rows]
@@ -220,8 +220,8 @@ class ChatStore:
         """Note that `chat` was refused; True the first time (the caller logs it then)."""
         with self._store.transaction():
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO chat_refusals (bot, chat, first_at, last_at, last_user) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO chat_refusals (bot, chat, first_at, last_at, last_user) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (bot, chat, to_text(now), to_text(now), user),
             )
             if cursor.rowcount:
@@ -236,7 +236,8 @@ class ChatStore:
     def refusals(self, bot: str | None = None) -> list[Refusal]:
         """The chats refused (by one bot, or all), the most recent first."""
         rows = self._db.execute(
-            "SELECT * FROM chat_refusals WHERE ? IS NULL OR bot = ? ORDER BY last_at DESC, chat",
+            "SELECT * FROM chat_refusals WHERE CAST(? AS TEXT) IS NULL OR bot = ? "
+            "ORDER BY last_at DESC, chat",
             (bot, bot),
         ).fetchall()
         found = []
