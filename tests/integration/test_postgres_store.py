@@ -379,3 +379,26 @@ async def test_the_admin_channel_hears_once_when_the_database_is_back(tmp_path, 
     told = [line for line in out.getvalue().splitlines() if line.startswith("== ADMIN")]
     assert len(told) == 1 and "was unreachable from" in told[0]
     assert "delivery has resumed" in told[0]
+
+
+def test_refused_chats_and_the_report_outcome_are_kept(database, tmp_path):
+    from pathlib import Path
+
+    from bot.report.outcome import read_outcome, record_failed, record_written
+
+    store = Store(database)
+    chats = ChatStore(store)
+    try:
+        assert chats.record_refusal("tg", "-5", "u1", START)
+        assert not chats.record_refusal("tg", "-5", "u2", START + BEAT)
+        (refusal,) = chats.refusals()
+        assert (refusal.asks, refusal.last_user) == (2, "u2") and chats.refusals("slack") == []
+        chats.subscribe("tg", "42", ["a", "b"], "u1", START)
+        assert chats.unsubscribe("tg", "42", None) == ["a", "b"]
+        record_failed(store, Path("r.html"), START, "disk full")
+        record_written(store, Path("r.html"), START + BEAT)
+        record_written(store, Path("r.html"), START + BEAT * 2)
+        outcome = read_outcome(store)
+        assert outcome.written_at == START + BEAT * 2 and outcome.failed_at is None
+    finally:
+        store.close()
