@@ -17,7 +17,12 @@ imitations in `tests/fakes/` on 127.0.0.1, and the figures are printed:
   slower. (Unpaced, all 500 chats would open 500 connections at once, which measures the
   imitations' thread-per-connection server rather than tenderbot.)
 
+With a PostgreSQL server (`--postgres URL`, or $TENDERBOT_TEST_PG_DSN as
+`scripts/with-postgres` sets it; the password from PGPASSWORD), the floor and the paced run
+are repeated on a fresh PostgreSQL database and printed beside SQLite's.
+
     python bench/delivery.py [--telegram 250] [--slack 250] [--alerts 5] [--speed 4]
+        [--postgres URL]
 """
 
 from __future__ import annotations
@@ -26,12 +31,14 @@ import argparse
 import asyncio
 import json
 import os
-import sqlite3
+import random
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,10 +59,14 @@ UNPACED = 1e6
 
 
 def write_config(
-    folder: Path, telegram: FakeTelegram, slack: FakeSlack, args: argparse.Namespace
+    folder: Path,
+    telegram: FakeTelegram,
+    slack: FakeSlack,
+    args: argparse.Namespace,
+    database: str = "delivery.db",
 ) -> Path:
     lines = [
-        '[bot]\ndatabase = "delivery.db"\nmax_instant = 50\n',
+        f'[bot]\ndatabase = "{database}"\nmax_instant = 50\n',
         '[[sources]]\nname = "fat"\nkind = "find_a_tender"\nenabled = false\n',
     ]
     for c in range(args.telegram):
@@ -73,10 +84,11 @@ def write_config(
     return path
 
 
-def fill_store(path: Path, channels: list[str], alerts: int) -> None:
+def fill_store(location: Path | str, channels: list[str], alerts: int) -> None:
     """Five open notices, and one pending alert about each for every channel."""
-    Store(path).close()  # schema
-    db = sqlite3.connect(path)
+    store = Store(location)
+    db = store.db
+    db.execute("BEGIN")
     stamp = to_text(NOW - timedelta(hours=1))
     for i in range(alerts):
         notice = Notice(
@@ -127,8 +139,8 @@ def fill_store(path: Path, channels: list[str], alerts: int) -> None:
             for i in range(alerts)
         ],
     )
-    db.commit()
-    db.close()
+    db.execute("COMMIT")
+    store.close()
 
 
 def allowed_seconds(
@@ -152,18 +164,40 @@ async def deliver_all(config_path: Path, speed: float) -> tuple[float, int]:
         return time.perf_counter() - started, result.sent
 
 
-def run_once(args: argparse.Namespace, speed: float) -> tuple[float, int, int, int]:
-    with FakeTelegram() as telegram, FakeSlack() as slack:
-        os.environ["BENCH_TG"] = telegram.token
-        os.environ["BENCH_SLACK"] = slack.token
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            path = write_config(folder, telegram, slack, args)
-            names = [f"tg{c}" for c in range(args.telegram)]
-            names += [f"sl{c}" for c in range(args.slack)]
-            fill_store(folder / "delivery.db", names, args.alerts)
-            seconds, sent = asyncio.run(deliver_all(path, speed))
-        return seconds, sent, len(telegram.messages), len(slack.messages)
+def run_once(
+    args: argparse.Namespace, speed: float, server: str | None = None
+) -> tuple[float, int, int, int]:
+    """One delivery round on a fresh store (SQLite, or a new database on `server`)."""
+    database = fresh_pg_database(server) if server else None
+    try:
+        with FakeTelegram() as telegram, FakeSlack() as slack:
+            os.environ["BENCH_TG"] = telegram.token
+            os.environ["BENCH_SLACK"] = slack.token
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp)
+                path = write_config(folder, telegram, slack, args, database or "delivery.db")
+                names = [f"tg{c}" for c in range(args.telegram)]
+                names += [f"sl{c}" for c in range(args.slack)]
+                fill_store(database or folder / "delivery.db", names, args.alerts)
+                seconds, sent = asyncio.run(deliver_all(path, speed))
+            return seconds, sent, len(telegram.messages), len(slack.messages)
+    finally:
+        if server and database:
+            drop_pg_database(server, database)
+
+
+def fresh_pg_database(server: str) -> str:
+    """A new empty database on the server; its URL."""
+    name = f"bench_{random.getrandbits(48):012x}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{server.rpartition('/')[0]}/{name}"
+
+
+def drop_pg_database(server: str, url: str) -> None:
+    """Drop a database `fresh_pg_database` made."""
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
 
 
 def main() -> None:
@@ -173,6 +207,12 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=5, help="alerts per chat")
     parser.add_argument(
         "--speed", type=float, default=4.0, help="limits made this many times faster"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("TENDERBOT_TEST_PG_DSN") or None,
+        help="a PostgreSQL server to measure too (default: $TENDERBOT_TEST_PG_DSN)",
     )
     args = parser.parse_args()
     total = (args.telegram + args.slack) * args.alerts
@@ -231,6 +271,16 @@ def main() -> None:
     )
     if sent != total or to_telegram + to_slack != total:
         raise SystemExit(f"delivered {sent} of {total}: the bench is wrong, or delivery is")
+    if args.postgres:
+        pg_floor, pg_floor_sent, _, _ = run_once(sample, UNPACED, args.postgres)
+        pg_seconds, pg_sent, pg_tg, pg_slack = run_once(args, args.speed, args.postgres)
+        print(
+            f"PostgreSQL:       delivered {pg_sent:,} in {pg_seconds:.2f} s; ratio to limits "
+            f"{pg_seconds / allows:.2f}; floor {pg_floor_sent / pg_floor:,.0f} alerts/s with "
+            f"pacing off ({pg_floor_sent / pg_floor / (floor_sent / floor):.2f} × SQLite's)"
+        )
+        if pg_sent != total or pg_tg + pg_slack != total:
+            raise SystemExit(f"PostgreSQL: delivered {pg_sent} of {total}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,13 @@ Timings are the best of `--rounds` runs (3), floor and ingest alternately, each 
 database with the resampled input already dropped, so neither side pays for the other's
 garbage.
 
+With a PostgreSQL server (`--postgres URL`, or $TENDERBOT_TEST_PG_DSN as `scripts/with-postgres`
+sets it; the password from PGPASSWORD), the same pages are also ingested into a fresh
+PostgreSQL database, beside a PostgreSQL floor (the same parse and one insert per release, one
+transaction per page), and both backends' figures are printed with their ratios.
+
     python bench/ingest.py [N] [--rounds R] [--source find_a_tender|contracts_finder]
+        [--postgres URL]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import copy
 import gc
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -36,6 +43,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import msgspec
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -124,10 +132,42 @@ def floor_seconds(pages: list[bytes], path: Path) -> float:
     return elapsed
 
 
-def ingest_seconds(pages: list[bytes], folder: Path, now: datetime) -> tuple[float, str]:
+def fresh_pg_database(server: str) -> str:
+    """A new empty database on the server; its URL."""
+    name = f"bench_{random.getrandbits(48):012x}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{server.rpartition('/')[0]}/{name}"
+
+
+def drop_pg_database(server: str, url: str) -> None:
+    """Drop a database `fresh_pg_database` made."""
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
+
+
+def pg_floor_seconds(pages: list[bytes], url: str) -> float:
+    """The PostgreSQL floor: parse each page and insert each release, page by page."""
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE TABLE releases (ocid TEXT, id TEXT, data TEXT, PRIMARY KEY (ocid, id))")
+        gc.collect()
+        started = time.perf_counter()
+        for payload in pages:
+            releases = json.loads(payload)["releases"]
+            with db.transaction(), db.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO releases VALUES (%s, %s, %s)",
+                    [(r["ocid"], r["id"], json.dumps(r)) for r in releases],
+                )
+        return time.perf_counter() - started
+
+
+def ingest_seconds(
+    pages: list[bytes], folder: Path, now: datetime, database: Path | str | None = None
+) -> tuple[float, str]:
     """Ingest the pages as a poll does, into a fresh store; the time and what it made."""
     config = parse_config(CONFIG, folder / "bench.toml")
-    store = Store(folder / "bench.db")
+    store = Store(database or folder / "bench.db")
     outbox = Outbox(store)
     router = Router(config)
     events = queued = 0
@@ -144,8 +184,41 @@ def ingest_seconds(pages: list[bytes], folder: Path, now: datetime) -> tuple[flo
     return elapsed, made
 
 
-def run(source: Source, n: int, rounds: int) -> None:
-    """Measure one source and print its figures."""
+def run_postgres(source: Source, pages: list[bytes], n: int, rounds: int, server: str) -> float:
+    """Measure one source on PostgreSQL and print its figures; the best time."""
+    floors, times = [], []
+    made = ""
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = fresh_pg_database(server)
+            try:
+                floors.append(pg_floor_seconds(pages, url))
+            finally:
+                drop_pg_database(server, url)
+            url = fresh_pg_database(server)
+            try:
+                elapsed, made = ingest_seconds(pages, Path(tmp), source.now, url)
+            finally:
+                drop_pg_database(server, url)
+            times.append(elapsed)
+    floor, best = min(floors), min(times)
+    print(f"PostgreSQL:       {made}")
+    print(
+        f"  time:           {best:.2f} s (best of {rounds}; all: "
+        + ", ".join(f"{t:.2f}" for t in times)
+        + ")"
+    )
+    print(f"  notices/second: {n / best:,.0f}")
+    print(
+        f"  floor:          {n / floor:,.0f} notices/second (json parse + one PostgreSQL insert "
+        "per release, one transaction per page)"
+    )
+    print(f"  ratio to floor: {floor / best:.2f}")
+    return best
+
+
+def run(source: Source, n: int, rounds: int, postgres: str | None = None) -> None:
+    """Measure one source and print its figures (PostgreSQL's too, given a server)."""
     pages, pool = resampled_pages(source, n, random.Random(42))
     gc.collect()
     floors, times = [], []
@@ -169,6 +242,9 @@ def run(source: Source, n: int, rounds: int) -> None:
         "per release, one transaction per page)"
     )
     print(f"ratio to floor:   {floor / best:.2f}")
+    if postgres:
+        pg_best = run_postgres(source, pages, n, rounds, postgres)
+        print(f"PostgreSQL time / SQLite time: {pg_best / best:.2f}")
     print()
 
 
@@ -178,9 +254,15 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--source", choices=sorted(SOURCES))
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("TENDERBOT_TEST_PG_DSN") or None,
+        help="a PostgreSQL server to measure too (default: $TENDERBOT_TEST_PG_DSN)",
+    )
     args = parser.parse_args()
     for name in [args.source] if args.source else list(SOURCES):
-        run(SOURCES[name], args.n, args.rounds)
+        run(SOURCES[name], args.n, args.rounds, args.postgres)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory:      {peak_mib:.0f} MiB (max RSS)")
 

@@ -31,7 +31,8 @@ from bot.delivery.routing import Router
 from bot.delivery.send_gate import GatedNotifier, SendGate
 from bot.delivery.sender import DeliveryResult, Sender
 from bot.health import WriteCheck
-from bot.instance import InstanceLock, in_use
+from bot.instance import InstanceError, InstanceLock, in_use
+from bot.lead import LeadKeeper
 from bot.metrics import Metrics
 from bot.poller import PollResult, poll_source
 from bot.radar.queue import RadarQueue
@@ -101,30 +102,40 @@ class App:
         self.instance = Instance.this_process(exclusive or "app", self.clock.now())
         """This process as the database knows it: its claims and its lease."""
         self.lock: InstanceLock | None = None
-        if exclusive is not None:
+        shared = config.bot.database_url is not None
+        """PostgreSQL: several processes share the database; the lead decides who acts."""
+        if exclusive is not None and not shared:
             make_database_folder(config.bot.database.parent)
             self.lock = InstanceLock(config.bot.database, exclusive)
             self.lock.acquire()
         try:
-            self.store = Store(config.bot.database)
+            self.store = Store(config.bot.store_location)
         except StoreError:
             self._release_lock()
             raise
         try:
             holder = self.store.join(
-                self.instance, self.clock.now(), exclusive=exclusive is not None
+                self.instance, self.clock.now(), exclusive=exclusive is not None and not shared
             )
         except sqlite3.Error as exc:
             if exclusive is not None:
                 self._abandon()
                 raise StoreError(
-                    f"{config.bot.database}: database cannot be written: {exc}"
+                    f"{config.bot.database_label}: database cannot be written: {exc}"
                 ) from None
             holder = None  # a reading command: it claims nothing, so it needs no lease
         if holder is not None:
             self.store.close()
             self._release_lock()
             raise in_use(config.bot.database.resolve(), holder.describe())
+        self.lead = LeadKeeper(self.store, self.instance, self.clock, config.bot.heartbeat)
+        """Whether this process acts (always with SQLite; the leader with PostgreSQL)."""
+        if shared and exclusive in ("poll", "import"):
+            try:
+                self.lead.lead_or_refuse(config.bot.database_label)
+            except InstanceError:
+                self._abandon()
+                raise
         self.chats = ChatStore(self.store)
         try:
             self.config = with_subscribers(with_chats(config, self.chats.chats()), self.store)
@@ -179,6 +190,7 @@ class App:
             pacer=Pacer(self.clock),
             on_outcome=self.metrics.alerts,
             on_gone=self._chat_gone,
+            may_send=self.lead.may_act,
         )
         self._clients: dict[str, httpx.AsyncClient] = {}
         self.gate = HostGate(self.clock)
@@ -192,11 +204,21 @@ class App:
         """The port the HTTP listener bound (set by the daemon)."""
 
     async def __aenter__(self) -> App:
+        if self.lead.shared and self.lead.epoch is None:
+            changed = self.lead.step()  # lead (or stand by) from the start, not a step later
+            if changed is not None:
+                log.warning("%s: %s", self.instance.id, changed)
         self._heartbeat = asyncio.create_task(self._keep_lease(), name="lease")
         return self
 
     async def _keep_lease(self) -> None:
-        """Renew this instance's lease every `HEARTBEAT_EVERY` while the app is open."""
+        """Renew this instance's lease (and, with PostgreSQL, keep or seek the lead)."""
+        if self.lead.shared:
+            while True:
+                await asyncio.sleep(self.lead.step_every.total_seconds())
+                changed = self.lead.step()
+                if changed is not None:
+                    log.warning("%s: %s", self.instance.id, changed)
         while True:
             await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
             self.renew_lease()
@@ -235,6 +257,7 @@ class App:
         for notifier in self.notifiers.values():
             await notifier.aclose()
         await self.build_context.aclose()
+        self.lead.resign()
         try:
             self.store.leave(self.instance)
         except sqlite3.Error as exc:
@@ -343,6 +366,22 @@ class App:
             self.config, self.store, self.outbox, self.router.refused, self.clock.now()
         )
         return await self._admin.update(problems, self.clock.now())
+
+    async def tell_outage_over(self) -> bool:
+        """Tell the admin channel, once, that the database answers again after an outage."""
+        outage, name = self.lead.outage_over, self.config.bot.admin_channel
+        if outage is None:
+            return False
+        self.lead.outage_over = None
+        if name is None:
+            return False
+        text = outage.back_again(self.config.bot.database_label, self.redact)
+        try:
+            await self.notifiers[name].send_admin(text, now=self.clock.now())
+        except Exception as exc:  # a job boundary: the recovery itself matters more
+            log.warning("admin channel %s: could not say the database is back: %s", name, exc)
+            return False
+        return True
 
     def unhealthy(self) -> list[str]:
         """Why the store cannot work now (empty when it can): it must take writes.

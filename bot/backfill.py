@@ -124,7 +124,8 @@ def load_progress(store: Store, name: str) -> Progress | None:
 
 def _save(store: Store, name: str, progress: Progress) -> None:
     store.db.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (META_KEY.format(name=name), progress.to_json()),
     )
 

@@ -111,6 +111,22 @@ def _parser() -> argparse.ArgumentParser:
     email.add_argument("address", metavar="ADDRESS")
     email.add_argument("--rules", metavar="SET", nargs="+", required=True, help="rule sets")
     email.add_argument("--channel", metavar="NAME", help="the email channel that sends it")
+    database = commands.add_parser(
+        "db", parents=[common], help="the database: copy it between SQLite and PostgreSQL"
+    )
+    database_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = database_commands.add_parser(
+        "copy",
+        parents=[common],
+        help="copy every table (same schema version, one transaction, counts and checksums)",
+    )
+    copy.add_argument(
+        "--from", dest="source", metavar="SOURCE", required=True, help="a SQLite file or URL"
+    )
+    copy.add_argument(
+        "--to", dest="target", metavar="TARGET", required=True, help="a SQLite file or URL"
+    )
+    copy.add_argument("--force", action="store_true", help="replace what the target holds")
     webhook = commands.add_parser(
         "webhook", parents=[common], help="for webhook receivers: check a request's signature"
     )
@@ -184,7 +200,7 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     from bot.delivery.notifiers import SendError
 
     redact = redactor_for(config)
-    store = Store(config.bot.database)
+    store = Store(config.bot.store_location)
     try:
         outbox = Outbox(store, redact=redact)
         context = build_context(config, store, outbox, clock, out)
@@ -222,7 +238,7 @@ def _backup(config: Config, file: str, out: TextIO) -> int:
         raise ConfigError(f"{file}: that is the database itself; name another file")
     if target.exists():
         raise ConfigError(f"{file}: already exists; tenderbot never overwrites a backup")
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         store.backup(target)
         notices = store.count_notices()
@@ -241,7 +257,7 @@ def _known(config: Config, option: str, what: str, name: str, names: Sequence[st
 def _outbox_retry(config: Config, channel: str | None, clock: Clock, out: TextIO) -> int:
     if channel is not None:
         _known(config, "--channel", "channel", channel, [c.name for c in config.channels])
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         count = Outbox(store).requeue_failed(clock.now(), channel)
     finally:
@@ -319,6 +335,8 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | N
             from bot.radar.command import run_radar_command
 
             return run_radar_command(args, out, clock)
+        if args.command == "db":
+            return _db_copy(args.source, args.target, force=args.force, out=out)
         config = load_config(find_config_path(getattr(args, "config", None)))
         setup_logging(config, verbose)
         if args.command == "status":
@@ -365,7 +383,7 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | N
         return EXIT_FAILED
     except sqlite3.Error as exc:
         print(
-            f"tenderbot: {config.bot.database}: database cannot be written: {exc}; stopped "
+            f"tenderbot: {config.bot.database_label}: database cannot be written: {exc}; stopped "
             "without sending anything it could not record",
             file=sys.stderr,
         )
@@ -378,7 +396,7 @@ def _bots(config: Config, out: TextIO) -> int:
     from bot.chat.onboarding import render_bots
     from bot.chat.store import ChatStore
 
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         refusals = ChatStore(store).refusals()
     finally:
@@ -387,8 +405,36 @@ def _bots(config: Config, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _db_copy(source: str, target: str, *, force: bool, out: TextIO) -> int:
+    from bot.store.connection import is_url, redact_url
+    from bot.store.copy import copy_database
+
+    def location(text: str) -> Path | str:
+        return text if is_url(text) else Path(text).expanduser()
+
+    def label(text: str) -> str:
+        return redact_url(text) if is_url(text) else text
+
+    if (
+        not is_url(source)
+        and not is_url(target)
+        and (Path(source).expanduser().resolve() == Path(target).expanduser().resolve())
+    ):
+        raise ConfigError(f"{target}: that is the source itself; name another database")
+    copied = copy_database(location(source), location(target), force=force)
+    for table in copied:
+        print(f"{table.table}: {table.rows} rows, checksum {table.checksum}: same", file=out)
+    rows = sum(t.rows for t in copied)
+    print(
+        f"copied {label(source)} to {label(target)}: {len(copied)} tables, {rows} rows, "
+        "counts and checksums equal on both sides",
+        file=out,
+    )
+    return EXIT_OK
+
+
 def _status(config: Config, clock: Clock, out: TextIO, fmt: str) -> int:
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         now = clock.now()
         status = collect_status(config, store, now)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
@@ -27,6 +28,7 @@ from bot.config_delivery import (
 from bot.config_table import ConfigError, TomlTable
 from bot.report.settings import ReportConfig, load_report_config
 from bot.source_registry import SOURCE_KINDS
+from bot.store.connection import is_url, redact_url
 from sources.base import SourceSettings
 from sources.options import OptionError
 
@@ -43,6 +45,7 @@ __all__ = [
     "parse_config",
 ]
 
+DATABASE_URL_ENV = "TENDERBOT_DATABASE_URL"
 DEFAULT_CONTACT = "https://github.com/tenderbot/tenderbot"
 DEFAULT_CONFIG_NAME = "tenderbot.toml"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -53,6 +56,11 @@ class BotConfig:
     """The `[bot]` table."""
 
     database: Path
+    """The SQLite file (unused when `database_url` names a PostgreSQL server)."""
+    database_url: str | None = None
+    """A PostgreSQL server (``postgresql://...``), from the config or $TENDERBOT_DATABASE_URL."""
+    heartbeat: timedelta = timedelta(seconds=10)
+    """PostgreSQL: how often the leader renews its lease; a standby takes over within two."""
     timezone: str = "Europe/London"
     log_level: str = "info"
     max_instant: int = 20
@@ -61,6 +69,16 @@ class BotConfig:
     admin_channel: str | None = None
     admin_after: int = 3
     keep: timedelta | None = None
+
+    @property
+    def store_location(self) -> Path | str:
+        """What `Store` opens: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.database
+
+    @property
+    def database_label(self) -> str:
+        """How messages name the database: the SQLite path, or the URL without a password."""
+        return redact_url(self.database_url) if self.database_url else str(self.database)
 
     @property
     def user_agent(self) -> str:
@@ -139,9 +157,41 @@ def _array(file: Path, root: Mapping[str, Any], key: str) -> list[object]:
     return value
 
 
+def _database_url(table: TomlTable, database: str) -> str | None:
+    """The PostgreSQL URL in force: $TENDERBOT_DATABASE_URL, else `database` if it is one.
+
+    A password never sits in the config file: it comes from ``PGPASSWORD`` (or the
+    environment variable's URL).
+    """
+    from_env = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if from_env:
+        if not is_url(from_env):
+            raise ConfigError(
+                f"${DATABASE_URL_ENV}: must be a postgresql:// URL, got {redact_url(from_env)!r}"
+            )
+        return from_env
+    if not is_url(database):
+        return None
+    try:
+        password = urlsplit(database).password
+    except ValueError:
+        raise table.error("database", "is not a readable postgresql:// URL") from None
+    if password is not None:
+        raise table.error(
+            "database",
+            "holds a password; a secret is never written in the config: put it in PGPASSWORD "
+            f"(or the whole URL in ${DATABASE_URL_ENV})",
+        )
+    return database
+
+
 def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
     table = TomlTable(file, "bot", root.get("bot", {}))
     database = table.text("database", "tenderbot.db") or "tenderbot.db"
+    database_url = _database_url(table, database)
+    heartbeat = table.duration("heartbeat", "10s")
+    if heartbeat < timedelta(seconds=1):
+        raise table.error("heartbeat", "must be at least 1s")
     timezone = table.text("timezone", "Europe/London") or "Europe/London"
     try:
         ZoneInfo(timezone)
@@ -159,11 +209,13 @@ def _load_bot(file: Path, root: Mapping[str, Any]) -> BotConfig:
     if keep is not None and keep < timedelta(days=30):
         raise table.error("keep", "must be at least 30 days (the report and updates need history)")
     table.finish()
-    path = Path(database).expanduser()
+    path = Path("tenderbot.db" if database_url else database).expanduser()
     if not path.is_absolute():
         path = file.resolve().parent / path
     return BotConfig(
         database=path,
+        database_url=database_url,
+        heartbeat=heartbeat,
         timezone=timezone,
         log_level=log_level,
         max_instant=max_instant,

@@ -112,6 +112,8 @@ async def report_job(app: App) -> None:
     from bot.report.command import write_configured_report
     from bot.report.outcome import failure_message, read_outcome, record_failed, record_written
 
+    if not app.lead.may_act():
+        return
     settings = app.config.report
     assert settings is not None
     now = app.clock.now()
@@ -132,17 +134,33 @@ def _report_failure(app: App) -> str | None:
     return f"the last attempt failed: {outcome.error}" if outcome.failing else None
 
 
-async def _serve_bot(bot: ChatBot, stop: asyncio.Event) -> None:
-    """Run one chat bot; if it fails, log it and start it again a little later."""
+async def _serve_bot(bot: ChatBot, stop: asyncio.Event, app: App) -> None:
+    """Run one chat bot while this process leads; if it fails, start it again a little later."""
     while not stop.is_set():
+        if not app.lead.may_act():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=app.lead.step_every.total_seconds())
+            continue
+        term = asyncio.Event()
+        watch = asyncio.create_task(_end_term(app, stop, term))
         try:
-            await bot.run(stop)
+            await bot.run(term)
         except asyncio.CancelledError:
             raise
         except Exception:  # a job boundary: the daemon goes on without the bot meanwhile
             log.exception("chat bot failed; starting it again in %ss", BOT_RESTART_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=BOT_RESTART_SECONDS)
+        finally:
+            watch.cancel()
+
+
+async def _end_term(app: App, stop: asyncio.Event, term: asyncio.Event) -> None:
+    """Stop a chat bot's listening when the daemon stops or this process loses the lead."""
+    while not stop.is_set() and app.lead.may_act():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=app.lead.step_every.total_seconds())
+    term.set()
 
 
 async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
@@ -164,7 +182,12 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     running: set[asyncio.Task[None]] = set()
 
     def fatal(exc: sqlite3.Error) -> None:
-        failure.append(f"{app.config.bot.database}: database cannot be written: {exc}")
+        if app.lead.shared:
+            # PostgreSQL: a lost connection or a lost lead is waited out, not fatal. The lead
+            # keeper reconnects; until this process leads again it sends and writes nothing.
+            log.warning("%s: database write refused or failed: %s", app.instance.id, exc)
+            return
+        failure.append(f"{app.config.bot.database_label}: database cannot be written: {exc}")
         log.critical(
             "%s; stopping now, so that nothing is sent that cannot be recorded", failure[-1]
         )
@@ -175,6 +198,8 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         assert task is not None
         running.add(task)
         try:
+            if not app.lead.may_act():
+                return
             await app.poll(name)
             wake.set()
         except sqlite3.Error as exc:
@@ -190,6 +215,8 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     async def prune_job() -> None:
         keep = app.config.bot.keep
         assert keep is not None
+        if not app.lead.may_act():
+            return
         try:
             removed = app.store.prune(app.clock.now() - keep)
         except sqlite3.Error as exc:
@@ -205,17 +232,24 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     async def delivery_loop() -> None:
         while not stop.is_set():
             try:
-                await app.deliver()
-                await app.admin_round()
+                if app.lead.may_act():
+                    await app.deliver()
+                    await app.admin_round()
+                    await app.tell_outage_over()
             except sqlite3.Error as exc:
                 fatal(exc)
-                return
+                if not app.lead.shared:
+                    return
             except Exception:  # a job boundary: log, and try again next round
                 log.exception("delivery round failed unexpectedly")
             last_round[0] = datetime.now(UTC)
             wake.clear()
+            wait = delivery_wait(app)
+            if app.lead.shared:
+                # A standby (or a leader just taken over) looks again within a heartbeat step.
+                wait = min(wait, app.lead.step_every.total_seconds())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=delivery_wait(app))
+                await asyncio.wait_for(wake.wait(), timeout=wait)
 
     scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop, logger=scheduler_logger())
     sources = [s for s in app.config.sources if s.enabled]
@@ -227,7 +261,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         "tenderbot running: %d source(s), %d channel(s), database %s",
         len(sources),
         len(app.config.channels),
-        app.config.bot.database,
+        app.config.bot.database_label,
     )
     if app.config.bot.keep is not None:
         trigger = IntervalTrigger(hours=PRUNE_INTERVAL_HOURS, timezone=UTC)
@@ -237,6 +271,13 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
     if report is not None and report.every is not None:
         trigger = IntervalTrigger(seconds=report.every.total_seconds(), timezone=UTC)
         _schedule(scheduler, report_job, trigger, "report", "write the cold-spots report", app)
+    if app.lead.shared:
+        log.info(
+            "%s: PostgreSQL database shared with other tenderbots: this one acts while it "
+            "leads (heartbeat %s)",
+            app.instance.id,
+            format_duration(app.config.bot.heartbeat),
+        )
 
     def health() -> list[str]:
         reasons = [] if scheduler.running else ["the scheduler is not running"]
@@ -244,12 +285,12 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
             reasons.append("the delivery loop has stopped")
         elif datetime.now(UTC) - last_round[0] > STALE_DELIVERY:
             reasons.append(f"no delivery round since {last_round[0]:%Y-%m-%d %H:%M:%S} UTC")
-        return reasons + failure + app.unhealthy()
+        return reasons + failure + app.lead.health() + app.unhealthy()
 
     delivery = asyncio.create_task(delivery_loop(), name="delivery")
     chat_bots = build_bots(app) if app.base_config.bots else []
     bot_tasks = [
-        asyncio.create_task(_serve_bot(bot, stop), name=f"chat bot {index}")
+        asyncio.create_task(_serve_bot(bot, stop, app), name=f"chat bot {index}")
         for index, bot in enumerate(chat_bots)
     ]
     listener = None

@@ -143,7 +143,7 @@ async def run_import(
         f", {result.queued} alert(s) queued" if args.alerts else " (no alerts: --alerts sends them)"
     )
     print(
-        f"imported {result.files} file(s) into {config.bot.database}: "
+        f"imported {result.files} file(s) into {config.bot.database_label}: "
         f"{result.releases} release(s), {result.new} new notice(s), {result.updated} updated, "
         f"{result.skipped} skipped{alerts}",
         file=out,

@@ -3,12 +3,14 @@
 Counters (since the process started): polls and their duration and failures per source,
 alerts queued, sent, retried and refused per channel, rule files refused. Gauges, read from
 the store when scraped with indexed queries whose cost does not grow with history: notices
-stored and last success per source, failures in a row, pending alerts and paused channels.
+stored and last success per source, failures in a row, pending alerts and paused channels;
+the database backend, the leader, its fencing epoch and the standby count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -64,6 +66,30 @@ class StoreCollector(Collector):
         ):
             paused.add_metric([str(channel)], 1)
         yield from (notices, last_success, failing, pending, paused)
+        yield from _lead_gauges(store)
+
+
+def _lead_gauges(store: Store) -> Iterable[Metric]:
+    """The backend, the leader's epoch and holder, and how many daemons stand by."""
+    lead = store.lead_summary(datetime.now(UTC))
+    backend = GaugeMetricFamily(
+        "tenderbot_database_backend", "1 for the database kind in use", labels=["backend"]
+    )
+    backend.add_metric([lead.backend], 1)
+    epoch = GaugeMetricFamily(
+        "tenderbot_leader_epoch", "The leader's fencing epoch (grows at every take-over)"
+    )
+    epoch.add_metric([], lead.epoch)
+    holder = GaugeMetricFamily(
+        "tenderbot_leader", "1 for the instance holding a live lead", labels=["instance"]
+    )
+    if lead.holder is not None:
+        holder.add_metric([lead.holder], 1)
+    standbys = GaugeMetricFamily(
+        "tenderbot_standbys", "Live `tenderbot run` instances standing by (PostgreSQL)"
+    )
+    standbys.add_metric([], lead.standbys)
+    yield from (backend, epoch, holder, standbys)
 
 
 class Metrics:

@@ -150,14 +150,14 @@ class Mirrors:
     def remember_all(self, notices: list[tuple[Notice, list[str]]]) -> None:
         """Record the keys of notices so later copies on other sources are recognised."""
         self._db.executemany(
-            "INSERT OR IGNORE INTO notice_keys VALUES (?, ?, ?)",
+            "INSERT INTO notice_keys VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [(key_hash(key), n.source, n.id) for n, keys in notices for key in keys],
         )
 
     def link(self, notice: Notice, primary: Mirror) -> None:
         """Record that `notice` is a copy of `primary`."""
         self._db.execute(
-            "INSERT OR IGNORE INTO notice_links VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO notice_links VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (notice.source, notice.id, primary.source, primary.notice_id, primary.matched_on),
         )
 

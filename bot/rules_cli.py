@@ -234,7 +234,7 @@ def _notices_from(
         yield from latest_by_notice(notices)
         return
     assert config is not None
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         yield from store.current_notices(since)
     finally:
@@ -249,7 +249,7 @@ def _feedback(args: argparse.Namespace, out: TextIO, clock: Clock) -> int:
     if args.ref is not None:
         load_ref(args.ref, config)  # an unknown set is a usage error, not "no feedback yet"
     since = parse_when(args.since, clock.now(), "--since", config.bot.zone)
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         rows = ChatStore(store).feedback(since)
     finally:

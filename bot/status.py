@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,7 +48,8 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
     depth = outbox.depth()
     return {
         "rule_sets": rule_set_status(config),
-        "database": str(config.bot.database),
+        "database": config.bot.database_label,
+        "lead": dataclasses.asdict(store.lead_summary(now)),
         "sources": sources,
         "notices_stored": store.count_notices(),
         "outbox": {"pending": depth.total, "by_channel": depth.pending, "retrying": depth.retrying},
@@ -138,7 +140,12 @@ def _when(text: str | None, zone: ZoneInfo, now: datetime) -> str:
 
 def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
     """Status as readable text."""
-    lines = [f"Database: {status['database']}", "", "Sources:"]
+    lead = status["lead"]
+    lines = [f"Database: {status['database']} ({lead['backend']})"]
+    if lead["backend"] == "postgresql":
+        holder = lead["holder"] or "nobody (no live leader: a standby takes over)"
+        lines.append(f"Leader:   {holder}, epoch {lead['epoch']}; standbys: {lead['standbys']}")
+    lines += ["", "Sources:"]
     if not status["sources"]:
         lines.append("  (none configured)")
     for source in status["sources"]:

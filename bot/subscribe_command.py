@@ -79,7 +79,7 @@ async def subscribe_email(
             "confirmation link (where subscribers reach `[bot] http`)"
         )
     redact = redactor_for(config)
-    store = Store(config.bot.database)
+    store = Store(config.bot.store_location)
     try:
         Subscribers(store.db, store.transaction).add(
             address, channel.name, tuple(rule_sets), clock.now()

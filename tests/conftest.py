@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,3 +131,45 @@ kind = "console"
         encoding="utf-8",
     )
     return path
+
+
+PG_DSN = os.environ.get("TENDERBOT_TEST_PG_DSN", "")
+"""A PostgreSQL server for the tests (scripts/check starts a throwaway one and sets it)."""
+NO_PG = "TENDERBOT_TEST_PG_DSN is not set (scripts/check and scripts/with-postgres set it)"
+BACKENDS = (
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(not PG_DSN, reason=NO_PG)),
+)
+
+
+def fresh_pg_database() -> str:
+    """A new, empty PostgreSQL database on the test server; its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    base, _, _ = PG_DSN.rpartition("/")
+    return f"{base}/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop a database `fresh_pg_database` made (its sessions are ended first)."""
+    import psycopg
+
+    name = url.rpartition("/")[2]
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """Where a store lives, once per backend: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield tmp_path / "t.db"
+        return
+    url = fresh_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)

@@ -9,11 +9,11 @@ Every write commits at once (a command's effect survives a restart straight afte
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
+from typing import Any
 
 from bot.store import Store
 from bot.store.records import from_text, to_text
@@ -108,7 +108,9 @@ class ChatStore:
 
     def chats(self, bot: str | None = None, chat: str | None = None) -> list[ChatSettings]:
         """Every chat that ever subscribed (of one bot, or all; or one chat), with its sets."""
-        where = "WHERE (? IS NULL OR bot = ?) AND (? IS NULL OR chat = ?)"
+        where = (
+            "WHERE (CAST(? AS TEXT) IS NULL OR bot = ?) AND (CAST(? AS TEXT) IS NULL OR chat = ?)"
+        )
         rows = self._db.execute(
             f"SELECT * FROM chat_settings {where} ORDER BY bot, chat", (bot, bot, chat, chat)
         ).fetchall()
@@ -132,8 +134,8 @@ class ChatStore:
 
     def _ensure(self, bot: str, chat: str, by: str, now: datetime) -> None:
         self._db.execute(
-            "INSERT OR IGNORE INTO chat_settings (bot, chat, updated_by, updated_at) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO chat_settings (bot, chat, updated_by, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (bot, chat, by, to_text(now)),
         )
 
@@ -146,7 +148,7 @@ class ChatStore:
             added = []
             for rule_set in rule_sets:
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO chat_subscriptions VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO chat_subscriptions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (bot, chat, rule_set, by, to_text(now)),
                 )
                 if cursor.rowcount:
@@ -158,12 +160,12 @@ class ChatStore:
         with self._store.transaction():
             rows = self._db.execute(
                 "SELECT rule_set FROM chat_subscriptions WHERE bot = ? AND chat = ? "
-                "AND (? IS NULL OR rule_set = ?)",
+                "AND (CAST(? AS TEXT) IS NULL OR rule_set = ?)",
                 (bot, chat, rule_set, rule_set),
             ).fetchall()
             self._db.execute(
                 "DELETE FROM chat_subscriptions WHERE bot = ? AND chat = ? "
-                "AND (? IS NULL OR rule_set = ?)",
+                "AND (CAST(? AS TEXT) IS NULL OR rule_set = ?)",
                 (bot, chat, rule_set, rule_set),
             )
         return [str(r[0]) for r in rows]
@@ -234,8 +236,8 @@ class ChatStore:
         """Note that `chat` was refused; True the first time (the caller logs it then)."""
         with self._store.transaction():
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO chat_refusals (bot, chat, first_at, last_at, last_user) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO chat_refusals (bot, chat, first_at, last_at, last_user) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (bot, chat, to_text(now), to_text(now), user),
             )
             if cursor.rowcount:
@@ -250,7 +252,8 @@ class ChatStore:
     def refusals(self, bot: str | None = None) -> list[Refusal]:
         """The chats refused (by one bot, or all), the most recent first."""
         rows = self._db.execute(
-            "SELECT * FROM chat_refusals WHERE ? IS NULL OR bot = ? ORDER BY last_at DESC, chat",
+            "SELECT * FROM chat_refusals WHERE CAST(? AS TEXT) IS NULL OR bot = ? "
+            "ORDER BY last_at DESC, chat",
             (bot, bot),
         ).fetchall()
         found = []
@@ -281,7 +284,8 @@ class ChatStore:
         with self._store.transaction():
             self._db.execute(
                 "INSERT INTO bot_offsets VALUES (?, ?) ON CONFLICT (bot) DO UPDATE "
-                "SET next_update = MAX(next_update, excluded.next_update)",
+                "SET next_update = CASE WHEN excluded.next_update > bot_offsets.next_update "
+                "THEN excluded.next_update ELSE bot_offsets.next_update END",
                 (bot, update_id + 1),
             )
 
@@ -289,7 +293,11 @@ class ChatStore:
         """Store (or replace) one person's verdict on one alert."""
         with self._store.transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (outbox_id, voter) DO UPDATE SET verdict = excluded.verdict, "
+                "subscription = excluded.subscription, rule_sets = excluded.rule_sets, "
+                "source = excluded.source, notice_id = excluded.notice_id, "
+                "title = excluded.title, reasons = excluded.reasons, at = excluded.at",
                 (
                     row.outbox_id,
                     row.voter,
@@ -347,7 +355,7 @@ def _column(value: object) -> object:
     return value
 
 
-def _settings(row: sqlite3.Row, subscribed: list[tuple[str, str, datetime]]) -> ChatSettings:
+def _settings(row: Any, subscribed: list[tuple[str, str, datetime]]) -> ChatSettings:
     get = row.__getitem__
     return ChatSettings(
         bot=str(get("bot")),

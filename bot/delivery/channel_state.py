@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.store import Store, from_text, to_text
+from bot.store.connection import Connection
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,7 +29,7 @@ class ChannelStates:
     """The channel-state half of `Outbox` (it needs `_store`, `_db` and `_redact`)."""
 
     _store: Store
-    _db: sqlite3.Connection
+    _db: Connection
     _redact: Callable[[str], str]
 
     def next_retry_at(self) -> datetime | None:
@@ -60,7 +60,9 @@ class ChannelStates:
 
     def _upsert_channel(self, channel: str, assignments: str, values: tuple[object, ...]) -> None:
         with self._store.transaction():
-            self._db.execute("INSERT OR IGNORE INTO channel_state (channel) VALUES (?)", (channel,))
+            self._db.execute(
+                "INSERT INTO channel_state (channel) VALUES (?) ON CONFLICT DO NOTHING", (channel,)
+            )
             self._db.execute(
                 f"UPDATE channel_state SET {assignments} WHERE channel = ?", (*values, channel)
             )

@@ -10,16 +10,17 @@ can no longer be reached are paused here.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.delivery.alerts import CLOSING, NEW, RADAR, RADAR_FOLLOW_UPS, RADAR_MARK, UPDATED, Alert
 from bot.delivery.channel_state import ChannelStates
 from bot.events import Event
 from bot.mirrors import Mirrors
 from bot.store import Store, to_text
+from bot.store.connection import POSTGRESQL
 from bot.store.instances import INSTANCE_LEASE, Instance, keep_alive
 from sources.notice import Notice
 
@@ -97,9 +98,9 @@ class Outbox(ChannelStates):
             # subscription already has: there is no newer release to tell it about.
             return False
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO outbox (subscription, channel, event_id, source, notice_id, "
+            "INSERT INTO outbox (subscription, channel, event_id, source, notice_id, "
             "kind, release_id, due_at, created_at, reasons, mode, tier) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 subscription,
                 channel,
@@ -169,14 +170,16 @@ class Outbox(ChannelStates):
                 "JOIN events e ON e.id = o.event_id "
                 "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? "
                 "AND (o.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM instances i "
-                "WHERE i.id = o.claimed_by AND i.lease_until > ?)) ORDER BY o.id LIMIT ?",
+                "WHERE i.id = o.claimed_by AND i.lease_until > ?)) ORDER BY o.id LIMIT ?"
+                # PostgreSQL: rows another session is claiming are skipped, not waited for.
+                + (" FOR UPDATE OF o SKIP LOCKED" if self._store.backend == POSTGRESQL else ""),
                 (channel, PENDING, to_text(now), to_text(now), limit),
             ).fetchall()
             self._db.executemany(
                 "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
                 [(self.claimer, to_text(now + CLAIM_LEASE), row["id"]) for row in rows],
             )
-        groups: dict[tuple[str, ...], list[sqlite3.Row]] = {}
+        groups: dict[tuple[str, ...], list[Any]] = {}
         for row in rows:
             foldable = row["kind"] in (NEW, UPDATED)
             key = (row["subscription"], row["source"], row["notice_id"])
@@ -198,7 +201,7 @@ class Outbox(ChannelStates):
                 )
         return alerts
 
-    def _alert(self, group: list[sqlite3.Row]) -> Alert | None:
+    def _alert(self, group: list[Any]) -> Alert | None:
         """One alert for rows about one notice, at its latest version; None if superseded.
 
         A first alert about a notice that has closed since it was queued (awarded, cancelled,
@@ -244,7 +247,7 @@ class Outbox(ChannelStates):
                     links.append(url)
         return tuple(links)
 
-    def _reply_to(self, row: sqlite3.Row) -> str | None:
+    def _reply_to(self, row: Any) -> str | None:
         """The message an alert replies to: the first about its notice (or radar item)."""
         kind = str(row["kind"])
         if kind in (NEW, RADAR):
@@ -343,7 +346,8 @@ class Outbox(ChannelStates):
     def depth(self) -> OutboxDepth:
         """Pending rows per channel, and how many pending rows have failed before."""
         rows = self._db.execute(
-            "SELECT channel, COUNT(*), SUM(attempts > 0) FROM outbox WHERE status = ? "
+            "SELECT channel, COUNT(*), COUNT(*) FILTER (WHERE attempts > 0) FROM outbox "
+            "WHERE status = ? "
             "GROUP BY channel",
             (PENDING,),
         ).fetchall()

@@ -57,14 +57,9 @@ def queue_reminders(
         if not now < notice.deadline <= horizon:
             continue
         with store.transaction():
-            cursor = store.db.execute(
-                "INSERT INTO events (kind, source, notice_id, release_id, "
-                "previous_release_id, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
-                (CLOSING, notice.source, notice.id, notice.release_id, to_text(now)),
-            )
-            assert cursor.lastrowid is not None
+            event_id = store.add_event(CLOSING, notice, now)
             event = Event(
-                id=cursor.lastrowid,
+                id=event_id,
                 kind=CLOSING,
                 notice=notice,
                 previous_release_id=None,

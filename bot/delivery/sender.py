@@ -77,13 +77,16 @@ class Sender:
         rng: random.Random | None = None,
         on_outcome: Callable[[str, str, int], None] | None = None,
         on_gone: Callable[[str, str], bool] | None = None,
+        may_send: Callable[[], bool] | None = None,
     ) -> None:
         """Deliver for `channels` through their `notifiers`.
 
         `on_outcome(channel, outcome, count)` hears of alerts sent, retried and refused;
         `on_gone(channel, reason)` may take over a channel that can no longer be reached
-        (returns True: it is handled, so it is not paused here).
+        (returns True: it is handled, so it is not paused here). `may_send()` is asked
+        before every send: False (this instance no longer leads) stops the round at once.
         """
+        self._may_send = may_send or (lambda: True)
         self._on_gone = on_gone or (lambda channel, reason: False)
         self.channels = channels
         """The channels delivered to (the app replaces them when chats change)."""
@@ -114,6 +117,8 @@ class Sender:
         result = DeliveryResult()
         ready: list[tuple[ChannelConfig, Notifier]] = []
         for channel in self.channels:
+            if not self._may_send():
+                break
             state = self._outbox.channel_state(channel.name)
             if state.paused_reason:
                 result.paused[channel.name] = state.paused_reason
@@ -164,6 +169,8 @@ class Sender:
             instant = []
         for alert in instant:
             await self._pace(channel, notifier)
+            if not self._may_send():
+                return
             try:
                 ref = await notifier.send(alert, now=self._clock.now())
             except SendError as exc:
@@ -181,6 +188,8 @@ class Sender:
             for part in notifier.digest_parts(whole, now=self._clock.now()):
                 ids = [i for a in part.alerts for i in a.ids]
                 await self._pace(channel, notifier)
+                if not self._may_send():
+                    return
                 try:
                     ref = await notifier.send_digest(part, now=self._clock.now())
                 except SendError as exc:

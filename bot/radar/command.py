@@ -207,7 +207,7 @@ def run_radar_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> in
     if action == "stats" or not patterns:
         config: Config | None = load_config(find_config_path(getattr(args, "config", None)))
         assert config is not None
-        store = Store.open_existing(config.bot.database)
+        store = Store.open_existing(config.bot.store_location)
         try:
             records = store_records(store)
         finally:

@@ -20,7 +20,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import SubscriptionConfig
@@ -145,11 +144,10 @@ class RadarQueue:
         self.dirty, self._last = False, now
         if not any(s.radar for s in subscriptions):
             return 0
-        path = self._store.path
-        if str(path) == ":memory:":
+        if str(self._store.path) == ":memory:":
             records = store_records(self._store)
         else:
-            records = await asyncio.to_thread(_records_at, path)
+            records = await asyncio.to_thread(_records_of, self._store)
         return self.round(subscriptions, router, now, zone, records)
 
     def round(
@@ -301,15 +299,10 @@ class RadarQueue:
         due: datetime | None = None,
         mode: str = INSTANT,
     ) -> int:
-        cursor = self._db.execute(
-            "INSERT INTO events (kind, source, notice_id, release_id, previous_release_id, "
-            "created_at) VALUES (?, ?, ?, ?, NULL, ?)",
-            (kind, current.source, current.id, current.release_id, to_text(now)),
-        )
-        assert cursor.lastrowid is not None
+        event_id = self._store.add_event(kind, current, now)
         marked = _marked(current, record)
         event = Event(
-            id=cursor.lastrowid, kind=kind, notice=marked, previous_release_id=None, created_at=now
+            id=event_id, kind=kind, notice=marked, previous_release_id=None, created_at=now
         )
         added = self._outbox.enqueue(
             event,
@@ -323,9 +316,9 @@ class RadarQueue:
         return int(added)
 
 
-def _records_at(path: Path) -> list[ContractRecord]:
-    """The contract records of the database at `path`, read on a connection of their own."""
-    store = Store(path)
+def _records_of(main: Store) -> list[ContractRecord]:
+    """The contract records of `main`'s database, read on a connection of their own."""
+    store = main.another()
     try:
         return store_records(store)
     finally:

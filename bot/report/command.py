@@ -61,7 +61,7 @@ def with_ending(report: Report, records: list[ContractRecord], rule_set: RuleSet
 
 def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: datetime) -> Report:
     """The report of everything stored from `start` up to `now`."""
-    store = Store.open_existing(config.bot.database)
+    store = Store.open_existing(config.bot.store_location)
     try:
         report = build_report(
             store_processes(store, start),
@@ -71,7 +71,7 @@ def report_from_store(config: Config, rule_set: RuleSet, start: datetime, now: d
             rules=rule_set.name,
             rules_title=rule_set.title,
             generated=now,
-            made_from=f"the tenderbot store ({config.bot.database.name})",
+            made_from=f"the tenderbot store ({_store_name(config)})",
             zone=config.bot.zone,
             coverage=store_coverage(store, start, now),
             polled=store_ever_filled(store),
@@ -222,3 +222,10 @@ def run_report_command(args: argparse.Namespace, out: TextIO, clock: Clock) -> i
     else:
         out.write(text)
     return EXIT_OK
+
+
+def _store_name(config: Config) -> str:
+    """The store as the page names it: the SQLite file's name, or the server's database."""
+    if config.bot.database_url:
+        return config.bot.database_label.rsplit("/", 1)[-1] + " on PostgreSQL"
+    return config.bot.database.name

@@ -38,7 +38,8 @@ def record_written(store: Store, out: Path, at: datetime) -> None:
     """Note that the report was written to `out` at `at` (clearing any failure)."""
     with store.transaction():
         store.db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (WRITTEN_KEY, json.dumps({"out": str(out), "at": to_text(at)})),
         )
         store.db.execute("DELETE FROM meta WHERE key = ?", (FAILED_KEY,))
@@ -48,7 +49,8 @@ def record_failed(store: Store, out: Path, at: datetime, error: str) -> None:
     """Note that writing the report to `out` failed at `at` with `error`."""
     with store.transaction():
         store.db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (FAILED_KEY, json.dumps({"out": str(out), "at": to_text(at), "error": error})),
         )
 

@@ -1,9 +1,11 @@
-"""SQLite storage: notices and versions, events, the outbox, source state, instances.
+"""Storage: notices and versions, events, the outbox, source state, instances, the leader.
 
-Instances are the tenderbot processes using the database, with their leases
-(`bot.store.instances`). One connection, WAL mode, schema migrations by ``PRAGMA
-user_version``. Writes happen inside `Store.transaction()`: a page of notices, its events and
-its outbox rows commit together or not at all.
+SQLite (one file, WAL mode) by default; PostgreSQL when the database is a URL
+(`bot.store.postgres`), through one connection interface (`bot.store.connection`) and the same
+portable SQL. Instances are the tenderbot processes using the database, with their leases
+(`bot.store.instances`); the leader row says which one acts (`bot.store.leader`). Schema
+migrations: `bot.store.schema`. Writes happen inside `Store.transaction()`: a page of notices,
+its events and its outbox rows commit together or not at all.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ import errno
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from bot.delivery.alerts import NEW, UPDATED
 from bot.events import Event
+from bot.store.connection import POSTGRESQL, SQLITE, Connection, is_url, redact_url
 from bot.store.history import release_text, remerge
 from bot.store.instances import InstanceStore
+from bot.store.leader import Fenced, LeaderStore
 from bot.store.maintenance import MaintenanceStore
 from bot.store.migrations import MIGRATIONS
 from bot.store.records import (
@@ -32,6 +36,7 @@ from bot.store.records import (
     key_hash,
     to_text,
 )
+from bot.store.schema import applied_version, migrate
 from bot.store.source_state import SourceStateStore
 from sources.errors import Problem
 from sources.notice import (
@@ -45,6 +50,7 @@ from sources.notice import (
 __all__ = [
     "MIGRATIONS",
     "DatabaseFailed",
+    "Fenced",
     "SourceState",
     "Store",
     "StoreError",
@@ -79,8 +85,8 @@ def make_database_folder(folder: Path) -> None:
         )
 
 
-class Store(SourceStateStore, MaintenanceStore, InstanceStore):
-    """The SQLite database behind the daemon."""
+class Store(SourceStateStore, MaintenanceStore, InstanceStore, LeaderStore):
+    """The database behind the daemon: a SQLite file, or a PostgreSQL server by URL."""
 
     @classmethod
     def open_existing(cls, path: Path | str) -> Store:
@@ -90,66 +96,87 @@ class Store(SourceStateStore, MaintenanceStore, InstanceStore):
             StoreError: there is no database at `path` (a typo must not look like an
                 empty store), or it cannot be opened.
         """
-        if str(path) != ":memory:" and not Path(path).is_file():
+        if not is_url(path) and str(path) != ":memory:" and not Path(path).is_file():
             raise StoreError(
                 f"no database at {path} (run `tenderbot run` or `tenderbot import` first)"
             )
         return cls(path)
 
     def __init__(self, path: Path | str) -> None:
-        """Open (creating if needed) and migrate the database at `path`.
+        """Open (creating if needed) and migrate the database at `path` (a file or a URL).
 
         Raises:
-            StoreError: the file cannot be opened or its schema is newer than this program;
-                a folder that cannot be written is named as such.
+            StoreError: the file or server cannot be opened or its schema is newer than this
+                program; a folder that cannot be written is named as such. A server's
+                password never appears in the message.
         """
-        self.path = Path(path)
+        self.backend = POSTGRESQL if is_url(path) else SQLITE
+        self.label = redact_url(str(path)) if is_url(path) else str(path)
+        """How messages name the database (a server URL without its password)."""
+        self.path = Path(self.label)
+        self._location = path
+        self.db: Connection
         try:
-            if str(path) != ":memory:":
-                make_database_folder(self.path.parent)
-            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            # Checkpoint every ~40 MB of WAL rather than every 4 MB: a page of notices
-            # touches index pages all over the file, and each checkpoint rewrites and syncs
-            # them; fewer checkpoints make ingest about a tenth faster. The WAL file is cut
-            # back to 64 MB after a checkpoint.
-            self.db.execute("PRAGMA wal_autocheckpoint=10000")
-            self.db.execute("PRAGMA journal_size_limit=67108864")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            # Migration 7 re-keys the mirror keys with the same hash the code uses.
-            self.db.create_function("tenderbot_key_hash", 1, key_hash, deterministic=True)
-            self._migrate()
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"{path}: cannot open database: {exc}") from None
+            if self.backend == POSTGRESQL:
+                # Imported here: psycopg loads asyncio, which light commands never need.
+                from bot.store.postgres import PostgresConnection
 
-    def _migrate(self) -> None:
-        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: database schema {version} is newer than this tenderbot "
-                f"understands ({len(MIGRATIONS)}); upgrade tenderbot"
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction():
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number}")
+                self.db = PostgresConnection(str(path))
+            else:
+                self.db = _open_sqlite(path, self.path)
+            try:
+                migrate(self.db, self.backend, self.label)
+            except BaseException:
+                self.db.close()
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{self.label}: cannot open database: {exc}") from None
+
+    def another(self) -> Store:
+        """Another connection to the same database (for work in a thread of its own).
+
+        Raises:
+            StoreError: it cannot be opened.
+        """
+        return Store(self._location)
+
+    def schema_version(self) -> int:
+        """The number of migrations applied to this database."""
+        return applied_version(self.db, self.backend)
 
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
 
+    def db_broken(self) -> bool:
+        """Whether the PostgreSQL session is lost (never, for SQLite)."""
+        return bool(getattr(self.db, "broken", False))
+
+    def reconnect(self) -> None:
+        """Open a new PostgreSQL session in place of a lost one (SQLite: nothing to do).
+
+        Raises:
+            sqlite3.OperationalError: the server still cannot be reached.
+        """
+        reopen = getattr(self.db, "reconnect", None)
+        if reopen is not None:
+            reopen()
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one write transaction: all of it commits, or none of it."""
+    def transaction(self) -> Iterator[Connection]:
+        """Run the block in one write transaction: all of it commits, or none of it.
+
+        On PostgreSQL, when this process acts as the leader (`fence`), the transaction first
+        checks the leader row still names it at its epoch and holds that row shared until it
+        commits, so a former leader that wakes up writes nothing.
+        """
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            self.check_fence()
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -289,7 +316,8 @@ class Store(SourceStateStore, MaintenanceStore, InstanceStore):
         self.db.executemany(
             "INSERT INTO notices (source, id, release_id, release_date, stage, first_seen, "
             "updated_at, versions, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (source, id) DO UPDATE SET versions = versions + excluded.versions, "
+            "ON CONFLICT (source, id) DO UPDATE SET "
+            "versions = notices.versions + excluded.versions, "
             "release_id = excluded.release_id, release_date = excluded.release_date, "
             "stage = excluded.stage, updated_at = excluded.updated_at, "
             "deadline = excluded.deadline",
@@ -349,6 +377,20 @@ class Store(SourceStateStore, MaintenanceStore, InstanceStore):
                 problems.append(Problem(source=notice.source, record_id=record, what=what))
         finally:
             self.db.execute("RELEASE one_notice")
+
+    def add_event(self, kind: str, notice: Notice, now: datetime) -> int:
+        """Record one event about `notice` (a reminder, a radar item) and return its id.
+
+        Ids are given as `save_notices` gives them, inside the write (never by a sequence,
+        which `save_notices` does not advance); call it inside a transaction.
+        """
+        row = self.db.execute(
+            "INSERT INTO events (id, kind, source, notice_id, release_id, previous_release_id, "
+            "created_at) SELECT COALESCE(MAX(id), 0) + 1, ?, ?, ?, ?, NULL, ? FROM events "
+            "RETURNING id",
+            (kind, notice.source, notice.id, notice.release_id, to_text(now)),
+        ).fetchone()
+        return int(row[0])
 
     def notice(self, source: str, notice_id: str, release_id: str | None = None) -> Notice | None:
         """A stored notice: the given release, or its current one."""
@@ -411,6 +453,25 @@ class Store(SourceStateStore, MaintenanceStore, InstanceStore):
             (source, notice_id),
         ).fetchone()
         return int(row[0])
+
+
+def _open_sqlite(path: Path | str, folder_of: Path) -> sqlite3.Connection:
+    """Open a SQLite file tuned for the daemon's writes."""
+    if str(path) != ":memory:":
+        make_database_folder(folder_of.parent)
+    db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint every ~40 MB of WAL rather than every 4 MB: a page of notices touches index
+    # pages all over the file, and each checkpoint rewrites and syncs them; fewer checkpoints
+    # make ingest about a tenth faster. The WAL file is cut back to 64 MB after a checkpoint.
+    db.execute("PRAGMA wal_autocheckpoint=10000")
+    db.execute("PRAGMA journal_size_limit=67108864")
+    db.execute("PRAGMA foreign_keys=ON")
+    # Migration 7 re-keys the mirror keys with the same hash the code uses.
+    db.create_function("tenderbot_key_hash", 1, key_hash, deterministic=True)
+    return db
 
 
 @dataclass(slots=True)

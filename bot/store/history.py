@@ -10,8 +10,7 @@ merged row), so what the store holds never depends on the order releases arrived
 
 from __future__ import annotations
 
-import sqlite3
-
+from bot.store.connection import Connection
 from sources.notice import Notice, merge_notice, notice_from_json, notice_json, release_order
 
 
@@ -20,7 +19,7 @@ def release_text(release: Notice, merged: Notice) -> str | None:
     return None if release == merged else notice_json(release).decode()
 
 
-def remerge(db: sqlite3.Connection, source: str, notice_id: str) -> Notice | None:
+def remerge(db: Connection, source: str, notice_id: str) -> Notice | None:
     """Merge a process's stored releases again in release-date order; its compiled record.
 
     Rows whose merged record changes are rewritten; None when nothing is stored.

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.store.connection import Connection
 from bot.store.records import from_text, to_text
 
 INSTANCE_LEASE = timedelta(seconds=60)
@@ -60,9 +60,9 @@ class Instance:
 class InstanceStore:
     """The instances half of `Store` (it needs `db` and `transaction`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """Provided by `Store`."""
         raise NotImplementedError
 
@@ -88,8 +88,11 @@ class InstanceStore:
                 if holder is not None:
                     return holder
             self.db.execute(
-                "INSERT OR REPLACE INTO instances (id, command, pid, host, started_at, "
-                "lease_until, exclusive) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO instances (id, command, pid, host, started_at, lease_until, "
+                "exclusive) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "command = excluded.command, pid = excluded.pid, host = excluded.host, "
+                "started_at = excluded.started_at, lease_until = excluded.lease_until, "
+                "exclusive = excluded.exclusive",
                 (
                     instance.id,
                     instance.command,
@@ -193,7 +196,7 @@ class InstanceStore:
 
 
 def keep_alive(
-    db: sqlite3.Connection, instance: Instance, now: datetime, lease: timedelta = INSTANCE_LEASE
+    db: Connection, instance: Instance, now: datetime, lease: timedelta = INSTANCE_LEASE
 ) -> None:
     """Write or extend the instance's lease (call inside a transaction)."""
     db.execute(

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
+from bot.store.connection import Connection
 from bot.store.records import StoreError, to_text
 from sources.notice import STAGES_OPEN
 
@@ -16,10 +17,10 @@ from sources.notice import STAGES_OPEN
 class MaintenanceStore:
     """The maintenance half of `Store` (it needs `db`, `path` and `transaction`)."""
 
-    db: sqlite3.Connection
+    db: Connection
     path: Path
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """Provided by `Store`."""
         raise NotImplementedError
 
@@ -32,7 +33,9 @@ class MaintenanceStore:
         try:
             with self.transaction():
                 self.db.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, to_text(now))
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, to_text(now)),
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: database cannot be written: {exc}") from None
@@ -102,6 +105,11 @@ class MaintenanceStore:
             StoreError: the copy cannot be written, does not pass an integrity check, or
                 `target` already exists.
         """
+        if not isinstance(self.db, sqlite3.Connection):
+            raise StoreError(
+                f"{self.path}: a PostgreSQL database is backed up with pg_dump, or copied to a "
+                "SQLite file with `tenderbot db copy --from URL --to FILE`"
+            )
         partial = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
         try:
             _copy_checked(self.db, partial, target)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 
+from bot.store.connection import Connection
 from bot.store.records import SourceState, from_text, to_text
 from sources.base import Validators
 
@@ -14,9 +14,9 @@ from sources.base import Validators
 class SourceStateStore:
     """The source-state half of `Store` (it needs `db` and `transaction`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """Provided by `Store`."""
         raise NotImplementedError
 
@@ -34,7 +34,8 @@ class SourceStateStore:
         """Remember validators for conditional GETs (its own transaction)."""
         with self.transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO http_validators VALUES (?, ?, ?, ?)",
+                "INSERT INTO http_validators VALUES (?, ?, ?, ?) ON CONFLICT (source, url) "
+                "DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified",
                 [(source, url, v.etag, v.last_modified) for url, v in validators.items()],
             )
 
@@ -61,7 +62,9 @@ class SourceStateStore:
         )
 
     def _upsert_state(self, source: str, **fields: object) -> None:
-        self.db.execute("INSERT OR IGNORE INTO source_state (source) VALUES (?)", (source,))
+        self.db.execute(
+            "INSERT INTO source_state (source) VALUES (?) ON CONFLICT DO NOTHING", (source,)
+        )
         assignments = ", ".join(f"{name} = ?" for name in fields)
         self.db.execute(
             f"UPDATE source_state SET {assignments} WHERE source = ?",
@@ -135,7 +138,9 @@ class SourceStateStore:
         self, source: str, error: str, *, now: datetime, throttled_until: datetime | None = None
     ) -> None:
         """Record a failed pass; the watermark stays where it was (call inside `transaction`)."""
-        self.db.execute("INSERT OR IGNORE INTO source_state (source) VALUES (?)", (source,))
+        self.db.execute(
+            "INSERT INTO source_state (source) VALUES (?) ON CONFLICT DO NOTHING", (source,)
+        )
         self.db.execute(
             "UPDATE source_state SET last_error = ?, last_error_at = ?, throttled_until = ?, "
             "consecutive_failures = consecutive_failures + 1 WHERE source = ?",

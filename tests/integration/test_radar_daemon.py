@@ -158,7 +158,7 @@ TERMINATION["contracts"] = [
 ]
 
 
-def _config(tmp_path, cf, slack, telegram):
+def _config(tmp_path, cf, slack, telegram, database=None):
     subscriptions = "".join(
         f'[[subscriptions]]\nchannel = "{c}"\nrules = ["small-charities"]\n'
         f"remind_days = 0\nradar = true\nradar_months = 9\n\n"
@@ -167,6 +167,9 @@ def _config(tmp_path, cf, slack, telegram):
     path = write_config(
         tmp_path, cf.url, subscriptions=subscriptions, extra=chat_channels(slack, telegram)
     )
+    if database is not None:  # the radar on either backend
+        text = path.read_text().replace('database = "bot.db"', f'database = "{database}"', 1)
+        path.write_text(text)
     return load_config(path)
 
 
@@ -184,9 +187,11 @@ def _telegram_digests(telegram):
     return [m for m in telegram.messages if SECTION in m["text"]]
 
 
-async def test_radar_items_threaded_news_and_the_backtest(tmp_path, fake_cf, slack, telegram):
+async def test_radar_items_threaded_news_and_the_backtest(
+    tmp_path, fake_cf, slack, telegram, database
+):
     clock = FakeClock(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
-    config = _config(tmp_path, fake_cf, slack, telegram)
+    config = _config(tmp_path, fake_cf, slack, telegram, database)
     fake_cf.pages = [[BEFRIENDING, CARERS, ADVOCACY, ROAD, LATER]]
 
     # The items are made at once but wait for the next digest time (08:00 London).

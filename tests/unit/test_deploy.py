@@ -129,3 +129,12 @@ def test_the_docker_build_context_is_only_what_the_image_is_built_from():
     assert copied <= allowed
     assert not {".venv", ".git", "build", "dist", "tests"} & allowed
     assert "**/__pycache__" in ignore
+
+
+def test_compose_runs_two_instances_on_one_postgresql_with_the_password_from_the_environment():
+    text = (DEPLOY / "compose-postgres.yaml").read_text()
+    assert "image: postgres:" in text and "condition: service_healthy" in text
+    assert "tenderbot-a:" in text and "tenderbot-b:" in text
+    url = re.search(r"TENDERBOT_DATABASE_URL: (\S+)", text)
+    assert url is not None and "${POSTGRES_PASSWORD:?" in url[1]
+    assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?" in text

@@ -17,11 +17,12 @@ import base64
 import hashlib
 import hmac
 import html
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from bot.store.connection import Connection
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -100,7 +101,7 @@ class LinkSigner:
 class Recipients:
     """The email tables: the link key, unsubscribed addresses and per-address deliveries."""
 
-    def __init__(self, db: sqlite3.Connection, transaction: Callable[[], Any]) -> None:
+    def __init__(self, db: Connection, transaction: Callable[[], Any]) -> None:
         self._db = db
         self._transaction = transaction
 

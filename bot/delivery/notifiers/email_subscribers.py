@@ -16,7 +16,6 @@ import html
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from bot.delivery.notifiers.email_links import (
     Recipients,
     page,
 )
+from bot.store.connection import Connection
 from rules.errors import RuleFileError
 from rules.library import resolve
 
@@ -73,7 +73,7 @@ class Subscriber:
 class Subscribers:
     """The ``email_subscribers`` table, through the store's connection."""
 
-    def __init__(self, db: sqlite3.Connection, transaction: Callable[[], Any]) -> None:
+    def __init__(self, db: Connection, transaction: Callable[[], Any]) -> None:
         self._db = db
         self._transaction = transaction
 
@@ -133,7 +133,7 @@ def _column(name: str, value: object) -> object:
     raise KeyError(name)
 
 
-def _subscriber(row: sqlite3.Row) -> Subscriber:
+def _subscriber(row: Any) -> Subscriber:
     return Subscriber(
         address=row["address"],
         channel=row["channel"],

@@ -20,8 +20,8 @@ START = datetime(2025, 1, 24, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "t.db")
+def store(database):
+    s = Store(database)
     yield s
     s.close()
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.store import MIGRATIONS, Store, StoreError
+from bot.store.migrations import scripts
 from sources.ocds import map_releases
 from tests.conftest import releases
 
@@ -14,8 +15,8 @@ NOW = datetime(2025, 1, 24, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "t.db")
+def store(database):
+    s = Store(database)
     yield s
     s.close()
 
@@ -128,7 +129,7 @@ def test_older_databases_are_migrated_in_place_keeping_their_notices(tmp_path):
 
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
-    for script in MIGRATIONS[:3]:
+    for script in (scripts(m, "sqlite") for m in MIGRATIONS[:3]):
         for statement in script.split(";"):
             if statement.strip():
                 old.execute(statement)
@@ -201,7 +202,7 @@ def test_migration_7_rekeys_stored_mirror_keys_with_their_hash(tmp_path):
 
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
-    for script in MIGRATIONS[:6]:
+    for script in (scripts(m, "sqlite") for m in MIGRATIONS[:6]):
         db.executescript(script)
     db.execute("PRAGMA user_version = 6")
     db.execute("INSERT INTO notice_keys VALUES ('link:portal.example/advert?id=1', 'cf', 'n1')")
