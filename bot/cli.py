@@ -154,8 +154,13 @@ def _parser() -> argparse.ArgumentParser:
 def _webhook_verify(args: argparse.Namespace, clock: Clock, out: TextIO) -> int:
     from bot.delivery.notifiers.webhook import decode_secret, verify
 
+    if not os.environ.get(args.secret_env):
+        raise ConfigError(
+            f"--secret-env: environment variable {args.secret_env} is not set (it holds the "
+            "webhook's secret)"
+        )
     try:
-        key = decode_secret(os.environ.get(args.secret_env, ""))
+        key = decode_secret(os.environ[args.secret_env])
     except ValueError as exc:
         raise ConfigError(f"--secret-env: environment variable {args.secret_env} {exc}") from None
     try:

@@ -104,7 +104,11 @@ CSV_COLUMNS = (
     "score",
     "tier",
     "reasons",
+    "stage_label",
+    "notice_type",
+    "release_date",
 )
+"""The CSV's columns: the JSON's keys (a test keeps them so), later additions at the end."""
 
 
 def print_preview(matches: Iterable[tuple[Notice, Match]], fmt: str, out: TextIO) -> None:

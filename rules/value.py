@@ -55,7 +55,12 @@ class Value:
             return NEAR if near else FAIL
         return PASS
 
-    def _bounds(self) -> str:
+    def _bounds(self, amount: Decimal | None = None) -> str:
+        """The bounds, said of `amount` when given: ``≤ £400,000``, or ``above £400,000``."""
+        if amount is not None and self.at_most is not None and amount > self.at_most:
+            return f"above {_money(self.at_most)}"
+        if amount is not None and self.at_least is not None and amount < self.at_least:
+            return f"below {_money(self.at_least)}"
         bounds = []
         if self.at_least is not None:
             bounds.append(f"≥ {_money(self.at_least)}")
@@ -94,7 +99,7 @@ class Value:
         if amount is None:
             return MISSING, [f"{what} not stated"]
         verdict = self._verdict(amount)
-        return verdict, [f"{what} {shown or _money(amount)} {self._bounds()}".strip()]
+        return verdict, [f"{what} {shown or _money(amount)} {self._bounds(amount)}".strip()]
 
     def _scaled(self, scale: Scale, what: str, shown: str | None = None) -> tuple[str, list[str]]:
         if scale.total is None:
@@ -114,7 +119,8 @@ class Value:
             return UNKNOWN, [text]
         if scale.years is not None and scale.years <= 1 and not scale.shared:
             text = f"{what} {shown or _money(scale.total)}"  # a year or less counts whole
-        return self._verdict(scale.per_year), [f"{text} {self._bounds()}".strip()]
+        bounds = self._bounds(scale.per_year)
+        return self._verdict(scale.per_year), [f"{text} {bounds}".strip()]
 
     def test(self, ctx: Context) -> Reasons:
         """Compare the notice's (or a lot's) value, whole or a year, with the bounds."""

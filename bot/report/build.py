@@ -253,9 +253,8 @@ def _region_lines(report: Report) -> list[str]:
     warm = [r for r in ranked if rates[r.key] == highest]
     lines = [
         f"Coldest: {_names(cold)}, {lowest:g} suitable per 100,000 residents "
-        f"({cold[0].suitable} of {cold[0].opportunities} opportunities). "
-        f"Highest: {_names(warm)}, {highest:g} per 100,000 "
-        f"({warm[0].suitable} of {warm[0].opportunities}).",
+        f"({_counts(cold)}). "
+        f"Highest: {_names(warm)}, {highest:g} per 100,000 ({_counts(warm)}).",
         definition,
     ]
     if few:
@@ -264,6 +263,14 @@ def _region_lines(report: Report) -> list[str]:
             f"({'each ' if len(few) > 1 else ''}under {MIN_TO_COMPARE} opportunities)."
         )
     return lines
+
+
+def _counts(regions: Sequence[AreaFigures]) -> str:
+    """``2 of 9 opportunities``, or for a tie each region's own: ``0 of 6 and 0 of 8``."""
+    each = [f"{r.suitable} of {r.opportunities}" for r in regions]
+    if len(each) == 1:
+        return f"{each[0]} opportunities"
+    return f"{', '.join(each[:-1])} and {each[-1]} opportunities respectively"
 
 
 def summarise(report: Report) -> list[str]:

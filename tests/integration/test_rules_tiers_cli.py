@@ -25,8 +25,10 @@ def test_json_and_csv_carry_the_tier_and_the_reason_for_a_demotion(tmp_path):
     assert rows[SHORT]["tier"] == "possible"
     assert rows[SHORT]["reasons"][0] == "possible: 5 days left"
     assert rows["Befriending Service for Older People"]["tier"] == "match"
-    table = list(csv.DictReader(io.StringIO(preview(tmp_path, "--format", "csv"))))
+    reader = csv.DictReader(io.StringIO(preview(tmp_path, "--format", "csv")))
+    table = list(reader)
     assert {row["title"]: row["tier"] for row in table}[SHORT] == "possible"
+    assert set(reader.fieldnames or ()) == set(rows[SHORT]), "CSV columns are the JSON keys"
 
 
 def test_the_table_marks_each_tier_and_counts_them(tmp_path):

@@ -91,3 +91,11 @@ def test_the_coldest_region_in_words_is_the_palest_shaded_tile_of_the_map() -> N
     assert "Highest: Scotland" in next(line for line in lines if line.startswith("Coldest:"))
     # The map draws Wales, with 2 opportunities, as "too few" rather than as the coldest.
     assert tile_map(report).count(">too few<") == 9
+
+
+def test_tied_coldest_regions_each_give_their_own_counts() -> None:
+    lines = _report({"UKC": (6, 0), "UKF": (8, 0), "UKM": (6, 5)}).summary
+    coldest = next(line for line in lines if line.startswith("Coldest:"))
+    assert coldest.startswith("Coldest: the North East and the East Midlands, 0 suitable")
+    assert "(0 of 6 and 0 of 8 opportunities respectively)" in coldest
+    assert "Highest: Scotland, " in coldest and "(5 of 6 opportunities)" in coldest

@@ -113,3 +113,23 @@ def test_a_value_too_large_even_over_the_longest_term_fails_and_a_smaller_one_is
     assert verdict == FAIL and "even over 10 years" in reasons[0]
     middling = dataclasses.replace(huge, value_high=Decimal(2_000_000))
     assert cap.judge(Context(middling, NOW))[0] == UNKNOWN
+
+
+def test_a_value_over_the_cap_is_said_to_be_above_it_never_within_it():
+    from rules.context import Context
+    from rules.value import NEAR, Value
+
+    cap = Value(
+        at_most=Decimal(400_000),
+        at_least=None,
+        missing_passes=True,
+        per_year=True,
+        soft=True,
+        possible_at_most=Decimal(1_000_000),
+    )
+    verdict, reasons = cap.judge(Context(BASE, NOW))  # £1.3m over 5 years: £260k a year
+    assert reasons[0].endswith("≈ £260k a year ≤ £400,000")
+    dearer = dataclasses.replace(BASE, value_high=Decimal(2_165_000))  # £433k a year
+    verdict, reasons = cap.judge(Context(dearer, NOW))
+    assert verdict == NEAR
+    assert reasons[0].endswith("≈ £433k a year above £400,000") and "≤" not in reasons[0]

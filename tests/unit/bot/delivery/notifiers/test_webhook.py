@@ -84,4 +84,7 @@ def test_the_verify_command(tmp_path, monkeypatch):
     code = main([*args, "--signature", "v1,AAAA", str(body)], clock=At(), stdout=out)
     assert code == 1 and out.getvalue().startswith("not genuine")
     monkeypatch.delenv("TB_HOOK_SECRET")
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
     assert main([*args, "--signature", SPEC_SIGNATURE, str(body)], clock=At()) == 2
+    assert "environment variable TB_HOOK_SECRET is not set" in err.getvalue()
