@@ -31,18 +31,16 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.throwaway_pg import drop_pg_database, fresh_pg_database  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.delivery.notifiers.slack import ACCOUNT_PER_SECOND, SECONDS_PER_MESSAGE  # noqa: E402
@@ -184,20 +182,6 @@ def run_once(
     finally:
         if server and database:
             drop_pg_database(server, database)
-
-
-def fresh_pg_database(server: str) -> str:
-    """A new empty database on the server; its URL."""
-    name = f"bench_{random.getrandbits(48):012x}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return f"{server.rpartition('/')[0]}/{name}"
-
-
-def drop_pg_database(server: str, url: str) -> None:
-    """Drop a database `fresh_pg_database` made."""
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.throwaway_pg import drop_pg_database, fresh_pg_database  # noqa: E402
 from bot.config import parse_config  # noqa: E402
 from bot.delivery.outbox import Outbox  # noqa: E402
 from bot.delivery.routing import Router  # noqa: E402
@@ -130,20 +131,6 @@ def floor_seconds(pages: list[bytes], path: Path) -> float:
     elapsed = time.perf_counter() - started
     db.close()
     return elapsed
-
-
-def fresh_pg_database(server: str) -> str:
-    """A new empty database on the server; its URL."""
-    name = f"bench_{random.getrandbits(48):012x}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return f"{server.rpartition('/')[0]}/{name}"
-
-
-def drop_pg_database(server: str, url: str) -> None:
-    """Drop a database `fresh_pg_database` made."""
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
 
 
 def pg_floor_seconds(pages: list[bytes], url: str) -> float:
