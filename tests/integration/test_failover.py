@@ -1,7 +1,10 @@
 """Two `tenderbot run` processes on one PostgreSQL: kill, freeze and database restart.
 
 Notices are published over the whole test (200 in all) by the Contracts Finder imitation;
-alerts go to a webhook receiver (an HTTP imitation) and to each process's console. The
+alerts go to a webhook receiver (an HTTP imitation) and to each process's console, and the
+ones about lighthouses (one notice in twenty, spread over every step) also to a Slack channel
+and a Telegram chat served by their imitations: chat sends are paced at about one a second,
+as the services ask, so a narrower subscription keeps the test short. The
 leader is SIGKILLed, then the new leader SIGSTOPped (a third process stands by) and later
 SIGCONTed, then PostgreSQL is restarted. Every alert must arrive exactly once per channel,
 the woken former leader must send nothing, and each take-over must come within two
@@ -31,6 +34,8 @@ from tests.conftest import (
     made_releases,
     write_config,
 )
+from tests.fakes.slack import FakeSlack
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.webhook import SECRET, Receiver
 
 HEARTBEAT = 3.0
@@ -46,6 +51,26 @@ pytestmark = [
 ]
 ID = re.compile(r"Id:\s+cf (\S+)")
 TOOK = re.compile(r"took the lead at epoch (\d+)")
+CHATTY = 20
+"""Every CHATTY-th notice (from number 7 on) is about lighthouses and goes to the chats too."""
+SERVICE = re.compile(r"service (\d+)")
+SLACK_TOKEN = "xoxb-failover-token"
+TELEGRAM_TOKEN = "654321:FAILOVER-token"
+SLACK_CHANNEL = "C0FAILOVER1"
+TELEGRAM_CHAT = "424242"
+"""A private chat: one message a second (a group's twenty a minute would slow the test)."""
+
+
+def chatty(number: int) -> bool:
+    """Whether notice `number` is one the chat subscriptions pick (its title says lighthouse)."""
+    return number % CHATTY == 7
+
+
+def notice_of(text: str) -> str:
+    """The notice id an alert's text is about, from the number in its title."""
+    found = SERVICE.search(text)
+    assert found, f"no notice title in {text!r}"
+    return f"ocds-failover-{int(found.group(1)):04d}"
 
 
 def releases(count: int) -> list[dict]:
@@ -58,7 +83,8 @@ def releases(count: int) -> list[dict]:
         release["ocid"] = f"ocds-failover-{number:04d}"
         release["id"] = f"ocds-failover-{number:04d}-r1"
         release["date"] = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        release["tender"]["title"] = f"Befriending service {number}"
+        topic = "Lighthouse befriending" if chatty(number) else "Befriending"
+        release["tender"]["title"] = f"{topic} service {number}"
         release["tender"]["tenderPeriod"] = {
             "endDate": (now + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
         }
@@ -72,7 +98,12 @@ class Daemon:
     def __init__(self, config: Path, folder: Path, name: str) -> None:
         self.name = name
         self.out, self.err = folder / f"{name}.out", folder / f"{name}.err"
-        env = {**os.environ, "TB_WEBHOOK_SECRET": SECRET}
+        env = {
+            **os.environ,
+            "TB_WEBHOOK_SECRET": SECRET,
+            "TB_SLACK_TOKEN": SLACK_TOKEN,
+            "TB_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        }
         with self.out.open("wb") as stdout, self.err.open("wb") as stderr:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--config", str(config)],
@@ -131,6 +162,18 @@ def receiver():
 
 
 @pytest.fixture
+def slack():
+    with FakeSlack(token=SLACK_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def telegram():
+    with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
 def pg_url():
     url = fresh_pg_database()
     yield url
@@ -138,7 +181,7 @@ def pg_url():
 
 
 def test_kill_freeze_and_restart_deliver_every_alert_once_and_take_over_in_two_heartbeats(
-    tmp_path, fake_cf, receiver, pg_url
+    tmp_path, fake_cf, receiver, slack, telegram, pg_url
 ):
     published = releases(NOTICES)
     fake_cf.pages = [published[:40]]
@@ -154,6 +197,32 @@ timeout = "2s"
 channel = "hook"
 rules = []
 remind_days = 0
+
+[[channels]]
+name = "slack"
+kind = "slack"
+token_env = "TB_SLACK_TOKEN"
+channel = "{SLACK_CHANNEL}"
+api_url = "{slack.api_url}"
+
+[[subscriptions]]
+channel = "slack"
+rules = []
+remind_days = 0
+keywords = ["lighthouse"]
+
+[[channels]]
+name = "telegram"
+kind = "telegram"
+token_env = "TB_TELEGRAM_TOKEN"
+chat_id = "{TELEGRAM_CHAT}"
+api_url = "{telegram.api_url}"
+
+[[subscriptions]]
+channel = "telegram"
+rules = []
+remind_days = 0
+keywords = ["lighthouse"]
 """
     config = write_config(
         tmp_path, fake_cf.url, source={"every": '"1s"', "since": '"1d"'}, extra=channels
@@ -172,8 +241,21 @@ remind_days = 0
     def printed() -> list[str]:
         return [i for d in daemons for i in d.printed()]
 
+    def slacked() -> list[str]:
+        return [notice_of(m["blocks"][0]["text"]["text"]) for m in list(slack.messages)]
+
+    def telegrammed() -> list[str]:
+        return [notice_of(m["text"]) for m in telegram.sent_to(TELEGRAM_CHAT)]
+
     def all_delivered(count: int) -> bool:
-        return len(set(hooked())) >= count and len(set(printed())) >= count
+        """The first `count` notices' alerts have all reached every channel they go to."""
+        chats = {published[n]["ocid"] for n in range(count) if chatty(n)}
+        return (
+            len(set(hooked())) >= count
+            and len(set(printed())) >= count
+            and set(slacked()) >= chats
+            and set(telegrammed()) >= chats
+        )
 
     try:
         first = Daemon(config, tmp_path, "first")
@@ -231,6 +313,13 @@ remind_days = 0
     wanted = {r["ocid"] for r in published}
     assert sorted(hooked()) == sorted(wanted), "webhook: an alert lost or sent twice"
     assert sorted(printed()) == sorted(wanted), "console: an alert lost or sent twice"
+    to_chats = sorted(f"ocds-failover-{n:04d}" for n in range(NOTICES) if chatty(n))
+    assert len(to_chats) == NOTICES // CHATTY
+    assert sorted(slacked()) == to_chats, "slack: an alert lost or sent twice"
+    assert sorted(telegrammed()) == to_chats, "telegram: an alert lost or sent twice"
+    assert len(telegram.messages) == len(to_chats), "telegram: a message to another chat"
+    assert {m["channel"] for m in slack.messages} == {SLACK_CHANNEL}
     logs = "".join(d.log() for d in daemons)
     assert "Traceback" not in logs
+    assert SLACK_TOKEN not in logs and TELEGRAM_TOKEN not in logs
     assert "s3cr3t" not in logs and os.environ.get("PGPASSWORD", "\0") not in logs
