@@ -47,7 +47,8 @@ from bot.delivery.notifiers.slack import ACCOUNT_PER_SECOND, SECONDS_PER_MESSAGE
 from bot.delivery.notifiers.telegram import BOT_PER_SECOND, GROUP_PER_MINUTE  # noqa: E402
 from bot.delivery.pacing import Pacer  # noqa: E402
 from bot.store import Store, to_text  # noqa: E402
-from sources.notice import Notice, notice_to_dict  # noqa: E402
+from sources.notice import Notice  # noqa: E402
+from sources.notice_codec import notice_to_dict  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 

@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.store import Store, to_text  # noqa: E402
-from sources.notice import Notice, notice_to_dict  # noqa: E402
+from sources.notice import Notice  # noqa: E402
+from sources.notice_codec import notice_to_dict  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 CHANNELS = 50

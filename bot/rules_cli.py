@@ -26,7 +26,8 @@ from rules.loader import load_rule_set
 from rules.matcher import MatchPlan, Narrowing
 from rules.ruleset import Match, RuleSet
 from sources.clock import Clock
-from sources.notice import Notice, merge_notice
+from sources.notice import Notice
+from sources.notice_merge import merge_notice
 from sources.ocds import MappingError, load_json, releases_of
 from sources.releases import map_any_releases
 

@@ -25,7 +25,8 @@ from typing import Any
 
 from bot.radar.value import yearly_value
 from rules.places import area_regions, postcode_area
-from sources.notice import Award, Notice, Supplier, merge_notice
+from sources.notice import Award, Notice, Supplier
+from sources.notice_merge import merge_notice
 
 ACTIVE = "active"
 EXTENDED = "extended"

@@ -14,7 +14,9 @@ from itertools import groupby
 from bot.report.build import SourceSpan
 from bot.store import Store
 from bot.store.records import from_text, to_text
-from sources.notice import Notice, merge_notice, notice_from_json
+from sources.notice import Notice
+from sources.notice_codec import notice_from_json
+from sources.notice_merge import merge_notice
 
 
 def store_processes(store: Store, since: datetime) -> Iterator[list[Notice]]:

@@ -1,7 +1,7 @@
 """A process's stored releases, merged again in release-date order when an older one arrives late.
 
 Each row of `notice_versions` keeps the process as it stood at that release: the release
-merged over every earlier one (OCDS merge rules, see `sources.notice.merge_notice`). Find a
+merged over every earlier one (OCDS merge rules, see `sources.notice_merge.merge_notice`). Find a
 Tender lists the newest release first, so an older release (an award, say) may be stored after
 a newer update of the same process. It then goes *under* the newer ones: every later row is
 merged again from the releases as published (kept in `release` where they differ from the
@@ -11,7 +11,9 @@ merged row), so what the store holds never depends on the order releases arrived
 from __future__ import annotations
 
 from bot.store.connection import Connection
-from sources.notice import Notice, merge_notice, notice_from_json, notice_json, release_order
+from sources.notice import Notice
+from sources.notice_codec import notice_from_json, notice_json
+from sources.notice_merge import merge_notice, release_order
 
 
 def release_text(release: Notice, merged: Notice) -> str | None:

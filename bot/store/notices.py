@@ -12,13 +12,9 @@ from bot.store.connection import Connection
 from bot.store.history import release_text, remerge
 from bot.store.records import UNSTORABLE, from_text, to_text
 from sources.errors import Problem
-from sources.notice import (
-    Notice,
-    merge_notice,
-    notice_from_json,
-    notice_json,
-    release_order,
-)
+from sources.notice import Notice
+from sources.notice_codec import notice_from_json, notice_json
+from sources.notice_merge import merge_notice, release_order
 
 
 class NoticeStore:

@@ -14,7 +14,7 @@ import pytest
 from bot.cli import main
 from bot.importer import Progress
 from bot.store import Store
-from sources.notice import notice_to_dict
+from sources.notice_codec import notice_to_dict
 from tests.conftest import FAT_DAY, FakeClock, fat_day_releases, recorded, write_config
 from tests.fakes.find_a_tender import serve_find_a_tender
 from tests.fakes.publishers import FakePublisher

@@ -125,7 +125,7 @@ def test_reopening_keeps_everything(tmp_path):
 def test_older_databases_are_migrated_in_place_keeping_their_notices(tmp_path):
     import json
 
-    from sources.notice import notice_to_dict
+    from sources.notice_codec import notice_to_dict
 
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)

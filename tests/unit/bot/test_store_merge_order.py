@@ -13,7 +13,8 @@ from bot.report.facts import region_of
 from bot.store import Store
 from rules.places import REGION_NAMES
 from sources.find_a_tender_release import fat_release_to_notice
-from sources.notice import Notice, merged_in_order
+from sources.notice import Notice
+from sources.notice_merge import merged_in_order
 
 NOW = datetime(2026, 8, 10, 18, 0, tzinfo=UTC)
 OCID = "ocds-h6vhtk-0aa001"

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sources.notice import notice_from_dict, notice_from_json, notice_json, notice_to_dict
+from sources.notice_codec import notice_from_dict, notice_from_json, notice_json, notice_to_dict
 from sources.ocds_package import parse_package
 from tests.conftest import DATA
 from tests.unit.sources.test_package_schema import _both_ways

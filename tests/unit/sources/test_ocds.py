@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from sources.notice import notice_from_dict, notice_from_json, notice_json, notice_to_dict
+from sources.notice_codec import notice_from_dict, notice_from_json, notice_json, notice_to_dict
 from sources.ocds import MappingError, load_json, map_releases, release_to_notice, releases_of
 from tests.conftest import (
     CF_2022,

@@ -326,7 +326,7 @@ def test_a_call_off_is_recognised_from_its_procedure() -> None:
 
 
 def test_store_versions_do_not_repeat_kept_awards() -> None:
-    from sources.notice import merge_notice
+    from sources.notice_merge import merge_notice
 
     first = _release(
         "ocds-x-4",
