@@ -2,20 +2,20 @@
 
 Contracts Finder, Find a Tender, Public Contracts Scotland and Sell2Wales all publish OCDS
 1.1 releases with their own habits; this module knows those habits and nothing about HTTP.
+The tender section's parts are read by `sources.ocds_tender`, awards by `sources.ocds_awards`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sources.errors import Problem
-from sources.notice import UNLIMITED_PARTICIPANTS, Lot, Notice, latest
+from sources.notice import Notice
 from sources.ocds_awards import release_awards
 from sources.ocds_fields import (
     MappingError,
@@ -27,13 +27,19 @@ from sources.ocds_fields import (
     optional_datetime,
     parse_datetime,
     parse_deadline,
-    period_bounds,
-    renewal_end,
     sequence,
     strings,
-    whole_days,
 )
 from sources.ocds_stages import NOTICE_TYPE_STAGES, notice_type, release_stage, stage_of
+from sources.ocds_tender import (
+    tender_contract_period,
+    tender_cpv_codes,
+    tender_delivery,
+    tender_lots,
+    tender_recurrence,
+    tender_suitable,
+    tender_techniques,
+)
 from sources.text import clean_text
 
 __all__ = [
@@ -55,7 +61,6 @@ _NOTICE_DOCUMENT_TYPES = (
     "plannedProcurementNotice",
     "awardNotice",
 )
-_CPV = re.compile(r"^(\d{8})(?:-\d)?$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,53 +69,6 @@ class MappedReleases:
 
     notices: tuple[Notice, ...]
     problems: tuple[Problem, ...]
-
-
-def _cpv(code: object) -> str | None:
-    if not isinstance(code, str | int):
-        return None
-    match = _CPV.match(str(code).strip())
-    return match.group(1) if match else None
-
-
-def _cpv_codes(tender: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
-    def cpv_of(classification: object) -> str | None:
-        entry = mapping(classification)
-        scheme = str(entry.get("scheme", "CPV")).upper()
-        return _cpv(entry.get("id")) if scheme == "CPV" else None
-
-    main = cpv_of(tender.get("classification"))
-    extra: list[str] = []
-    sources: list[object] = list(sequence(tender.get("additionalClassifications")))
-    for item in sequence(tender.get("items")):
-        sources.append(mapping(item).get("classification"))
-        sources.extend(sequence(mapping(item).get("additionalClassifications")))
-    for classification in sources:
-        code = cpv_of(classification)
-        if code and code != main and code not in extra:
-            extra.append(code)
-    if main is None and extra:
-        main, extra = extra[0], extra[1:]
-    return main, tuple(extra)
-
-
-def _delivery(tender: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    regions: list[str] = []
-    postcodes: list[str] = []
-    for item in sequence(tender.get("items")):
-        item_map = mapping(item)
-        addresses = list(sequence(item_map.get("deliveryAddresses")))
-        addresses.extend(sequence(item_map.get("deliveryLocations")))
-        for address in addresses:
-            address_map = mapping(address)
-            address_map = mapping(address_map.get("address")) or address_map
-            region = clean_text(str(address_map.get("region") or ""))
-            postcode = clean_text(str(address_map.get("postalCode") or "")).upper()
-            if region and region not in regions:
-                regions.append(region)
-            if postcode and postcode not in postcodes:
-                postcodes.append(postcode)
-    return tuple(regions), tuple(postcodes)
 
 
 def _buyer(release: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
@@ -176,74 +134,6 @@ def _deadline(release: Mapping[str, Any], stage: str) -> datetime | None:
     return None
 
 
-def _lots(tender: Mapping[str, Any]) -> tuple[Lot, ...]:
-    lots = []
-    for index, raw in enumerate(sequence(tender.get("lots"))):
-        lot = mapping(raw)
-        suitability = mapping(lot.get("suitability"))
-        value, _ = amount(lot.get("value"), field=f"tender.lots[{index}].value")
-        start, end, longest = period_bounds(lot.get("contractPeriod"), field="lots.contractPeriod")
-        renewed = renewal_end(lot.get("renewal"), end, field="lots.renewal.period")
-        lots.append(
-            Lot(
-                id=clean_text(str(lot.get("id") or index + 1)),
-                title=clean_text(str(lot.get("title") or "")),
-                value=value,
-                contract_start=start,
-                contract_end=end,
-                max_end=latest(longest, renewed),
-                suitable_sme=flag(suitability.get("sme")),
-                suitable_vcse=flag(suitability.get("vcse")),
-                duration_days=whole_days(mapping(lot.get("contractPeriod")).get("durationInDays")),
-            )
-        )
-    return tuple(lots)
-
-
-def _contract_period(
-    tender: Mapping[str, Any], lots: Sequence[Lot]
-) -> tuple[datetime | None, datetime | None, datetime | None]:
-    """The contract's (start, end, longest end), from the tender or else from its lots."""
-    start, end, longest = period_bounds(tender.get("contractPeriod"), field="tender.contractPeriod")
-    longest = latest(longest, renewal_end(tender.get("renewal"), end, field="tender.renewal"))
-    starts = [lot.contract_start for lot in lots if lot.contract_start]
-    ends = [lot.contract_end for lot in lots if lot.contract_end]
-    longest = latest(longest, *(lot.max_end for lot in lots))
-    return start or min(starts, default=None), end or max(ends, default=None), longest
-
-
-def _suitable(tender: Mapping[str, Any], lots: Sequence[Lot], key: str) -> bool | None:
-    """Tender-level suitability, else true when any lot says so (where Find a Tender puts it)."""
-    stated = flag(mapping(tender.get("suitability")).get(key))
-    if stated is not None:
-        return stated
-    values = [getattr(lot, f"suitable_{key}") for lot in lots]
-    if any(v is True for v in values):
-        return True
-    return False if values and all(v is False for v in values) else None
-
-
-def _techniques(tender: Mapping[str, Any]) -> dict[str, Any]:
-    """Framework and dynamic market facts from ``tender.techniques`` (OCDS techniques)."""
-    techniques = mapping(tender.get("techniques"))
-    agreement = mapping(techniques.get("frameworkAgreement"))
-    dynamic = mapping(techniques.get("dynamicPurchasingSystem"))
-    limit = agreement.get("maximumParticipants")
-    participants: int | None = None
-    if isinstance(limit, int | Decimal) and not isinstance(limit, bool):
-        number = Decimal(limit)
-        if not number.is_finite() or number >= UNLIMITED_PARTICIPANTS:
-            participants = UNLIMITED_PARTICIPANTS
-        elif number > 0:
-            participants = int(number)
-    return {
-        "framework": techniques.get("hasFrameworkAgreement") is True or bool(agreement),
-        "open_framework": agreement.get("isOpenFrameworkScheme") is True,
-        "dynamic_market": techniques.get("hasDynamicPurchasingSystem") is True or bool(dynamic),
-        "max_participants": participants,
-    }
-
-
 def _related_ids(release: Mapping[str, Any], ocid: str) -> tuple[str, ...]:
     """OCIDs of the same process at another publisher (a forwarded notice's canonical link)."""
     found: list[str] = []
@@ -258,52 +148,6 @@ def _related_ids(release: Mapping[str, Any], ocid: str) -> tuple[str, ...]:
             if value.startswith("ocds-") and value != ocid and value not in found:
                 found.append(value)
     return tuple(found)
-
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH_YEAR = re.compile(r"\b([a-z]{3,9})\.?\s+(20\d\d)\b", re.IGNORECASE)
-
-
-def _recurrence(tender: Mapping[str, Any]) -> tuple[datetime | None, str]:
-    """The buyer's stated next procurement (``tender.recurrence``): its date and its words.
-
-    The date is the first of ``recurrence.dates[].startDate``; failing that, a month and year
-    written in the description ("January 2030") reads as the first of that month. A bare year
-    ("re-tendered in 2029") gives no date: the words are kept for the reader.
-    """
-    recurrence = mapping(tender.get("recurrence"))
-    words = clean_text(str(recurrence.get("description") or ""), multiline=True)
-    for entry in sequence(recurrence.get("dates")):
-        start = optional_datetime(
-            mapping(entry).get("startDate"), field="tender.recurrence.dates.startDate"
-        )
-        if start is not None:
-            return start, words
-    for name, year in _MONTH_YEAR.findall(words):
-        month = _MONTHS.get(name.lower())
-        if month is not None:
-            return datetime(int(year), month, 1, tzinfo=UTC), words
-    return None, words
 
 
 def release_to_notice(release: Mapping[str, Any], *, source: str) -> Notice:
@@ -348,7 +192,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
         str(tender.get("description") or planning.get("rationale") or ""), multiline=True
     )
     buyer, buyer_postcode, buyer_town = _buyer(release)
-    regions, postcodes = _delivery(tender)
+    regions, postcodes = tender_delivery(tender)
     high, currency = amount(tender.get("value"), field="tender.value.amount")
     low, low_currency = amount(tender.get("minValue"), field="tender.minValue.amount")
     if high is None and low is None:
@@ -358,7 +202,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
     high = high if high is not None else low
     if low is not None and high is not None and low > high:
         low, high = high, low
-    cpv_main, cpv_additional = _cpv_codes(tender)
+    cpv_main, cpv_additional = tender_cpv_codes(tender)
     documents = _documents(release)
     url, portal_url = _urls(documents, release)
     published = optional_datetime(tender.get("datePublished"), field="tender.datePublished")
@@ -369,8 +213,8 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
             if d.get("documentType") in _NOTICE_DOCUMENT_TYPES and d.get("datePublished")
         ]
         published = min(doc_dates, default=release_date)
-    lots = _lots(tender)
-    contract_start, contract_end, max_end = _contract_period(tender, lots)
+    lots = tender_lots(tender)
+    contract_start, contract_end, max_end = tender_contract_period(tender, lots)
     if high is None and low is None:
         lot_values = [lot.value for lot in lots if lot.value is not None]
         if lot_values:
@@ -381,7 +225,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
     gazetteer = mapping(mapping(requirements.get("reservedParticipationLocation")).get("gazetteer"))
     legal_basis = mapping(tender.get("legalBasis")).get("scheme")
 
-    next_procurement, recurrence = _recurrence(tender)
+    next_procurement, recurrence = tender_recurrence(tender)
     return dict(
         source=source,
         id=ocid.strip(),
@@ -402,8 +246,8 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
         published=published,
         release_date=release_date,
         deadline=_deadline(release, stage),
-        suitable_sme=_suitable(tender, lots, "sme"),
-        suitable_vcse=_suitable(tender, lots, "vcse"),
+        suitable_sme=tender_suitable(tender, lots, "sme"),
+        suitable_vcse=tender_suitable(tender, lots, "vcse"),
         procedure=clean_text(procedure) if isinstance(procedure, str) else None,
         status=status if isinstance(status, str) else None,
         url=url,
@@ -425,7 +269,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
             tender.get("expressionOfInterestDeadline"), field="tender.expressionOfInterestDeadline"
         ),
         related_ids=_related_ids(release, ocid.strip()),
-        **_techniques(tender),
+        **tender_techniques(tender),
         awards=release_awards(release),
         expected_tender_date=optional_datetime(
             mapping(tender.get("communication")).get("futureNoticeDate"),
