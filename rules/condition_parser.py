@@ -12,19 +12,7 @@ from typing import Any
 
 import re2
 
-from rules.conditions import (
-    All,
-    AnyOf,
-    Condition,
-    Cpv,
-    Deadline,
-    Flag,
-    Keywords,
-    Not,
-    Pattern,
-    Place,
-    Stage,
-)
+from rules.conditions import All, AnyOf, Condition, Cpv, Deadline, Flag, Not, Stage
 from rules.parsing import (
     Path_,
     Problem,
@@ -38,9 +26,11 @@ from rules.parsing import (
     table_value,
     type_name,
 )
+from rules.place_conditions import Place
 from rules.places import is_postcode_area, itl_code, region_codes
 from rules.signals import REGIME_LABELS, BelowThreshold, NoticeType, Regime, Reserved
 from rules.text import Keyword, parse_keyword
+from rules.text_conditions import Keywords, Pattern
 from rules.value import Value
 
 MAX_PATTERN_LENGTH = 300

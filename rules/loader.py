@@ -19,7 +19,7 @@ from rules.condition_parser import (
     parse_condition_key,
     parse_stage,
 )
-from rules.conditions import All, Condition, Keywords
+from rules.conditions import All, Condition
 from rules.errors import RuleFileError
 from rules.lines import LineFinder
 from rules.parsing import (
@@ -35,6 +35,7 @@ from rules.parsing import (
     type_name,
 )
 from rules.ruleset import FILTER, TOPIC, VOCABULARIES, Example, RuleSet, ScoreRule
+from rules.text_conditions import Keywords
 
 __all__ = ["CONDITION_KEYS", "STAGES", "load_rule_set", "parse_condition_key", "parse_rule_set"]
 

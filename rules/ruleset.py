@@ -7,8 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rules.conditions import All, AnyOf, Condition, Cpv, Keywords
+from rules.conditions import All, AnyOf, Condition, Cpv
 from rules.context import Context
+from rules.text_conditions import Keywords
 from sources.notice import Notice
 
 TOPIC = "topic"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from rules.conditions import notice_place
+from rules.place_conditions import notice_place
 from rules.places import REGION_NAMES, area_regions
 from sources.notice import Notice
 

@@ -15,12 +15,13 @@ from decimal import Decimal
 
 import pytest
 
-from rules.conditions import AnyOf, Keywords, Not
+from rules.conditions import AnyOf, Not
 from rules.context import Context
 from rules.library import shipped_paths
 from rules.loader import load_rule_set
 from rules.ruleset import Match, RuleSet, ScoreRule
 from rules.text import parse_keyword
+from rules.text_conditions import Keywords
 from sources.notice import Notice
 from sources.ocds import map_releases
 from tests.conftest import made_releases
