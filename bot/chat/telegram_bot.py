@@ -41,8 +41,8 @@ from bot.delivery.notifiers.telegram import (
     FEEDBACK_PREFIX,
     VERDICT_CODES,
     WHY_PREFIX,
-    seconds,
 )
+from bot.delivery.notifiers.telegram_errors import seconds
 from sources.text import strip_unsafe
 
 log = logging.getLogger("tenderbot.chat")
