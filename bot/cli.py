@@ -88,8 +88,8 @@ async def _send_test(config: Config, name: str, clock: Clock, out: TextIO) -> in
     except KeyError:
         known = ", ".join(c.name for c in config.channels) or "none configured"
         raise ConfigError(f"{config.path}: no channel named {name!r} (channels: {known})") from None
-    from bot.app import build_context, build_notifier
     from bot.delivery.notifiers import SendError
+    from bot.delivery.notifiers.factory import build_context, build_notifier
 
     redact = redactor_for(config)
     store = Store(config.bot.store_location)
