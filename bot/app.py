@@ -15,11 +15,11 @@ import httpx
 
 from bot.chat.channels import with_chats
 from bot.chat.store import ChatStore, parse_chat_key
-from bot.config import ChannelConfig, Config, ConfigError
+from bot.config import Config, ConfigError
 from bot.delivery.admin import AdminNotices, current_problems
 from bot.delivery.notifiers import Notifier
+from bot.delivery.notifiers.factory import build_context, build_notifier
 from bot.delivery.notifiers.registry import (
-    BuildContext,
     Route,
     channel_kind,
     with_subscribers,
@@ -45,26 +45,6 @@ from sources.http import HttpFetcher, make_client
 from sources.politeness import HostGate
 
 log = logging.getLogger("tenderbot")
-
-
-def build_notifier(channel: ChannelConfig, context: BuildContext) -> Notifier:
-    """The notifier for one configured channel, built by its kind's module."""
-    return channel_kind(channel.kind).build(channel, context)
-
-
-def build_context(
-    config: Config, store: Store, outbox: Outbox, clock: Clock, stdout: TextIO | None = None
-) -> BuildContext:
-    """What channel kinds build their notifiers with; close it to close shared HTTP pools."""
-    return BuildContext(
-        zone=config.bot.zone,
-        stdout=stdout,
-        config_dir=config.path.parent,
-        store=store,
-        saved_chat_id=lambda name: outbox.channel_state(name).chat_id,
-        remember_chat_id=outbox.set_chat_id,
-        now=clock.now,
-    )
 
 
 class App:

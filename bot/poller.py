@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import SourceConfig
+from bot.config_sources import SourceConfig
 from bot.delivery.alerts import UPDATED
 from bot.delivery.outbox import Outbox
 from bot.delivery.routing import Route, Router, delivery_of

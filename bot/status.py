@@ -9,8 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.chat.store import ChatStore
-from bot.config import Config, SourceConfig
+from bot.config import Config
 from bot.config_check import rule_set_problems
+from bot.config_sources import SourceConfig
 from bot.delivery.outbox import Outbox
 from bot.durations import format_duration
 from bot.report.outcome import failure_message, read_outcome

@@ -52,10 +52,10 @@ async def subscribe_email(
             `public_url` for the link.
         RuleFileError: a rule set cannot be found.
     """
-    from bot.app import build_context, build_notifier
     from bot.delivery.notifiers.email import EmailNotifier, EmailSettings
     from bot.delivery.notifiers.email_smtp import mail_address
     from bot.delivery.notifiers.email_subscribers import Subscribers
+    from bot.delivery.notifiers.factory import build_context, build_notifier
     from bot.delivery.outbox import Outbox
     from bot.redaction import redactor_for
     from bot.store import Store

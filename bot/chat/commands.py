@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import time as clock_time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import time
-from enum import Enum
 
 from bot.chat.arguments import (
     DAYS,
@@ -31,98 +30,22 @@ from bot.chat.arguments import (
 )
 from bot.chat.catalogue import SetCatalogue
 from bot.chat.command_limit import RateLimit
+from bot.chat.command_records import Asker, Button, ChatServices, Permission, Reply
 from bot.chat.onboarding import admin_note, note_refusal, refusal_text
 from bot.chat.settings import ChatBotConfig
-from bot.chat.store import ChatSettings, ChatStore
+from bot.chat.store import ChatStore
+from bot.chat.wording import HELP, POSSIBLE_REPLIES, describe_filters
 from bot.config_delivery import MAX_RADAR_MONTHS
 from bot.delivery.formatting import format_money
 from rules.places import REGION_NAMES
 from sources.clock import Clock
 
-POSSIBLE_REPLIES = {
-    "digest": 'Notices only worth a look arrive under "Also worth a look" in a digest.',
-    "instant": "Notices only worth a look arrive like the others, marked possible.",
-    "off": "Notices only worth a look are no longer sent.",
-}
-"""The answers to `possible digest|instant|off`."""
 CATCH_UP_DAYS = 7
 RADAR_MONTHS = 9
 MAX_RADAR_LIST = 15
 RADAR_USAGE = "Send radar on [MONTHS], radar off or radar list."
 MAX_SETS = 10
 MAX_CATCH_UP_DAYS = 30
-HELP = """tenderbot finds public contracts a small charity could bid for.
-
-Commands:
-help: this text
-sets [WORDS]: the rule sets you can subscribe to
-subscribe SET [SET...]: alerts for notices those sets match
-unsubscribe [SET]: stop one set, or all
-list: this chat's subscriptions and filters
-region NAME... / region any: only notices in these regions
-maxvalue AMOUNT / maxvalue any: leave out bigger contracts
-mute WORD / unmute WORD: leave out notices that mention a word
-digest off | daily [HH:MM] | weekly [DAY] [HH:MM]: one message a day or week instead
-possible digest | instant | off: notices only worth a look: in a digest, one by one, or never
-pause / resume: stop and restart alerts
-catchup DAYS: what matched in the last DAYS days (1 to 30) as one digest
-preview SET: what a set would have sent in the last 7 days
-radar on [MONTHS] / radar off: contracts of your kind ending soon, in a digest
-radar list: the contracts the radar has shown this chat
-status: how tenderbot is doing (bot admins)
-
-Only the chat's administrators may change its subscriptions."""
-
-
-class Permission(Enum):
-    """Who may use a command."""
-
-    ANYONE = "anyone in the chat"
-    MANAGER = "the chat's administrators (or the bot's admins)"
-    BOT_ADMIN = "the bot's admins"
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    """A button that runs `command` in the chat when pressed."""
-
-    label: str
-    command: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the bot answers: plain text (the listener escapes it) and buttons."""
-
-    text: str
-    buttons: tuple[Button, ...] = ()
-    changed: bool = False
-    """The chat's subscriptions changed: routing must be rebuilt."""
-
-
-@dataclass(slots=True)
-class Asker:
-    """Who sent a command, and how to find out whether they may manage the chat."""
-
-    user: str
-    bot_admin: bool
-    manage: Callable[[], Awaitable[bool]]
-
-
-@dataclass(slots=True)
-class ChatServices:
-    """What commands need from the running daemon."""
-
-    preview: Callable[[str, int], tuple[int, list[tuple[str, str | None]]]]
-    """(rule set, days) -> how many notices it matched, and the top five (title, link)."""
-    catch_up: Callable[[str, int], int]
-    """(chat key, days) -> how many notices were queued as one digest."""
-    status: Callable[[], str]
-    """A few lines on the daemon's health."""
-    read_only: Callable[[str], list[str]]
-    """(chat id) -> descriptions of the config file's subscriptions for this chat."""
-    radar_items: Callable[[str], list[str]] = field(default=lambda key: [])
-    """(chat key) -> the radar items made for the chat, one line each."""
 
 
 class ChatCommands:
@@ -455,29 +378,3 @@ COMMANDS: dict[str, Command] = {
     "status": Command(handler=ChatCommands._status, permission=Permission.BOT_ADMIN),
 }
 """Every chat command, by name: nothing else is ever run from a chat."""
-
-
-def describe_filters(settings: ChatSettings) -> str:
-    """A chat's filters and mode in one line."""
-    parts = [
-        "regions: " + (", ".join(settings.regions) or "anywhere"),
-        "value limit: "
-        + (format_money(settings.max_value, "GBP") if settings.max_value else "none"),
-        "muted: " + (", ".join(settings.mutes) or "nothing"),
-    ]
-    if settings.mode == "instant":
-        parts.append("alerts one by one")
-    elif settings.mode == "daily":
-        parts.append(f"daily digest at {settings.digest_at:%H:%M}")
-    else:
-        day = DAYS[settings.digest_day].capitalize()
-        parts.append(f"weekly digest on {day} at {settings.digest_at:%H:%M}")
-    parts.append(
-        f"worth-a-look notices: {POSSIBLE_SHOWN.get(settings.possible, settings.possible)}"
-    )
-    if settings.radar:
-        parts.append(f"radar on ({settings.radar_months} months ahead)")
-    return "; ".join(parts)
-
-
-POSSIBLE_SHOWN = {"digest": "in a digest", "instant": "one by one", "off": "not sent"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.chat.commands import ChatServices
+from bot.chat.command_records import ChatServices
 from bot.chat.store import parse_chat_key
 from bot.config import Config
 from bot.config_delivery import POSSIBLE_OFF

@@ -20,7 +20,8 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.arguments import MAX_DATABASE_ID, read_number
-from bot.chat.commands import Asker, ChatCommands, Reply
+from bot.chat.command_records import Asker, Reply
+from bot.chat.commands import ChatCommands
 from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import REMOVED, ChatStore

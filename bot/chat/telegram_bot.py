@@ -30,7 +30,8 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.chat.arguments import MAX_DATABASE_ID, read_number
-from bot.chat.commands import Asker, ChatCommands, Reply
+from bot.chat.command_records import Asker, Reply
+from bot.chat.commands import ChatCommands
 from bot.chat.feedback import Feedback
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import REMOVED, ChatStore
@@ -40,8 +41,8 @@ from bot.delivery.notifiers.telegram import (
     FEEDBACK_PREFIX,
     VERDICT_CODES,
     WHY_PREFIX,
-    seconds,
 )
+from bot.delivery.notifiers.telegram_errors import seconds
 from sources.text import strip_unsafe
 
 log = logging.getLogger("tenderbot.chat")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.cli import _parser
+from bot.cli_parser import build_parser as _parser
 from tests.conftest import ROOT
 
 # sources <- rules <- bot: a package may import only those to its left.

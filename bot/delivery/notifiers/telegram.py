@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -30,14 +30,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import ChatMigrated, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.config_table import TomlTable
@@ -50,6 +43,7 @@ from bot.delivery.notifiers.registry import (
     ChannelOptions,
     read_chat_keys,
 )
+from bot.delivery.notifiers.telegram_errors import classify
 from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
 
@@ -64,7 +58,6 @@ GROUP_PER_MINUTE = 20
 BOT_PER_SECOND = 30.0
 """Telegram allows a bot about thirty messages a second overall."""
 _TAG = re.compile(r"<[^>]+>")
-_UNREADABLE = re.compile(r"\((\d{3})\)\. Parsing the server response")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -166,51 +159,6 @@ def render_digest(digest: Digest, *, now: datetime, zone: ZoneInfo) -> TelegramM
     if visible_length(text) > MESSAGE_LIMIT:  # one entry alone too long: plain and cut
         text = e(cut(html.unescape(_TAG.sub("", text)), MESSAGE_LIMIT))
     return TelegramMessage(text=text)
-
-
-def seconds(value: int | float | timedelta) -> float:
-    """A Telegram wait (seconds, or a timedelta in newer library versions) in seconds."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def classify(exc: TelegramError) -> SendError:
-    """Turn a python-telegram-bot error into a `SendError`."""
-    if isinstance(exc, RetryAfter):
-        return SendError(
-            f"telegram: {exc.message}", retryable=True, retry_after=seconds(exc.retry_after)
-        )
-    if isinstance(exc, Forbidden | InvalidToken):
-        return SendError(f"telegram: {exc.message}", retryable=False, channel_gone=True)
-    if isinstance(exc, BadRequest):
-        gone = "chat not found" in exc.message.lower()
-        return SendError(f"telegram: {exc.message}", retryable=False, channel_gone=gone)
-    unreadable = _UNREADABLE.search(exc.message)
-    if unreadable:  # a proxy's error page: its HTML says nothing more than its status
-        return SendError(f"telegram: unreadable answer (HTTP {unreadable[1]})", retryable=True)
-    return SendError(f"telegram: {type(exc).__name__}: {exc.message}", retryable=True)
-
-
-class UnreadableAnswerFilter(logging.Filter):
-    """Drops python-telegram-bot's own report of an answer that is not JSON.
-
-    A proxy's 502/503 page makes the library log a JSON traceback (13 lines) before it
-    raises; the error it raises is reported in one line by whoever called it (delivery, the
-    chat bot), so the traceback only repeats it.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """False for the library's "Can not load invalid JSON data" record."""
-        return not str(record.msg).startswith("Can not load invalid JSON data")
-
-
-def quiet_unreadable_answers() -> None:
-    """Attach `UnreadableAnswerFilter` to the library's request logger (once)."""
-    library = logging.getLogger("telegram.request.BaseRequest")
-    if not any(isinstance(f, UnreadableAnswerFilter) for f in library.filters):
-        library.addFilter(UnreadableAnswerFilter())
-
-
-quiet_unreadable_answers()
 
 
 FEEDBACK_PREFIX = "f:"

@@ -12,10 +12,12 @@ import pytest
 
 from bot.chat.arguments import MAX_DATABASE_ID, ArgumentError, read_amount, read_number
 from bot.chat.catalogue import SetCatalogue
-from bot.chat.commands import COMMANDS, HELP, Asker, ChatCommands, ChatServices, Permission
+from bot.chat.command_records import Asker, ChatServices, Permission
+from bot.chat.commands import COMMANDS, ChatCommands
 from bot.chat.settings import ChatBotConfig
 from bot.chat.store import ChatStore
 from bot.chat.telegram_bot import MAX_UPDATE_ID, _update_id
+from bot.chat.wording import HELP
 from bot.store import Store
 from tests.conftest import FakeClock
 

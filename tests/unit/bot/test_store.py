@@ -171,7 +171,7 @@ def test_older_databases_are_migrated_in_place_keeping_their_notices(tmp_path):
 
 
 def test_a_poll_window_starts_at_the_newest_release_less_a_margin_within_the_overlap():
-    from bot.config import SourceConfig
+    from bot.config_sources import SourceConfig
     from bot.poller import window_start
     from bot.store import SourceState
     from sources.base import SourceSettings
