@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.delivery.formatting import format_lots, format_value
+from rules.context import Context
 from rules.scale import contract_scale, lot_scale, scale_text, short_money
+from rules.value import Value
 from sources.notice import Lot, Notice
 
 NOW = datetime(2026, 8, 10, tzinfo=UTC)
@@ -94,18 +96,21 @@ def test_no_period_still_has_a_floor_a_year_over_the_longest_term():
     assert contract_scale(BASE).least_per_year is None  # a known period needs no floor
 
 
-def test_a_value_too_large_even_over_the_longest_term_fails_and_a_smaller_one_is_unknown():
-    from rules.context import Context
-    from rules.value import FAIL, UNKNOWN, Value
+SMALL_CHARITY_CAP = Value(
+    at_most=Decimal(400_000),
+    at_least=None,
+    missing_passes=True,
+    per_year=True,
+    soft=True,
+    possible_at_most=Decimal(1_000_000),
+)
+"""small-charities' value condition: £400k a year, possible up to £1m, unknown scale soft."""
 
-    cap = Value(
-        at_most=Decimal(400_000),
-        at_least=None,
-        missing_passes=True,
-        per_year=True,
-        soft=True,
-        possible_at_most=Decimal(1_000_000),
-    )
+
+def test_a_value_too_large_even_over_the_longest_term_fails_and_a_smaller_one_is_unknown():
+    from rules.value import FAIL, UNKNOWN
+
+    cap = SMALL_CHARITY_CAP
     huge = dataclasses.replace(
         BASE, contract_start=None, contract_end=None, max_end=None, value_high=Decimal(15_000_000)
     )
@@ -116,17 +121,9 @@ def test_a_value_too_large_even_over_the_longest_term_fails_and_a_smaller_one_is
 
 
 def test_a_value_over_the_cap_is_said_to_be_above_it_never_within_it():
-    from rules.context import Context
-    from rules.value import NEAR, Value
+    from rules.value import NEAR
 
-    cap = Value(
-        at_most=Decimal(400_000),
-        at_least=None,
-        missing_passes=True,
-        per_year=True,
-        soft=True,
-        possible_at_most=Decimal(1_000_000),
-    )
+    cap = SMALL_CHARITY_CAP
     verdict, reasons = cap.judge(Context(BASE, NOW))  # £1.3m over 5 years: £260k a year
     assert reasons[0].endswith("≈ £260k a year ≤ £400,000")
     dearer = dataclasses.replace(BASE, value_high=Decimal(2_165_000))  # £433k a year
