@@ -3,7 +3,9 @@
 The prospective notice is the tender the contract would become if let again today: its
 title, buyer, places, codes, value and contract period (so value a year is judged as for
 any notice), in the ``tender`` stage and with no deadline, so that a rule set's stage and
-deadline requirements do not apply.
+deadline requirements do not apply. Only the `match` tier counts: a radar item is already a
+forecast, and a "worth a look" judgement of a notice that has only a title, codes and a
+value (no description) would fill the section with contracts of other kinds.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.radar.contracts import ContractRecord
-from rules.ruleset import Match, RuleSet
+from rules.ruleset import MATCH, Match, RuleSet
 from sources.notice import Notice
 
 LIGHT_TOUCH = "lightTouch"
@@ -49,13 +51,16 @@ Judge = Callable[[ContractRecord], Match | None]
 
 
 def judge_with(rule_sets: list[RuleSet], as_of: datetime) -> Judge:
-    """A judge that takes a contract when any of `rule_sets` matches its prospective notice."""
+    """A judge that takes a contract when any of `rule_sets` matches its prospective notice.
+
+    A `possible` judgement does not take it (see the module's text).
+    """
 
     def judge(record: ContractRecord) -> Match | None:
         notice = prospective_notice(record, as_of)
         for rule_set in rule_sets:
             found = rule_set.evaluate(notice, as_of)
-            if found is not None:
+            if found is not None and found.tier == MATCH:
                 return found
         return None
 

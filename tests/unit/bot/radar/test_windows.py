@@ -18,7 +18,7 @@ from bot.radar.contracts import (
     SUPERSEDED,
     ContractRecord,
 )
-from bot.radar.selection import prospective_notice
+from bot.radar.selection import judge_with, prospective_notice
 from bot.radar.successors import similar_titles, with_successors
 from bot.radar.windows import (
     BUYER_DATE,
@@ -207,3 +207,15 @@ def test_the_prospective_notice_is_judged_on_value_a_year_not_stage_or_deadline(
     # 3 years at £1.5m a year: past the set's £400,000 a year.
     large = dataclasses.replace(small, value=Decimal(4_500_000))
     assert rules.evaluate(prospective_notice(large, NOW), NOW) is None
+
+
+def test_only_a_match_puts_a_contract_on_the_radar() -> None:
+    rules = load_rule_set(shipped_paths()["small-charities"])
+    judge = judge_with([rules], NOW)
+    suitable = _contract(title="Befriending and social isolation service for older people")
+    assert judge(suitable) is not None
+    # "Support" in the title and nothing else: worth a look as a tender, not a radar item.
+    vague = _contract(title="Strategic Support 2026/27", cpv=("73000000",))
+    judged = rules.evaluate(prospective_notice(vague, NOW), NOW)
+    assert judged is not None and judged.tier == "possible"
+    assert judge(vague) is None
