@@ -46,7 +46,9 @@ MINIMUM_VALUE = 1
 
 _SINGLE_PLACEMENT = re.compile(
     r"\b(?:individual|single|spot|one)\s+(?:\w+\s+){0,2}placement\b"
-    r"|\bplacement\s+(?:for|of)\s+(?:a|an|one)\s+(?:child|young person|adult|person|individual)\b",
+    r"|\bplacement\s+(?:for|of)\s+(?:a|an|one)\s+(?:child|young person|adult|person|individual)\b"
+    # A title whose last word is "placement" (singular) names one: "Education Placement".
+    r"|\bplacement\W*$",
     re.IGNORECASE,
 )
 

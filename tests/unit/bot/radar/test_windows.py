@@ -122,6 +122,7 @@ def test_radar_months_decide_when_the_window_is_shown() -> None:
         ({"value": Decimal(1)}, "a nominal value (£0 or £1)"),
         ({"title": "Individual residential placement for a child"}, "a placement of one person"),
         ({"title": "Placement for a young person, 52 weeks"}, "a placement of one person"),
+        ({"title": "Social Care & Education Placement"}, "a placement of one person"),
         ({"end": _at(2026, 3, 14)}, "ended or ending within 2 months"),
         ({"end": _at(2025, 12, 1)}, "ended or ending within 2 months"),
         ({"end": None, "initial_end": None}, "no end date"),
@@ -137,6 +138,7 @@ def test_contracts_kept_on_the_radar() -> None:
     assert skip_reason(_contract(end=_at(2026, 3, 16), initial_end=_at(2026, 3, 16)), NOW) is None
     assert skip_reason(_contract(value=None), NOW) is None
     assert skip_reason(_contract(title="Supported placements service"), NOW) is None
+    assert skip_reason(_contract(title="Work Placement Programme for care leavers"), NOW) is None
 
 
 def test_a_closed_window_is_off_the_radar() -> None:
