@@ -216,8 +216,9 @@ def test_only_a_match_puts_a_contract_on_the_radar() -> None:
     judge = judge_with([rules], NOW)
     suitable = _contract(title="Befriending and social isolation service for older people")
     assert judge(suitable) is not None
-    # "Support" in the title and nothing else: worth a look as a tender, not a radar item.
-    vague = _contract(title="Strategic Support 2026/27", cpv=("73000000",))
+    # A generic service word and the people served, nothing else: worth a look as a tender
+    # (4 of 5 points), not a radar item.
+    vague = _contract(title="Residents' Support 2026/27", cpv=("73000000",))
     judged = rules.evaluate(prospective_notice(vague, NOW), NOW)
     assert judged is not None and judged.tier == "possible"
     assert judge(vague) is None
