@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sources.notice import UNLIMITED_PARTICIPANTS, Lot, Notice, contract_years, latest, per_year
+from sources.notice import (
+    UNLIMITED_PARTICIPANTS,
+    Lot,
+    Notice,
+    contract_years,
+    latest,
+    per_year,
+    term_years,
+)
 
 LONGEST_TERM_YEARS = Decimal(10)
 """The longest a public service contract plausibly runs, extensions included (frameworks run
@@ -70,10 +78,15 @@ def short_money(amount: Decimal) -> str:
 
 
 def _period(
-    start: datetime | None, end: datetime | None, max_end: datetime | None
+    start: datetime | None,
+    end: datetime | None,
+    max_end: datetime | None,
+    days: int | None = None,
 ) -> tuple[Decimal | None, bool]:
-    longest_end = latest(end, max_end)
-    years = contract_years(start, longest_end)
+    """Years over the longest end, else a length stated only in days; and whether extended."""
+    years = contract_years(start, latest(end, max_end))
+    if years is None:
+        return term_years(None, None, days), False
     extended = max_end is not None and end is not None and max_end > end
     return years, extended
 
@@ -81,7 +94,9 @@ def _period(
 def contract_scale(notice: Notice, *, per_provider: bool = True) -> Scale:
     """The scale of the whole contract (one provider's share, for a many-provider framework)."""
     total = notice.value_high if notice.value_high is not None else notice.value_low
-    years, extended = _period(notice.contract_start, notice.contract_end, notice.max_end)
+    years, extended = _period(
+        notice.contract_start, notice.contract_end, notice.max_end, notice.duration_days
+    )
     if total is None:
         return Scale(total=None, per_year=None, unknown="value not stated")
     if per_provider and notice.many_providers:
@@ -124,8 +139,12 @@ def lot_scale(lot: Lot, notice: Notice) -> Scale:
         return Scale(total=None, per_year=None, unknown="value not stated")
     if lot.contract_start is not None and lot.contract_end is not None:
         years, extended = _period(lot.contract_start, lot.contract_end, lot.max_end)
+    elif lot.duration_days:
+        years, extended = _period(None, None, None, lot.duration_days)
     else:
-        years, extended = _period(notice.contract_start, notice.contract_end, notice.max_end)
+        years, extended = _period(
+            notice.contract_start, notice.contract_end, notice.max_end, notice.duration_days
+        )
     if years is None:
         return Scale(total=lot.value, per_year=None, unknown=NO_PERIOD)
     return Scale(

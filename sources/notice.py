@@ -61,13 +61,14 @@ class Lot:
 
     @property
     def years(self) -> Decimal | None:
-        """The lot's initial contract length in years, when its period is known."""
-        return contract_years(self.contract_start, self.contract_end)
+        """The lot's initial contract length in years, when its period or length is known."""
+        return term_years(self.contract_start, self.contract_end, self.duration_days)
 
     @property
     def longest_years(self) -> Decimal | None:
         """The lot's longest length in years: extensions, renewals and options included."""
-        return contract_years(self.contract_start, latest(self.contract_end, self.max_end))
+        longest = contract_years(self.contract_start, latest(self.contract_end, self.max_end))
+        return longest if longest is not None else self.years
 
     @property
     def value_per_year(self) -> Decimal | None:
@@ -80,6 +81,14 @@ def contract_years(start: datetime | None, end: datetime | None) -> Decimal | No
     if start is None or end is None or end <= start:
         return None
     return Decimal((end - start).total_seconds()) / Decimal(86400) / DAYS_PER_YEAR
+
+
+def term_years(start: datetime | None, end: datetime | None, days: int | None) -> Decimal | None:
+    """Years from `start` to `end`, else a length stated only in days (``durationInDays``)."""
+    years = contract_years(start, end)
+    if years is None and days:
+        return Decimal(days) / DAYS_PER_YEAR
+    return years
 
 
 def latest(*times: datetime | None) -> datetime | None:
@@ -201,6 +210,7 @@ class Notice:
     contract_start: datetime | None = None
     contract_end: datetime | None = None
     max_end: datetime | None = None
+    duration_days: int | None = None
     enquiry_deadline: datetime | None = None
     eoi_deadline: datetime | None = None
     expected_tender_date: datetime | None = None
@@ -256,13 +266,14 @@ class Notice:
 
     @property
     def years(self) -> Decimal | None:
-        """The contract's initial length in years, when its period is known."""
-        return contract_years(self.contract_start, self.contract_end)
+        """The contract's initial length in years, when its period or length is known."""
+        return term_years(self.contract_start, self.contract_end, self.duration_days)
 
     @property
     def longest_years(self) -> Decimal | None:
         """The contract's longest length in years: extensions, renewals and options included."""
-        return contract_years(self.contract_start, latest(self.contract_end, self.max_end))
+        longest = contract_years(self.contract_start, latest(self.contract_end, self.max_end))
+        return longest if longest is not None else self.years
 
     @property
     def value_per_year(self) -> Decimal | None:

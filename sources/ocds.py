@@ -35,6 +35,7 @@ from sources.ocds_tender import (
     tender_contract_period,
     tender_cpv_codes,
     tender_delivery,
+    tender_duration_days,
     tender_lots,
     tender_recurrence,
     tender_suitable,
@@ -262,6 +263,7 @@ def release_fields(release: Mapping[str, Any], *, source: str) -> dict[str, Any]
         contract_start=contract_start,
         contract_end=contract_end,
         max_end=max_end,
+        duration_days=tender_duration_days(tender, lots),
         enquiry_deadline=parse_deadline(
             mapping(tender.get("enquiryPeriod")).get("endDate"), field="tender.enquiryPeriod"
         ),

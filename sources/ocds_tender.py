@@ -115,6 +115,16 @@ def tender_contract_period(
     return start or min(starts, default=None), end or max(ends, default=None), longest
 
 
+def tender_duration_days(tender: Mapping[str, Any], lots: Sequence[Lot]) -> int | None:
+    """The contract's length in days when it is stated only so (``durationInDays``).
+
+    The tender's own, else its longest lot's: Public Contracts Scotland and Sell2Wales state
+    most terms this way, with no dates.
+    """
+    days = whole_days(mapping(tender.get("contractPeriod")).get("durationInDays"))
+    return days or max((lot.duration_days for lot in lots if lot.duration_days), default=None)
+
+
 def tender_suitable(tender: Mapping[str, Any], lots: Sequence[Lot], key: str) -> bool | None:
     """Tender-level suitability, else true when any lot says so (where Find a Tender puts it)."""
     stated = flag(mapping(tender.get("suitability")).get(key))

@@ -77,6 +77,22 @@ def test_a_lot_without_a_period_takes_the_contracts_and_a_short_one_counts_whole
     )
 
 
+def test_a_length_stated_only_in_days_is_read_as_years():
+    # Public Contracts Scotland and Sell2Wales: "durationInDays" and no dates.
+    undated = dataclasses.replace(
+        BASE, contract_start=None, contract_end=None, max_end=None, duration_days=1461
+    )
+    assert scale_text(contract_scale(undated)) == "£1.3m over 4 years ≈ £325k a year"
+    lots = (
+        Lot(id="1", value=Decimal(200_000), duration_days=730),
+        Lot(id="2", value=Decimal(90_000)),
+    )
+    with_lots = dataclasses.replace(undated, lots=lots)
+    assert abs(lot_scale(lots[0], with_lots).per_year - 100_000) < 100  # its own length
+    assert lot_scale(lots[1], with_lots).per_year == 22_500  # the contract's
+    assert format_value(undated) == "£1,300,000 (£325,000 a year over 4 years)"
+
+
 def test_short_money_reads_at_a_glance():
     assert [short_money(Decimal(v)) for v in (900, 1500, 45_000, 1_300_000, 2_000_000)] == [
         "£900",

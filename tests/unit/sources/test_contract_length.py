@@ -86,3 +86,48 @@ def test_the_longest_end_survives_storage(tmp_path: Path) -> None:
     del older["max_end"]  # a notice stored before the field existed
     assert notice_from_dict(older).max_end is None
     assert notice_from_json(json.dumps(older)).max_end is None
+
+
+def test_a_length_stated_only_in_days_gives_the_value_a_year(tmp_path: Path) -> None:
+    # Public Contracts Scotland and Sell2Wales state most terms as days with no dates.
+    page = _page(
+        tmp_path,
+        {
+            "value": {"amount": 900000, "currency": "GBP"},
+            "minValue": None,
+            "contractPeriod": None,
+            "lots": [
+                {"id": "1", "contractPeriod": {"durationInDays": 1095}},
+                {
+                    "id": "2",
+                    "value": {"amount": 60000, "currency": "GBP"},
+                    "contractPeriod": {"durationInDays": 730},
+                },
+            ],
+        },
+    )
+    _both_ways(page)
+    notice = parse_package(page.read_bytes(), source="s").page.notices[0]
+    assert notice.contract_start is None and notice.contract_end is None
+    assert notice.duration_days == 1095  # the longest lot's
+    assert notice.years is not None and round(notice.years, 1) == 3
+    assert notice.value_per_year is not None and abs(notice.value_per_year - 300000) < 300
+    second = notice.lots[1]
+    assert second.value_per_year is not None and abs(second.value_per_year - 30000) < 100
+    assert notice_from_json(notice_json(notice)) == notice
+    assert notice_from_dict(notice_to_dict(notice)) == notice
+
+
+def test_the_tenders_own_length_in_days_comes_first(tmp_path: Path) -> None:
+    page = _page(
+        tmp_path,
+        {
+            "value": {"amount": 100000, "currency": "GBP"},
+            "minValue": None,
+            "contractPeriod": {"durationInDays": 365},
+            "lots": [{"id": "1", "contractPeriod": {"durationInDays": 1460}}],
+        },
+    )
+    notice = parse_package(page.read_bytes(), source="s").page.notices[0]
+    assert notice.duration_days == 365
+    assert notice.value_per_year == 100000
