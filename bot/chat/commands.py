@@ -37,12 +37,11 @@ from bot.chat.store import ChatStore
 from bot.chat.wording import HELP, POSSIBLE_REPLIES, describe_filters
 from bot.config_delivery import MAX_RADAR_MONTHS
 from bot.delivery.formatting import format_money
+from bot.radar.shown import RADAR_MONTHS, listing
 from rules.places import REGION_NAMES
 from sources.clock import Clock
 
 CATCH_UP_DAYS = 7
-RADAR_MONTHS = 9
-MAX_RADAR_LIST = 15
 RADAR_USAGE = "Send radar on [MONTHS], radar off or radar list."
 MAX_SETS = 10
 MAX_CATCH_UP_DAYS = 30
@@ -323,15 +322,7 @@ class ChatCommands:
             raise ArgumentError(RADAR_USAGE)
         settings = self.chats.chat(self.bot.name, chat)
         lines = self.services.radar_items(settings.key)
-        state = (
-            f"Radar on ({settings.radar_months} months ahead)." if settings.radar else "Radar off."
-        )
-        if not lines:
-            return Reply(f"{state} No contracts shown here yet.")
-        shown = [f"- {line}" for line in lines[:MAX_RADAR_LIST]]
-        more = len(lines) - len(shown)
-        tail = [f"...and {more} more"] if more > 0 else []
-        return Reply("\n".join([state, *shown, *tail]))
+        return Reply("\n".join(listing(settings.radar, settings.radar_months, lines)))
 
     def _known_set(self, name: str) -> str:
         if name not in self.catalogue.names():

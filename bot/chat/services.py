@@ -16,6 +16,7 @@ from bot.config_delivery import POSSIBLE_OFF
 from bot.delivery.outbox import Outbox
 from bot.delivery.routing import Router
 from bot.mirrors import Mirrors
+from bot.radar.shown import shown_lines
 from bot.status import collect_status
 from bot.store import Store
 from rules.library import resolve
@@ -101,12 +102,7 @@ def make_services(
         ]
 
     def radar_items(key: str) -> list[str]:
-        rows = store.db.execute(
-            "SELECT title, details FROM radar_items WHERE subscription = ? "
-            "ORDER BY created_at DESC, ocid",
-            (key,),
-        )
-        return [f"{row[0]}: {row[1]}" for row in rows]
+        return shown_lines(store.db, key)
 
     return ChatServices(
         preview=preview,

@@ -22,6 +22,8 @@ RADAR_FOLLOW_UPS = {
 """What later happened to a radar item's contract, each a reply threaded under the item."""
 RADAR_MODE = "radar"
 """The outbox mode of radar items: their own digest, "Contracts of your kind ending soon"."""
+RADAR_DIGEST_TITLE = "Contracts of your kind ending soon"
+"""The title of the digest that carries radar items."""
 RADAR_MARK = "#radar/"
 """Joins a release id and a contract's award id in a radar row's release id."""
 
@@ -48,6 +50,9 @@ class Alert:
     merged_ids: tuple[int, ...] = ()
     tier: str = "match"
     """``match``, or ``possible``: worth a look, with the reason for the doubt in `reasons`."""
+    radar_award: str | None = None
+    """For a radar item or news of one: the award id of its contract (the notice's `id` is
+    the process's), so that news names the item it belongs to."""
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -85,6 +90,16 @@ class Digest:
         if self.possible:
             found.append((ALSO_WORTH_A_LOOK, self.possible))
         return found
+
+
+def is_radar(alert: Alert) -> bool:
+    """Whether `alert` is a radar item or news of one."""
+    return alert.kind == RADAR or alert.kind in RADAR_FOLLOW_UPS
+
+
+def radar_title(alert: Alert) -> str:
+    """The title of the contract a radar item or its news is about (its first reason)."""
+    return alert.reasons[0] if alert.reasons and alert.reasons[0] else alert.notice.title
 
 
 def doubt(alert: Alert) -> str | None:

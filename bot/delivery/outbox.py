@@ -233,6 +233,7 @@ class Outbox(ChannelStates):
             mode=str(first["mode"]),
             tier=str(last["tier"]),
             also=self._copies(notice),
+            radar_award=str(last["release_id"]).partition(RADAR_MARK)[2] or None,
         )
 
     def _copies(self, notice: Notice) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config import ChannelConfig
-from bot.delivery.alerts import POSSIBLE, RADAR, RADAR_MODE, Alert, Digest
+from bot.delivery.alerts import POSSIBLE, RADAR, RADAR_DIGEST_TITLE, RADAR_MODE, Alert, Digest
 from bot.delivery.digests import INSTANT
 from bot.delivery.notifiers import Notifier, SendError
 from bot.delivery.outbox import Outbox
@@ -30,7 +30,7 @@ log = logging.getLogger("tenderbot.deliver")
 
 DIGEST_TITLES = {
     "catchup": "Catch-up: recent notices you asked for",
-    RADAR_MODE: "Contracts of your kind ending soon",
+    RADAR_MODE: RADAR_DIGEST_TITLE,
 }
 RETRY_BASE_SECONDS = 30.0
 RETRY_CAP_SECONDS = 90.0

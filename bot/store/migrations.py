@@ -374,4 +374,9 @@ MIGRATIONS: tuple[str | Migration, ...] = (
     );
     INSERT INTO leader (name, epoch) VALUES ('daemon', 0);
     """,
+    # Email subscribers opt in to the re-tender radar from their own page, as chats do.
+    """
+    ALTER TABLE email_subscribers ADD COLUMN radar INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE email_subscribers ADD COLUMN radar_months INTEGER NOT NULL DEFAULT 9;
+    """,
 )

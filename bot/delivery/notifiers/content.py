@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.delivery.alerts import CLOSING, RADAR, RADAR_FOLLOW_UPS, UPDATED, Alert, tier_label
+from bot.delivery.alerts import (
+    CLOSING,
+    RADAR,
+    RADAR_DIGEST_TITLE,
+    RADAR_FOLLOW_UPS,
+    UPDATED,
+    Alert,
+    radar_title,
+    tier_label,
+)
 from bot.delivery.changes import describe_changes
 from bot.delivery.formatting import (
     format_deadline,
@@ -66,6 +75,17 @@ def radar_content(alert: Alert) -> AlertContent:
         notice_url=safe_url(link) or safe_url(alert.notice.url),
         portal_url=None,
     )
+
+
+def radar_reference(alert: Alert) -> str | None:
+    """For news of a radar item already sent: which item it follows, in plain text.
+
+    None for any other alert, and for news whose item has not gone out (nothing to follow).
+    """
+    if alert.kind not in RADAR_FOLLOW_UPS or not alert.reply_to:
+        return None
+    title = strip_unsafe(radar_title(alert))
+    return f"Follows the radar item “{title}” in “{RADAR_DIGEST_TITLE}”."
 
 
 def content_of(alert: Alert, *, now: datetime, zone: ZoneInfo) -> AlertContent:

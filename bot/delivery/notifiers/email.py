@@ -148,7 +148,9 @@ class EmailNotifier:
         if self._name.startswith(PREFIX):
             manage = self.link(MANAGE_PATH, MANAGE, address, now)
             if manage:
-                links.append(("Pause, switch to a digest, change region or maximum value", manage))
+                links.append(
+                    ("Pause, switch to a digest, change region, maximum value or radar", manage)
+                )
         unsubscribe = self.link(UNSUBSCRIBE_PATH, UNSUBSCRIBE, address, now)
         if unsubscribe:
             links.append(("Unsubscribe", unsubscribe))

@@ -16,7 +16,14 @@ import css_inline
 import jinja2
 
 from bot.delivery.alerts import Alert, Digest, doubt
-from bot.delivery.notifiers.content import AlertContent, content_of, cut, digest_line, safe_url
+from bot.delivery.notifiers.content import (
+    AlertContent,
+    content_of,
+    cut,
+    digest_line,
+    radar_reference,
+    safe_url,
+)
 from sources.text import strip_unsafe
 
 DESCRIPTION_LIMIT = 2000
@@ -48,6 +55,7 @@ _ALERT = """{% extends "page" %}{% block body %}
 <p class="label">{{ c.label }} notice</p>
 <h1>{{ c.title }}</h1>
 {% if original %}<p class="why">This updates the alert “{{ original }}”.</p>{% endif %}
+{% if follows %}<p class="why">{{ follows }}</p>{% endif %}
 <table class="facts">{% for name, value in c.fields %}
 <tr><td><b>{{ name }}</b></td><td>{{ value }}</td></tr>{% endfor %}
 </table>
@@ -117,10 +125,14 @@ def _footer_text(links: list[tuple[str, str]], reason: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _alert_text(content: AlertContent, description: str, original: str | None) -> str:
+def _alert_text(
+    content: AlertContent, description: str, original: str | None, follows: str | None
+) -> str:
     lines = [f"{content.label.upper()}: {content.title}", ""]
     if original:
         lines += [f"This updates the alert “{original}”.", ""]
+    if follows:
+        lines += [follows, ""]
     lines += [f"{name}: {value}" for name, value in content.fields]
     if content.changes:
         lines += ["", "What changed:"] + [f"- {change}" for change in content.changes]
@@ -158,8 +170,17 @@ def render_alert(
         subject = "Re: " + subject
     else:
         subject = f"{content.label}: {subject}" if content.label != "New" else subject
-    html_part = _html("alert", links, reason, c=content, description=description, original=original)
-    text = _alert_text(content, description, original) + _footer_text(links, reason)
+    follows = radar_reference(alert)
+    html_part = _html(
+        "alert",
+        links,
+        reason,
+        c=content,
+        description=description,
+        original=original,
+        follows=follows,
+    )
+    text = _alert_text(content, description, original, follows) + _footer_text(links, reason)
     return EmailBody(subject=subject, text=text, html=html_part)
 
 

@@ -5,8 +5,10 @@ and receives nothing until it is followed. A confirmed subscriber becomes a chan
 ``email:ADDRESS`` (sent through the configured email channel it was added to) with its own
 subscription, exactly as chats become channels. Every message to a subscriber carries
 signed links to its own page: pause or resume, switch between instant alerts and a daily or
-weekly digest, change the regions or the maximum value, unsubscribe. A GET only shows the
-page; changes are POSTs, because mail scanners follow links.
+weekly digest, change the regions or the maximum value, turn the re-tender radar on (with how
+many months ahead, bounded as the chat command `radar on` bounds them) or off and see what it
+has shown, unsubscribe. A GET only shows the page; changes are POSTs, because mail scanners
+follow links.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from bot.config_delivery import MODES, ChannelConfig, SubscriptionConfig
+from bot.config_delivery import MAX_RADAR_MONTHS, MODES, ChannelConfig, SubscriptionConfig
 from bot.delivery.notifiers.email_links import (
     UNSUBSCRIBE,
     Handler,
@@ -31,6 +33,7 @@ from bot.delivery.notifiers.email_links import (
     Recipients,
     page,
 )
+from bot.radar.shown import RADAR_MONTHS, listing, radar_state, read_months, shown_lines
 from bot.store.connection import Connection
 from rules.errors import RuleFileError
 from rules.library import resolve
@@ -63,6 +66,9 @@ class Subscriber:
     max_value: Decimal | None = None
     paused: bool = False
     confirmed: bool = False
+    radar: bool = False
+    """Opted in to re-tender radar items (a digest section, never instant)."""
+    radar_months: int = RADAR_MONTHS
 
     @property
     def key(self) -> str:
@@ -109,8 +115,12 @@ class Subscribers:
             self._db.execute("DELETE FROM email_unsubscribed WHERE address = ?", (address.lower(),))
         return cursor.rowcount > 0
 
+    def radar_lines(self, address: str) -> list[str]:
+        """The radar items made for `address`'s subscription, newest first (as `radar list`)."""
+        return shown_lines(self._db, PREFIX + address.lower())
+
     def update(self, address: str, **changes: object) -> None:
-        """Change some of `mode`, `regions`, `max_value`, `paused`."""
+        """Change some of `mode`, `regions`, `max_value`, `paused`, `radar`, `radar_months`."""
         with self._transaction():
             for name, value in changes.items():
                 self._db.execute(
@@ -128,8 +138,11 @@ def _column(name: str, value: object) -> object:
         return json.dumps(list(value))
     if name == "max_value":
         return None if value is None else str(value)
-    if name == "paused":
+    if name in ("paused", "radar"):
         return int(bool(value))
+    if name == "radar_months":
+        assert isinstance(value, int)
+        return value
     raise KeyError(name)
 
 
@@ -143,6 +156,8 @@ def _subscriber(row: Any) -> Subscriber:
         max_value=None if row["max_value"] is None else Decimal(row["max_value"]),
         paused=bool(row["paused"]),
         confirmed=row["confirmed_at"] is not None,
+        radar=bool(row["radar"]),
+        radar_months=int(row["radar_months"]),
     )
 
 
@@ -189,6 +204,8 @@ def subscriber_channels(
                 mode=subscriber.mode,
                 regions=subscriber.regions,
                 max_value=subscriber.max_value,
+                radar=subscriber.radar,
+                radar_months=subscriber.radar_months,
                 index=len(config.subscriptions) + len(subscriptions),
             )
         )
@@ -229,7 +246,29 @@ def parse_max_value(text: str) -> Decimal | None:
     return value
 
 
-def _manage_page(subscriber: Subscriber, token: str, note: str = "") -> web.Response:
+def _radar_part(subscriber: Subscriber, radar_lines: list[str], form: Callable[..., str]) -> str:
+    """The page's radar section: what `radar list` says in a chat, and its buttons."""
+    e = html.escape
+    state, *items = listing(subscriber.radar, subscriber.radar_months, radar_lines)
+    listed = "".join(f"<li>{e(item.removeprefix('- '))}</li>" for item in items)
+    months = (
+        f'<label>Months ahead (1 to {MAX_RADAR_MONTHS}) <input name="radar_months" '
+        f'value="{subscriber.radar_months}" size="3"></label>'
+        '<input type="hidden" name="radar" value="on">'
+    )
+    buttons = form(months, "Change months" if subscriber.radar else "Turn radar on")
+    if subscriber.radar:
+        buttons += form('<input type="hidden" name="radar" value="off">', "Turn radar off")
+    return (
+        "<h2>Re-tender radar</h2><p>Contracts of your kind that end soon, each once, in a "
+        "digest of their own, with news of their re-tender as replies.</p>"
+        f"<p><b>{e(state)}</b></p>" + (f"<ul>{listed}</ul>" if listed else "") + buttons
+    )
+
+
+def _manage_page(
+    subscriber: Subscriber, token: str, radar_lines: list[str], note: str = ""
+) -> web.Response:
     e = html.escape
     action = f"{MANAGE_PATH}?t={e(token, quote=True)}"
     state = "paused" if subscriber.paused else f"receiving {subscriber.mode} alerts"
@@ -249,7 +288,8 @@ def _manage_page(subscriber: Subscriber, token: str, note: str = "") -> web.Resp
         (f"<p><b>{e(note)}</b></p>" if note else "")
         + f"<p>{e(subscriber.address)} is {e(state)}; rule sets "
         f"{e(', '.join(subscriber.rule_sets))}; regions {e(regions)}; "
-        f"maximum value {e(value)}.</p>"
+        f"maximum value {e(value)}; {e(radar_state(subscriber.radar, subscriber.radar_months))}"
+        "</p>"
         + form(f'<input type="hidden" name="do" value="{pause}">', pause.capitalize())
         + mode_buttons
         + form(
@@ -261,6 +301,7 @@ def _manage_page(subscriber: Subscriber, token: str, note: str = "") -> web.Resp
             f'<label>Maximum value (or any) <input name="max_value" value="{e(value)}"></label>',
             "Change maximum value",
         )
+        + _radar_part(subscriber, radar_lines, form)
         + form('<input type="hidden" name="do" value="unsubscribe">', "Unsubscribe")
     )
     return page("Your tenderbot emails", body)
@@ -306,14 +347,21 @@ def subscriber_routes(
         subscribers.confirm(subscriber.address, now())
         changed()
         token = signer.make(MANAGE, subscriber.address, subscriber.key, now())
-        return _manage_page(subscriber, token, "Confirmed: alerts will arrive by email.")
+        return _manage_page(
+            subscriber,
+            token,
+            subscribers.radar_lines(subscriber.address),
+            "Confirmed: alerts will arrive by email.",
+        )
 
     async def manage_show(request: web.Request) -> web.StreamResponse:
         try:
             subscriber = find(request, MANAGE)
         except LinkError as exc:
             return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
-        return _manage_page(subscriber, request.query["t"])
+        return _manage_page(
+            subscriber, request.query["t"], subscribers.radar_lines(subscriber.address)
+        )
 
     async def manage_act(request: web.Request) -> web.StreamResponse:
         try:
@@ -324,7 +372,8 @@ def subscriber_routes(
         note = _apply(subscribers, recipients, subscriber, form, now())
         changed()
         fresh = subscribers.get(subscriber.address) or subscriber
-        return _manage_page(fresh, request.query["t"], note)
+        lines = subscribers.radar_lines(subscriber.address)
+        return _manage_page(fresh, request.query["t"], lines, note)
 
     return [
         ("GET", CONFIRM_PATH, confirm_show),
@@ -354,6 +403,8 @@ def _apply(
             recipients.unsubscribe(address, subscriber.key, now)
             subscribers.update(address, paused=True)
             return "Unsubscribed: no more tenderbot emails."
+        if "radar" in form:
+            return _apply_radar(subscribers, address, form)
         if "mode" in form:
             mode = str(form["mode"])
             if mode not in MODES:
@@ -369,3 +420,26 @@ def _apply(
     except ValueError as exc:
         return f"Not changed: {exc}"
     return "Nothing to change."
+
+
+def _apply_radar(subscribers: Subscribers, address: str, form: Any) -> str:
+    """Turn the radar on (with its months ahead, as `radar on [MONTHS]` in chat) or off.
+
+    Raises:
+        ValueError: neither on nor off, or months that are not 1 to `MAX_RADAR_MONTHS`.
+    """
+    wanted = str(form["radar"])
+    if wanted == "off":
+        subscribers.update(address, radar=False)
+        return "Radar off: no more items about contracts ending."
+    if wanted != "on":
+        raise ValueError(f"{wanted[:20]!r} is not on or off")
+    text = str(form.get("radar_months", "")).strip() or str(RADAR_MONTHS)
+    months = read_months(text)
+    if months is None:
+        raise ValueError(f"{text[:20]!r} is not a number of months from 1 to {MAX_RADAR_MONTHS}")
+    subscribers.update(address, radar=True, radar_months=months)
+    return (
+        f"Radar on: contracts of your kind ending in the next {months} months come in a "
+        "digest of their own, each once, with news of their re-tender as replies."
+    )

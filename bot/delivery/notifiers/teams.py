@@ -9,8 +9,10 @@ CARD}]}``. Workflows live on several Power Platform hosts, so any host under
 
 A card stays under Teams' 28 KB message limit: the description, then the reasons, are cut
 until it fits. Teams cannot edit a posted card through a webhook, so an update is a new
-card that names the alert it follows. Card text is Markdown in Teams: feed text has its
-Markdown characters escaped, so a title cannot make a link or a heading.
+card that names the alert it follows; news of a re-tender radar item (extended, ended, the
+re-tender is here) names the item and the digest that carried it. Card text is Markdown in
+Teams: feed text has its Markdown characters escaped, so a title cannot make a link or a
+heading.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from bot.delivery.notifiers.content import (
     content_of,
     cut,
     digest_line,
+    radar_reference,
     safe_url,
 )
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions
 from bot.delivery.notifiers.webhook import classify as classify_http
+from bot.delivery.notifiers.webhook import digest_id
 from bot.delivery.pacing import RateLimits, account_key
 from sources.text import strip_unsafe
 
@@ -118,14 +122,14 @@ def size(message: dict[str, Any]) -> int:
 
 
 def _alert_card(
-    content: AlertContent, original: str | None, description: str, reasons: str
+    content: AlertContent, follows: str | None, description: str, reasons: str
 ) -> dict[str, Any]:
     body = [
         _text(f"{md(content.label)} notice · tenderbot", size="Small", isSubtle=True),
         _text(md(content.title), size="Medium", weight="Bolder"),
     ]
-    if original is not None:
-        body.append(_text(f"Follows the earlier alert “{md(original)}”", isSubtle=True))
+    if follows is not None:
+        body.append(_text(md(follows), isSubtle=True))
     facts = [{"title": md(name), "value": md(cut(value, 500))} for name, value in content.fields]
     body.append({"type": "FactSet", "facts": facts})
     if content.changes:
@@ -149,20 +153,22 @@ def _alert_card(
 def render(alert: Alert, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     """The message (envelope and card) for one alert, cut to fit `CARD_LIMIT`."""
     content = content_of(alert, now=now, zone=zone)
-    original = None
-    if alert.previous is not None or alert.reply_to:
+    follows = radar_reference(alert)
+    if follows is None and (alert.previous is not None or alert.reply_to):
         original = alert.previous.title if alert.previous is not None else content.title
-        original = cut(original, 300)
+        follows = f"Follows the earlier alert “{cut(original, 300)}”"
+    if follows is not None:
+        follows = cut(follows, 400)
     description = content.description
     reasons = "; ".join(content.reasons)
-    message = _alert_card(content, original, description, reasons)
+    message = _alert_card(content, follows, description, reasons)
     if size(message) <= CARD_LIMIT:
         return message
-    description = _longest(lambda d: _alert_card(content, original, d, reasons), description)
-    message = _alert_card(content, original, description, reasons)
+    description = _longest(lambda d: _alert_card(content, follows, d, reasons), description)
+    message = _alert_card(content, follows, description, reasons)
     if size(message) > CARD_LIMIT:
-        reasons = _longest(lambda r: _alert_card(content, original, description, r), reasons)
-        message = _alert_card(content, original, description, reasons)
+        reasons = _longest(lambda r: _alert_card(content, follows, description, r), reasons)
+        message = _alert_card(content, follows, description, reasons)
     return message
 
 
@@ -261,9 +267,9 @@ class TeamsNotifier:
         return split_digest(digest)
 
     async def send_digest(self, digest: Digest, *, now: datetime) -> str | None:
-        """Post one digest card."""
+        """Post one digest card; returns a reference that news of its radar items names."""
         await self.post(render_digest(digest, now=now, zone=self._zone), now=now)
-        return None
+        return "teams:" + digest_id(digest)
 
     async def send_test(self, *, now: datetime) -> str | None:
         """Post a clearly marked test card."""

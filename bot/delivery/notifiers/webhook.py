@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.config_table import ConfigError, TomlTable
-from bot.delivery.alerts import Alert, Digest
+from bot.delivery.alerts import Alert, Digest, is_radar, radar_title
 from bot.delivery.changes import describe_changes
 from bot.delivery.notifiers import SendError
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions
@@ -154,6 +154,22 @@ def notice_document(notice: Notice) -> dict[str, Any]:
     }
 
 
+def radar_item_document(alert: Alert) -> dict[str, Any] | None:
+    """Which re-tender radar item an alert is or is news of; None for any other alert.
+
+    A radar item (in its digest) and every piece of news about it carry the same
+    ``source``, ``ocid`` and ``award_id``: a receiver joins them on these three.
+    """
+    if not is_radar(alert):
+        return None
+    return {
+        "source": alert.notice.source,
+        "ocid": alert.notice.id,
+        "award_id": alert.radar_award,
+        "title": strip_unsafe(radar_title(alert)),
+    }
+
+
 def alert_document(alert: Alert, *, zone: ZoneInfo) -> dict[str, Any]:
     """The ``data`` of an ``alert.*`` payload."""
     changes = describe_changes(alert.previous, alert.notice, zone) if alert.previous else []
@@ -166,6 +182,7 @@ def alert_document(alert: Alert, *, zone: ZoneInfo) -> dict[str, Any]:
         "also_published_at": list(alert.also),
         "changes": [strip_unsafe(c) for c in changes],
         "replaces": alert.reply_to,
+        "radar_item": radar_item_document(alert),
     }
 
 
@@ -245,7 +262,7 @@ class WebhookNotifier:
         return message_id
 
     async def send(self, alert: Alert, *, now: datetime) -> str | None:
-        """Post one alert as ``alert.new``, ``alert.updated`` or ``alert.closing``."""
+        """Post one alert as ``alert.KIND`` (``alert.new``, ``alert.radar-ended``, ...)."""
         body = payload(f"alert.{alert.kind}", alert_document(alert, zone=self._zone), now)
         return await self.post(f"msg_alert_{alert.outbox_id}", body, now=now)
 
