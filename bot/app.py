@@ -283,6 +283,7 @@ class App:
                 )
         self.config, self.router = config, router
         self.sender.channels = config.channels
+        self.radar.dirty = True  # a subscription may have just turned the radar on
 
     def web_routes(self) -> list[Route]:
         """The pages the configured channel kinds serve on the HTTP listener."""
