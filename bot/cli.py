@@ -259,7 +259,9 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | N
             from bot.subscribe_command import subscribe_email
 
             return asyncio.run(
-                subscribe_email(config, args.address, args.rules, args.channel, clock, out)
+                subscribe_email(
+                    config, args.address, args.rules, args.channel, clock, out, radar=args.radar
+                )
             )
         if args.command == "poll":
             names = args.source or [s.name for s in config.sources if s.enabled]

@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     email.add_argument("address", metavar="ADDRESS")
     email.add_argument("--rules", metavar="SET", nargs="+", required=True, help="rule sets")
     email.add_argument("--channel", metavar="NAME", help="the email channel that sends it")
+    email.add_argument(
+        "--radar",
+        metavar="MONTHS",
+        nargs="?",
+        const="9",
+        help="also re-tender radar items, MONTHS ahead (1 to 36, default 9)",
+    )
     database = commands.add_parser(
         "db", parents=[common], help="the database: copy it between SQLite and PostgreSQL"
     )

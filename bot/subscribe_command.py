@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import TextIO
 
 from bot.config import ChannelConfig, Config, ConfigError
+from bot.config_delivery import MAX_RADAR_MONTHS
 from bot.delivery.notifiers import SendError
+from bot.radar.shown import read_months
 from rules.errors import RuleFileError
 from rules.library import resolve
 from sources.clock import Clock
@@ -44,12 +46,16 @@ async def subscribe_email(
     channel_name: str | None,
     clock: Clock,
     out: TextIO,
+    *,
+    radar: str | None = None,
 ) -> int:
     """Store `address` unconfirmed with `rule_sets` and mail it the confirmation link.
 
+    `radar`: the months ahead of `--radar` (as given), to opt it in to re-tender radar items.
+
     Raises:
-        ConfigError: the address, a rule set or the channel is wrong, or the channel has no
-            `public_url` for the link.
+        ConfigError: the address, a rule set, the radar's months or the channel is wrong, or
+            the channel has no `public_url` for the link.
         RuleFileError: a rule set cannot be found.
     """
     from bot.delivery.notifiers.email import EmailNotifier, EmailSettings
@@ -66,6 +72,13 @@ async def subscribe_email(
         raise ConfigError(f"ADDRESS: {exc}") from None
     if not rule_sets:
         raise ConfigError("--rules: name at least one rule set (`tenderbot rules list`)")
+    radar_months = None
+    if radar is not None:
+        radar_months = read_months(radar)
+        if radar_months is None:
+            raise ConfigError(
+                f"--radar: {radar[:20]!r} is not a number of months from 1 to {MAX_RADAR_MONTHS}"
+            )
     for ref in rule_sets:
         try:
             resolve(ref, config.path.parent)
@@ -82,13 +95,15 @@ async def subscribe_email(
     store = Store(config.bot.store_location)
     try:
         Subscribers(store.db, store.transaction).add(
-            address, channel.name, tuple(rule_sets), clock.now()
+            address, channel.name, tuple(rule_sets), clock.now(), radar_months=radar_months
         )
         context = build_context(config, store, Outbox(store, redact=redact), clock, out)
         notifier = build_notifier(channel, context)
         assert isinstance(notifier, EmailNotifier)
         try:
-            await notifier.send_confirmation(address, tuple(rule_sets), now=clock.now())
+            await notifier.send_confirmation(
+                address, tuple(rule_sets), now=clock.now(), radar_months=radar_months
+            )
         except SendError as exc:
             print(redact(f"{address}: confirmation NOT sent: {exc}"), file=out)
             return EXIT_FAILED

@@ -303,3 +303,38 @@ async def test_an_email_subscriber_turns_the_radar_on_from_its_page_and_gets_it_
         assert "Radar off" in turned.text
         assert app.config.subscriptions[-1].radar is False
         assert page_items(turned.text)[0] == "Radar off."
+
+
+async def test_an_admin_may_subscribe_an_address_with_the_radar_on(tmp_path, fake_cf, smtp, capsys):
+    clock = FakeClock(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
+    path = write_config(tmp_path, fake_cf.url, extra=email_channel(smtp))
+    for months in ("99", "0", "six"):
+        code, out = await subscribe(
+            path, clock, SUBSCRIBER, "--rules", "small-charities", "--radar", months
+        )
+        error = capsys.readouterr().err
+        assert code == 2 and f"--radar: '{months}' is not a number of months from 1 to 36" in error
+    assert smtp.messages == []
+
+    code, out = await subscribe(
+        path, clock, SUBSCRIBER, "--rules", "small-charities", "--radar", "6"
+    )
+    assert code == 0, out
+    (confirmation,) = to_subscriber(smtp)
+    assert "contracts of that kind ending in the next 6 months" in text_of(confirmation)
+    config = load_config(path)
+    async with App(config, clock=clock) as app, Site(app) as site:
+        confirm = link_in(confirmation, "/email/confirm")
+        shown = await site.get(confirm)
+        assert "re-tender radar items 6 months ahead" in shown.text
+        confirmed = await site.post(confirm)
+        assert "Radar on (6 months ahead). No contracts shown here yet." in confirmed.text
+        subscription = app.config.subscriptions[-1]
+        assert (subscription.radar, subscription.radar_months) == (True, 6)
+
+    # `--radar` alone: 9 months, as `radar on` in a chat.
+    other = "treasurer@charity.example"
+    code, out = await subscribe(path, clock, other, "--rules", "small-charities", "--radar")
+    assert code == 0, out
+    (confirmation,) = [m for m in smtp.messages if m["To"] == other]
+    assert "ending in the next 9 months" in text_of(confirmation)

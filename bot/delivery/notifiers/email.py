@@ -247,18 +247,30 @@ class EmailNotifier:
         )
 
     async def send_confirmation(
-        self, address: str, rule_sets: tuple[str, ...], *, now: datetime
+        self,
+        address: str,
+        rule_sets: tuple[str, ...],
+        *,
+        now: datetime,
+        radar_months: int | None = None,
     ) -> None:
         """Mail `address` the link that confirms its subscription (double opt-in).
+
+        `radar_months`: it is also to get re-tender radar items, so many months ahead.
 
         Raises:
             SendError: the send failed.
         """
         link = self.link(CONFIRM_PATH, CONFIRM, address, now)
         assert link is not None
+        radar = (
+            f", and contracts of that kind ending in the next {radar_months} months,"
+            if radar_months is not None
+            else ""
+        )
         text = (
             f"Someone (we hope you) asked for tenderbot alerts about public contracts "
-            f"({', '.join(rule_sets)}) to be sent to {address}. Nothing is sent until you "
+            f"({', '.join(rule_sets)}){radar} to be sent to {address}. Nothing is sent until you "
             f"confirm:\n\n{link}\n\nIf you did not ask for this, ignore this message."
         )
         body = dataclasses.replace(

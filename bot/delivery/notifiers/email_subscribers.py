@@ -33,7 +33,7 @@ from bot.delivery.notifiers.email_links import (
     Recipients,
     page,
 )
-from bot.radar.shown import RADAR_MONTHS, listing, radar_state, read_months, shown_lines
+from bot.radar.shown import RADAR_MONTHS, listing, read_months, shown_lines
 from bot.store.connection import Connection
 from rules.errors import RuleFileError
 from rules.library import resolve
@@ -83,8 +83,20 @@ class Subscribers:
         self._db = db
         self._transaction = transaction
 
-    def add(self, address: str, channel: str, rule_sets: tuple[str, ...], now: datetime) -> None:
-        """Add (or re-add, unconfirmed) an address with its rule sets."""
+    def add(
+        self,
+        address: str,
+        channel: str,
+        rule_sets: tuple[str, ...],
+        now: datetime,
+        *,
+        radar_months: int | None = None,
+    ) -> None:
+        """Add (or re-add, unconfirmed) an address with its rule sets.
+
+        `radar_months`: opt it in to the re-tender radar, so many months ahead (None leaves
+        its radar as it was: off for a new address).
+        """
         with self._transaction():
             self._db.execute(
                 "INSERT INTO email_subscribers (address, channel, rule_sets, created_at) "
@@ -92,6 +104,11 @@ class Subscribers:
                 "excluded.channel, rule_sets = excluded.rule_sets",
                 (address.lower(), channel, json.dumps(list(rule_sets)), now.isoformat()),
             )
+            if radar_months is not None:
+                self._db.execute(
+                    "UPDATE email_subscribers SET radar = 1, radar_months = ? WHERE address = ?",
+                    (radar_months, address.lower()),
+                )
 
     def get(self, address: str) -> Subscriber | None:
         """The subscriber with `address`, if any."""
@@ -274,6 +291,9 @@ def _manage_page(
     state = "paused" if subscriber.paused else f"receiving {subscriber.mode} alerts"
     regions = ", ".join(subscriber.regions) or "any"
     value = "any" if subscriber.max_value is None else f"£{subscriber.max_value:,.0f}"
+    radar = (
+        f"radar on ({subscriber.radar_months} months ahead)" if subscriber.radar else "radar off"
+    )
 
     def form(fields: str, label: str) -> str:
         return f'<form method="post" action="{action}">{fields}<button>{e(label)}</button></form>'
@@ -288,8 +308,7 @@ def _manage_page(
         (f"<p><b>{e(note)}</b></p>" if note else "")
         + f"<p>{e(subscriber.address)} is {e(state)}; rule sets "
         f"{e(', '.join(subscriber.rule_sets))}; regions {e(regions)}; "
-        f"maximum value {e(value)}; {e(radar_state(subscriber.radar, subscriber.radar_months))}"
-        "</p>"
+        f"maximum value {e(value)}; {e(radar)}.</p>"
         + form(f'<input type="hidden" name="do" value="{pause}">', pause.capitalize())
         + mode_buttons
         + form(
@@ -331,10 +350,15 @@ def subscriber_routes(
         except LinkError as exc:
             return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
         token = html.escape(request.query["t"], quote=True)
+        radar = (
+            f", and re-tender radar items {subscriber.radar_months} months ahead,"
+            if subscriber.radar
+            else ""
+        )
         return page(
             "Confirm your subscription",
-            f"<p>Send tenderbot alerts ({html.escape(', '.join(subscriber.rule_sets))}) to "
-            f"<b>{html.escape(subscriber.address)}</b>?</p>"
+            f"<p>Send tenderbot alerts ({html.escape(', '.join(subscriber.rule_sets))}){radar} "
+            f"to <b>{html.escape(subscriber.address)}</b>?</p>"
             f'<form method="post" action="{CONFIRM_PATH}?t={token}"><button>Confirm</button>'
             "</form>",
         )
