@@ -12,7 +12,7 @@ the digest's ``Message-ID``, the webhook names the item (``radar_item``) and the
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -91,7 +91,14 @@ public_url = "{PUBLIC}"
 """
 
 
-def three_channels(tmp_path, cf, smtp, receiver, workflow):
+def on(path, database):
+    """The config at `path` with its store at `database` (a SQLite file or PostgreSQL)."""
+    text = path.read_text().replace('database = "bot.db"', f'database = "{database}"', 1)
+    path.write_text(text)
+    return path
+
+
+def three_channels(tmp_path, cf, smtp, receiver, workflow, database):
     extra = (
         email_channel(smtp)
         + f"""
@@ -113,7 +120,7 @@ url = "{workflow.url}"
         for c in ("mail", "crm", "teams")
     )
     path = write_config(tmp_path, cf.url, subscriptions=subscriptions, extra=extra)
-    return load_config(path)
+    return load_config(on(path, database))
 
 
 async def poll_and_deliver(config, clock):
@@ -135,10 +142,10 @@ def card_text(card):
 
 
 async def test_news_of_a_radar_item_follows_it_on_email_webhook_and_teams(
-    tmp_path, fake_cf, smtp, receiver, workflow
+    tmp_path, fake_cf, smtp, receiver, workflow, database
 ):
     clock = FakeClock(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
-    config = three_channels(tmp_path, fake_cf, smtp, receiver, workflow)
+    config = three_channels(tmp_path, fake_cf, smtp, receiver, workflow, database)
     fake_cf.pages = [AWARDS]
     assert (await poll_and_deliver(config, clock)).sent == 0  # items wait for 08:00
 
@@ -233,11 +240,17 @@ def page_items(text):
     return [state, *(f"- {item}" for item in re.findall(r"<li>(.*?)</li>", section))]
 
 
+def at(app, clock, when):
+    """Move the clock to `when` as the daemon lives through it: its lease kept (PostgreSQL)."""
+    clock.current = when
+    app.lead.step()
+
+
 async def test_an_email_subscriber_turns_the_radar_on_from_its_page_and_gets_it_threaded(
-    tmp_path, fake_cf, smtp
+    tmp_path, fake_cf, smtp, database
 ):
     clock = FakeClock(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
-    path = write_config(tmp_path, fake_cf.url, extra=email_channel(smtp))
+    path = on(write_config(tmp_path, fake_cf.url, extra=email_channel(smtp)), database)
     code, out = await subscribe(path, clock, SUBSCRIBER, "--rules", "small-charities")
     assert code == 0, out
     confirm = link_in(to_subscriber(smtp)[0], "/email/confirm")
@@ -272,10 +285,10 @@ async def test_an_email_subscriber_turns_the_radar_on_from_its_page_and_gets_it_
         assert subscription.name == f"email:{SUBSCRIBER}"
         assert (subscription.radar, subscription.radar_months) == (True, 12)
 
-        clock.advance(minutes=10)  # the next round takes the opt-in up
+        at(app, clock, clock.now() + timedelta(minutes=10))  # the next round takes it up
         await app.deliver()
         assert to_subscriber(smtp)[1:] == []  # items wait for the digest at 08:00
-        clock.current = datetime(2026, 7, 2, 7, 1, tzinfo=UTC)
+        at(app, clock, datetime(2026, 7, 2, 7, 1, tzinfo=UTC))
         await app.deliver()
         (digest,) = to_subscriber(smtp)[1:]
         assert digest["Subject"].startswith(SECTION)
@@ -287,12 +300,16 @@ async def test_an_email_subscriber_turns_the_radar_on_from_its_page_and_gets_it_
         key = f"email:{SUBSCRIBER}"
         expected = listing(True, 12, shown_lines(app.store.db, key))
         assert expected[0] == "Radar on (12 months ahead)." and len(expected) == 4
+        assert any(
+            line.startswith("- Befriending service for older people: Northbridge Borough Council")
+            for line in expected
+        )
         assert page_items(page.text) == expected
         assert "radar on (12 months ahead)" in page.text.lower()
 
         # News of an item threads under the subscriber's own digest.
         fake_cf.pages = [[*AWARDS, EXTENSION]]
-        clock.current = datetime(2026, 9, 12, 9, 0, tzinfo=UTC)
+        at(app, clock, datetime(2026, 9, 12, 9, 0, tzinfo=UTC))
         await app.poll("cf")
         await app.deliver()
         (news,) = to_subscriber(smtp)[2:]
