@@ -12,9 +12,10 @@ import dataclasses
 import io
 import json
 
-from bot.delivery.alerts import RADAR, RADAR_MODE, Alert, Digest
+from bot.delivery.alerts import RADAR, RADAR_DIGEST_TITLE, RADAR_EXTENDED, RADAR_MODE, Alert, Digest
 from bot.delivery.notifiers import slack, teams, telegram, webhook
 from bot.delivery.notifiers.console import ConsoleNotifier
+from bot.delivery.notifiers.email_render import render_alert as email_alert
 from bot.delivery.notifiers.email_render import render_digest as email_digest
 from bot.delivery.sender import DIGEST_TITLES
 from tests.unit.bot.delivery.notifiers.test_render import LONDON, NOTICE, NOW
@@ -34,6 +35,7 @@ ITEM = Alert(
     reasons=(CONTRACT, DETAILS, "keywords in title: befriending"),
 )
 DIGEST = Digest(title=DIGEST_TITLES[RADAR_MODE], alerts=(ITEM,))
+SECTION = RADAR_DIGEST_TITLE
 
 
 def test_console_prints_the_radar_item_as_its_contract_in_plain_text():
@@ -99,3 +101,39 @@ def test_webhook_marks_the_radar_item_and_carries_its_contract():
     hostile = dataclasses.replace(ITEM, reasons=("Title\u202e reversed\x00", DETAILS))
     (item,) = webhook.digest_document(Digest(title="t", alerts=(hostile,)), zone=LONDON)["alerts"]
     assert "\u202e" not in item["reasons"][0] and "\x00" not in item["reasons"][0]
+
+
+NEWS = dataclasses.replace(
+    ITEM,
+    outbox_id=9,
+    kind=RADAR_EXTENDED,
+    mode="instant",
+    reasons=(CONTRACT, "extended to 31 Jan 2028"),
+    radar_award="A1",
+    reply_to="<tenderbot.digest.abc@network.example>",
+)
+
+
+def test_webhook_names_the_radar_item_on_the_item_and_on_its_news_alike():
+    item = webhook.alert_document(dataclasses.replace(ITEM, radar_award="A1"), zone=LONDON)
+    news = webhook.alert_document(NEWS, zone=LONDON)
+    expected = {"source": AWARD.source, "ocid": AWARD.id, "award_id": "A1", "title": CONTRACT}
+    assert item["radar_item"] == news["radar_item"] == expected
+    assert news["replaces"] == NEWS.reply_to
+    plain = dataclasses.replace(ITEM, kind="new", mode="instant", reasons=("why",))
+    assert webhook.alert_document(plain, zone=LONDON)["radar_item"] is None
+
+
+def test_news_names_its_radar_item_escaped_for_email_and_teams():
+    body = email_alert(NEWS, now=NOW, zone=LONDON, links=[], reason="")
+    assert f"Follows the radar item “{CONTRACT}” in “{SECTION}”." in body.text
+    assert "Follows the radar item “Befriending &lt;b&gt;service&lt;/b&gt; &amp;" in body.html
+    card = json.dumps(teams.render(NEWS, now=NOW, zone=LONDON), ensure_ascii=False)
+    assert "Follows the radar item “Befriending \\\\<b\\\\>service\\\\</b\\\\>" in card
+    assert "\\\\*tea\\\\*" in card
+
+
+def test_news_whose_item_never_went_out_follows_nothing():
+    alone = dataclasses.replace(NEWS, reply_to=None)
+    assert "Follows" not in email_alert(alone, now=NOW, zone=LONDON, links=[], reason="").text
+    assert "Follows" not in json.dumps(teams.render(alone, now=NOW, zone=LONDON))
