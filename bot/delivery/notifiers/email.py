@@ -44,6 +44,13 @@ from bot.delivery.notifiers.email_links import (
     Recipients,
     unsubscribe_routes,
 )
+from bot.delivery.notifiers.email_pages import (
+    CONFIRM,
+    CONFIRM_PATH,
+    MANAGE,
+    MANAGE_PATH,
+    subscriber_routes,
+)
 from bot.delivery.notifiers.email_render import (
     EmailBody,
     render_alert,
@@ -57,16 +64,7 @@ from bot.delivery.notifiers.email_smtp import (
     mail_address,
     send_all,
 )
-from bot.delivery.notifiers.email_subscribers import (
-    CONFIRM,
-    CONFIRM_PATH,
-    MANAGE,
-    MANAGE_PATH,
-    PREFIX,
-    Subscribers,
-    subscriber_channels,
-    subscriber_routes,
-)
+from bot.delivery.notifiers.email_subscribers import PREFIX, Subscribers, subscriber_channels
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions, Route
 from bot.delivery.pacing import RateLimits, account_key
 
