@@ -73,7 +73,9 @@ def parse_max_value(text: str) -> Decimal | None:
     return value
 
 
-def _radar_part(subscriber: Subscriber, radar_lines: list[str], form: Callable[..., str]) -> str:
+def _radar_part(
+    subscriber: Subscriber, radar_lines: list[str], form: Callable[[str, str], str]
+) -> str:
     """The page's radar section: what `radar list` says in a chat, and its buttons."""
     e = html.escape
     state, *items = listing(subscriber.radar, subscriber.radar_months, radar_lines)
