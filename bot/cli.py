@@ -2,8 +2,10 @@
 
 Exit codes: 0 success; 1 the work ran but something failed (a source, a send);
 2 bad usage, a bad config, or a database that cannot be opened (or is missing, for a
-command that only reads); 141 (as a Unix tool killed by SIGPIPE) when the reader of the
-output went away, e.g. ``tenderbot rules list | head -1``, with nothing printed about it.
+command that only reads); 1 also when standard output cannot be written (a full disk behind
+``> file``), said in one line on standard error; 141 (as a Unix tool killed by SIGPIPE)
+when the reader of the output went away, e.g. ``tenderbot rules list | head -1``, with
+nothing printed about it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from bot.cli_parser import build_parser
 from bot.config import Config, ConfigError, check_secrets, find_config_path, load_config
@@ -23,6 +25,7 @@ from bot.config_check import check_config, check_narrowing
 from bot.delivery.outbox import Outbox
 from bot.instance import InstanceError
 from bot.logs import setup_logging
+from bot.output import GuardedOutput, OutputFailed
 from bot.redaction import redactor_for
 from bot.status import collect_status, is_healthy, render_status, status_json
 from bot.store import DatabaseFailed, Store, StoreError
@@ -175,13 +178,23 @@ def main(
         clock: the clock to use (tests pass a controllable one).
         stdout: where the console channel and reports print (default: standard output).
     """
+    out = GuardedOutput(stdout or sys.stdout)
     try:
-        code = _main(argv, clock=clock, stdout=stdout)
-        if stdout is None:
-            sys.stdout.flush()  # a reader gone since the last line shows here, not at exit
+        try:
+            code = _main(argv, clock=clock, stdout=stdout, out=cast(TextIO, out))
+        finally:
+            if stdout is None:
+                # A reader gone, or a disk full, since the last line shows here, not at
+                # exit (after --help too, whose writes argparse does not check).
+                GuardedOutput(sys.stdout).flush()
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    except OutputFailed as exc:
+        if stdout is None:
+            _silence_stdout()  # what could not be written must not fail again at exit
+        print(f"tenderbot: cannot write output: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return code
 
 
@@ -194,9 +207,10 @@ def _silence_stdout() -> None:
         pass
 
 
-def _main(argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | None) -> int:
+def _main(
+    argv: Sequence[str] | None, *, clock: Clock | None, stdout: TextIO | None, out: TextIO
+) -> int:
     args = build_parser().parse_args(argv)
-    out = stdout or sys.stdout
     clock = clock or SystemClock()
     verbose = bool(getattr(args, "verbose", False))
     try:
