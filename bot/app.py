@@ -107,8 +107,10 @@ class App:
         if holder is not None:
             self.store.close()
             self._release_lock()
-            raise in_use(config.bot.database.resolve(), holder.describe())
-        self.lead = LeadKeeper(self.store, self.instance, self.clock, config.bot.heartbeat)
+            raise in_use(config.bot.database.resolve(), holder.describe(config.bot.zone))
+        self.lead = LeadKeeper(
+            self.store, self.instance, self.clock, config.bot.heartbeat, zone=config.bot.zone
+        )
         """Whether this process acts (always with SQLite; the leader with PostgreSQL)."""
         if shared and exclusive in ("poll", "import"):
             try:
@@ -356,7 +358,7 @@ class App:
         self.lead.outage_over = None
         if name is None:
             return False
-        text = outage.back_again(self.config.bot.database_label, self.redact)
+        text = outage.back_again(self.config.bot.database_label, self.redact, self.config.bot.zone)
         try:
             await self.notifiers[name].send_admin(text, now=self.clock.now())
         except Exception as exc:  # a job boundary: the recovery itself matters more

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, ConfigError
+from bot.moments import local_moment
 from bot.store import Store
 from bot.store.records import from_text, to_text
 from sources.clock import Clock
@@ -170,12 +171,6 @@ def progress_line(
     return line
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> str:
-    """A moment as ``2026-08-10 09:02 BST``, in the config's timezone."""
-    local = moment.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-
-
 async def run_backfill(
     config: Config, name: str, since: datetime, clock: Clock, out: TextIO
 ) -> int:
@@ -199,7 +194,7 @@ async def run_backfill(
         start = progress.done or progress.since
         zone = config.bot.zone
         if resumed:
-            print(f"backfill {name}: resuming from {_local(start, zone)}", file=out)
+            print(f"backfill {name}: resuming from {local_moment(start, zone)}", file=out)
         client = make_client(settings)
         try:
             source = build_source(settings, HttpFetcher(settings, client, clock, gate=app.gate))
@@ -236,7 +231,7 @@ async def run_backfill(
         took = _duration((clock.now() - began).total_seconds())
         print(
             f"backfill {name}: done, {progress.since.astimezone(zone):%Y-%m-%d} to "
-            f"{_local(progress.until, zone)}: {progress.releases} release(s) read in "
+            f"{local_moment(progress.until, zone)}: {progress.releases} release(s) read in "
             f"{progress.requests} request(s) ({took} "
             "this run); nothing was alerted",
             file=out,

@@ -24,6 +24,7 @@ from bot.app import App
 from bot.chat.host import ChatBot, build_bots
 from bot.durations import format_duration
 from bot.listener import Listener, make_web_app
+from bot.moments import local_moment
 from bot.store import DatabaseFailed
 
 log = logging.getLogger("tenderbot")
@@ -121,7 +122,7 @@ async def report_job(app: App) -> None:
         out = await asyncio.to_thread(write_configured_report, app.config, now)
     except Exception as exc:  # a job boundary: the next run tries again
         record_failed(app.store, settings.out, now, str(exc) or type(exc).__name__)
-        log.error("%s", failure_message(read_outcome(app.store), settings.out))
+        log.error("%s", failure_message(read_outcome(app.store), settings.out, app.config.bot.zone))
         return
     record_written(app.store, out, now)
 
@@ -284,7 +285,10 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         if delivery.done():
             reasons.append("the delivery loop has stopped")
         elif datetime.now(UTC) - last_round[0] > STALE_DELIVERY:
-            reasons.append(f"no delivery round since {last_round[0]:%Y-%m-%d %H:%M:%S} UTC")
+            reasons.append(
+                "no delivery round since "
+                + local_moment(last_round[0], app.config.bot.zone, seconds=True)
+            )
         return reasons + failure + app.lead.health() + app.unhealthy()
 
     delivery = asyncio.create_task(delivery_loop(), name="delivery")

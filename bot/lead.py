@@ -22,8 +22,10 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.instance import InstanceError
+from bot.moments import DEFAULT_ZONE, local_moment
 from bot.store import Fenced, Store
 from bot.store.connection import POSTGRESQL
 from bot.store.instances import Instance
@@ -44,20 +46,32 @@ class Outage:
     retry_at: datetime | None = None
     """No attempt to reach the database before this (backoff doubling up to a heartbeat)."""
 
-    def back_again(self, label: str, redact: Callable[[str], str]) -> str:
-        """What the admin channel hears once the database answers again."""
+    def back_again(self, label: str, redact: Callable[[str], str], zone: ZoneInfo) -> str:
+        """What the admin channel hears once the database answers again (times in `zone`)."""
         return (
             f"tenderbot: the database ({label}) was unreachable from "
-            f"{self.since:%Y-%m-%d %H:%M:%S} UTC ({redact(self.error)}); nothing was sent "
-            "meanwhile, and delivery has resumed."
+            f"{local_moment(self.since, zone, seconds=True)} ({redact(self.error)}); nothing was "
+            "sent meanwhile, and delivery has resumed."
         )
 
 
 class LeadKeeper:
     """Taking, keeping and losing the lead for this process; and database outages."""
 
-    def __init__(self, store: Store, instance: Instance, clock: Clock, heartbeat: timedelta):
-        """Keep the lead for `instance` in `store`, renewing every `heartbeat`."""
+    def __init__(
+        self,
+        store: Store,
+        instance: Instance,
+        clock: Clock,
+        heartbeat: timedelta,
+        *,
+        zone: ZoneInfo = DEFAULT_ZONE,
+    ):
+        """Keep the lead for `instance` in `store`, renewing every `heartbeat`.
+
+        Messages and logs show times in `zone` (the config's timezone).
+        """
+        self._zone = zone
         self.store = store
         self.instance = instance
         self.clock = clock
@@ -106,7 +120,7 @@ class LeadKeeper:
             self.outage_over, self.outage = self.outage, None
             log.warning(
                 "the database answers again (it was unreachable since %s)",
-                f"{self.outage_over.since:%H:%M:%S} UTC",
+                local_moment(self.outage_over.since, self._zone, seconds=True),
             )
         return changed
 
@@ -170,6 +184,6 @@ class LeadKeeper:
         if self.outage is None:
             return []
         return [
-            f"the database is unreachable since {self.outage.since:%Y-%m-%d %H:%M:%S} UTC: "
-            f"{self.outage.error}"
+            "the database is unreachable since "
+            f"{local_moment(self.outage.since, self._zone, seconds=True)}: {self.outage.error}"
         ]

@@ -1,4 +1,7 @@
-"""Moments typed by people on the command line: a date, a date and time, or a duration ago.
+"""Moments typed by people on the command line, and moments shown to them.
+
+A moment typed is a date, a date and time, or a duration ago (`parse_when`); a moment shown
+(`local_moment`) is in the configured timezone, never UTC.
 
 A bare date or wall-clock time is read in the configured timezone (Europe/London unless
 `[bot] timezone` says otherwise), the same zone the report and alerts show times in.
@@ -13,6 +16,13 @@ from bot.config_table import ConfigError
 from bot.durations import parse_duration
 
 DEFAULT_ZONE = ZoneInfo("Europe/London")
+
+
+def local_moment(moment: datetime, zone: ZoneInfo, *, seconds: bool = False) -> str:
+    """A moment as people read it: ``2026-08-10 09:02 BST`` in `zone` (with seconds if asked)."""
+    local = moment.astimezone(zone)
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return f"{local:%Y-%m-%d} {local.strftime(clock)} {local.tzname()}"
 
 
 def parse_when(text: str, now: datetime, option: str, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:

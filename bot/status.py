@@ -79,7 +79,11 @@ def report_status(config: Config, store: Store) -> dict[str, Any] | None:
         "written_at": _iso(outcome.written_at),
         "failed_at": _iso(outcome.failed_at),
         "error": outcome.error,
-        "message": failure_message(outcome, config.report.out) if outcome.failing else None,
+        "message": (
+            failure_message(outcome, config.report.out, config.bot.zone)
+            if outcome.failing
+            else None
+        ),
     }
 
 

@@ -11,7 +11,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.moments import local_moment
 from bot.store import Store
 from bot.store.records import from_text, to_text
 
@@ -73,10 +75,10 @@ def read_outcome(store: Store) -> ReportOutcome:
     )
 
 
-def failure_message(outcome: ReportOutcome, out: Path) -> str:
-    """One line on the failure: what failed and whether an older report stays."""
+def failure_message(outcome: ReportOutcome, out: Path, zone: ZoneInfo) -> str:
+    """One line on the failure: what failed and whether an older report stays (when, in `zone`)."""
     kept = (
-        f"the one written {outcome.written_at:%Y-%m-%d %H:%M} UTC stays"
+        f"the one written {local_moment(outcome.written_at, zone)} stays"
         if outcome.written_at is not None and out.exists()
         else "no report has been written yet"
     )

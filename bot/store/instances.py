@@ -17,7 +17,9 @@ import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.moments import local_moment
 from bot.store.connection import Connection
 from bot.store.records import from_text, to_text
 
@@ -49,11 +51,11 @@ class Instance:
             started_at=now,
         )
 
-    def describe(self) -> str:
-        """How a message names it: "tenderbot run (pid 123 on host, since ...)"."""
+    def describe(self, zone: ZoneInfo) -> str:
+        """How a message names it: "tenderbot run (pid 123 on host, since ...)", in `zone`."""
         return (
             f"tenderbot {self.command} (pid {self.pid} on {self.host}, "
-            f"since {self.started_at:%Y-%m-%d %H:%M:%S} UTC)"
+            f"since {local_moment(self.started_at, zone, seconds=True)})"
         )
 
 

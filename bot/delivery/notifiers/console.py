@@ -31,6 +31,7 @@ from bot.delivery.notifiers.content import digest_line, radar_content, safe_url
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, read_chat_keys
 from bot.delivery.pacing import RateLimits
 from bot.delivery.why import full_why
+from bot.moments import local_moment
 
 if TYPE_CHECKING:
     from bot.config_delivery import ChannelConfig
@@ -140,7 +141,7 @@ class ConsoleNotifier:
 
     async def send_test(self, *, now: datetime) -> str | None:
         """Print a clearly marked test message."""
-        self._write(f"== TEST: tenderbot test message ({now:%Y-%m-%d %H:%M} UTC)")
+        self._write(f"== TEST: tenderbot test message ({local_moment(now, self._zone)})")
         return None
 
     async def send_admin(self, text: str, *, now: datetime) -> str | None:

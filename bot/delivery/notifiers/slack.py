@@ -27,6 +27,7 @@ from bot.delivery.notifiers.registry import (
     read_chat_keys,
 )
 from bot.delivery.pacing import RateLimits, account_key
+from bot.moments import local_moment
 from sources.text import strip_unsafe
 
 if TYPE_CHECKING:
@@ -332,7 +333,8 @@ class SlackNotifier:
 
     async def send_test(self, *, now: datetime) -> str | None:
         """Post a clearly marked test message."""
-        text = f"tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): this channel receives alerts."
+        when = local_moment(now, self._zone)
+        text = f"tenderbot test message ({when}): this channel receives alerts."
         return await self._post(
             {"text": text, "blocks": [{"type": "section", "text": _mrkdwn(f"*Test* · {text}")}]}
         )

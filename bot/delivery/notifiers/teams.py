@@ -44,6 +44,7 @@ from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOp
 from bot.delivery.notifiers.webhook import classify as classify_http
 from bot.delivery.notifiers.webhook import digest_id
 from bot.delivery.pacing import RateLimits, account_key
+from bot.moments import local_moment
 from sources.text import strip_unsafe
 
 if TYPE_CHECKING:
@@ -273,7 +274,8 @@ class TeamsNotifier:
 
     async def send_test(self, *, now: datetime) -> str | None:
         """Post a clearly marked test card."""
-        text = f"tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): this channel receives alerts."
+        when = local_moment(now, self._zone)
+        text = f"tenderbot test message ({when}): this channel receives alerts."
         await self.post(envelope(_card([_text(text)], [])), now=now)
         return None
 

@@ -45,6 +45,7 @@ from bot.delivery.notifiers.registry import (
 )
 from bot.delivery.notifiers.telegram_errors import classify
 from bot.delivery.pacing import RateLimits, account_key
+from bot.moments import local_moment
 from sources.text import strip_unsafe
 
 if TYPE_CHECKING:
@@ -308,7 +309,7 @@ class TelegramNotifier:
     async def send_test(self, *, now: datetime) -> str | None:
         """Send a clearly marked test message."""
         text = (
-            f"<b>Test</b> · tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): "
+            f"<b>Test</b> · tenderbot test message ({local_moment(now, self._zone)}): "
             "this chat receives alerts."
         )
         return await self._send(TelegramMessage(text=text))

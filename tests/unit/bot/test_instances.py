@@ -11,6 +11,7 @@ import pytest
 from bot.delivery.outbox import Outbox
 from bot.events import Event
 from bot.instance import InstanceError, InstanceLock
+from bot.moments import DEFAULT_ZONE as LONDON
 from bot.store import Store
 from bot.store.instances import INSTANCE_LEASE, Instance
 from sources.ocds import map_releases
@@ -83,7 +84,7 @@ def test_the_database_refuses_a_second_exclusive_instance_while_the_first_is_ali
     assert store.join(holder, clock.now(), exclusive=True) is None
     mine = Instance.this_process("poll", clock.now())
     assert store.join(mine, clock.now(), exclusive=True) == holder
-    assert "tenderbot run (pid 4242 on elsewhere" in holder.describe()
+    assert "tenderbot run (pid 4242 on elsewhere" in holder.describe(LONDON)
     # A reading or lock-bypassing instance may join beside it; it does not take the lock.
     assert store.join(mine, clock.now(), exclusive=False) is None
     clock.current += INSTANCE_LEASE
