@@ -26,8 +26,8 @@ def add_import_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "--source",
         metavar="NAME",
         default=IMPORT_SOURCE,
-        help="file the notices under this source name (a configured source's name merges "
-        f"them with what it polls; default: {IMPORT_SOURCE})",
+        help="file the notices under this source name: a configured source's name (merges "
+        f"them with what it polls) or {IMPORT_SOURCE} (the default); any other is refused",
     )
     importing.add_argument(
         "--alerts",

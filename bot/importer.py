@@ -3,7 +3,9 @@
 Each file (a release package, a record package, or JSON lines of either) is mapped as the
 sources map what they fetch, then stored through the poller's own `store_page`: the same
 versions, events, mirrors and (with ``--alerts``) the same routing to subscriptions.
-Importing the same file twice changes nothing the second time.
+Importing the same file twice changes nothing the second time. `--source` must name a
+configured source or be the default `import`: a typing mistake would otherwise file the
+notices under a name nothing polls, beside the same notices under the right one.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.delivery.routing import Router
 from bot.file_args import expand_files
-from bot.poller import store_page
+from bot.import_options import IMPORT_SOURCE
+from bot.poller import log_linked, store_page
 from bot.rules_cli import read_notices_file
+from rules.library import hint
 from sources.clock import Clock
 from sources.errors import Problem
+from sources.notice import Notice
 
 log = logging.getLogger("tenderbot.import")
 
@@ -82,6 +87,7 @@ async def import_files(
     zone = app.config.bot.zone
     releases = new = updated = queued = skipped = 0
     seen: set[tuple[str, str]] = set()
+    linked: list[Notice] = []
     for done, path in enumerate(paths):
         progress.show(done, path.name, releases)
         notices, problems = read_notices_file(path, source=source)
@@ -100,6 +106,7 @@ async def import_files(
                 app.clock.now(),
                 zone,
                 problems=found,
+                linked=linked,
             )
             for problem in found:
                 log.warning("%s: skipped: %s", path, problem)
@@ -109,6 +116,7 @@ async def import_files(
             updated += sum(e.kind == "updated" for e in events)
     progress.show(len(paths), "done", releases)
     progress.close()
+    log_linked(source, linked)
     return ImportResult(
         files=len(paths),
         releases=releases,
@@ -119,16 +127,31 @@ async def import_files(
     )
 
 
+def check_source_name(config: Config, name: str) -> None:
+    """Refuse a `--source` that is neither a configured source nor the default `import`.
+
+    Raises:
+        bot.config.ConfigError: naming the config, the option and the closest known name.
+    """
+    known = [IMPORT_SOURCE, *(s.name for s in config.sources)]
+    if name not in known:
+        raise ConfigError(
+            f"{config.path}: --source: no source named {name!r} {hint(name, known, 'sources')}"
+        )
+
+
 async def run_import(
     config: Config, args: argparse.Namespace, clock: Clock, stdout: TextIO | None, out: TextIO
 ) -> int:
     """`tenderbot import`; returns the exit code (1 when alerts could not all be sent).
 
     Raises:
-        bot.config.ConfigError: a file is missing, unreadable or not OCDS.
+        bot.config.ConfigError: `--source` names no configured source, or a file is
+            missing, unreadable or not OCDS.
         bot.store.StoreError: the database cannot be created or written.
         bot.instance.InstanceError: another tenderbot holds the database.
     """
+    check_source_name(config, args.source)
     paths = expand_files(args.files, option="import")
     async with App(config, clock=clock, stdout=stdout, exclusive="import") as app:
         result = await import_files(

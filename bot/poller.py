@@ -55,12 +55,15 @@ def store_page(
     *,
     problems: list[Problem] | None = None,
     checkpoint: Callable[[], None] | None = None,
+    linked: list[Notice] | None = None,
 ) -> tuple[list[Event], int]:
     """Store one page and queue its alerts in one transaction; the events and rows queued.
 
     Alerts for digest subscriptions are due at the next digest time in `zone`. Notices that
     cannot be stored are added to `problems`; `checkpoint` runs in the same transaction (a
-    pass records how far it got together with what it stored).
+    pass records how far it got together with what it stored). Notices found to be the same
+    tender as one stored from another source are added to `linked` (and each is logged at
+    debug level: the caller logs how many).
     """
     queued = 0
     mirrors = Mirrors(store)
@@ -75,7 +78,9 @@ def store_page(
             primary = primaries.get((event.notice.source, event.notice.id))
             if primary is not None:
                 mirrors.link(event.notice, primary)
-                log.info(
+                if linked is not None:
+                    linked.append(event.notice)
+                log.debug(
                     "%s: %s is the same tender as %s %s (same %s); not alerted again",
                     event.notice.source,
                     event.notice.id,
@@ -178,6 +183,7 @@ async def poll_source(
         store.record_attempt(name, started)
     budget = config.settings.max_pages
     pages = notices = new = updated = queued = problems = 0
+    linked: list[Notice] = []
     # A window split in two re-reads the releases of the full page: count each release once.
     seen: set[tuple[str, str]] = set()
     stopped_early = False
@@ -206,6 +212,7 @@ async def poll_source(
                 zone,
                 problems=skipped,
                 checkpoint=checkpoint,
+                linked=linked,
             )
             for problem in skipped:
                 log.warning("%s (skipped)", problem)
@@ -247,6 +254,7 @@ async def poll_source(
         queued,
         problems,
     )
+    log_linked(name, linked)
     return PollResult(
         source=name,
         pages=pages,
@@ -257,6 +265,17 @@ async def poll_source(
         problems=problems,
         backlog=stopped_early,
     )
+
+
+def log_linked(source: str, linked: Sequence[Notice]) -> None:
+    """One line on how many notices were the same tender as one from another source."""
+    if linked:
+        log.info(
+            "%s: %d notice(s) are the same tender as one stored from another source; not "
+            "alerted again (-v names each)",
+            source,
+            len({notice.id for notice in linked}),
+        )
 
 
 def _log_backlog(name: str, budget: int, after: SourceState, before: SourceState) -> None:

@@ -39,11 +39,22 @@ def resolve(ref: str, base_dir: Path) -> Path:
         return path
     if "/" in ref or ref.endswith(".toml"):
         raise RuleFileError(ref, None, f"no such rule-set file ({path})")
-    close = difflib.get_close_matches(ref, list(shipped), n=1)
+    raise RuleFileError(ref, None, f"no rule set named {ref!r} {hint(ref, shipped, 'shipped')}")
+
+
+def hint(name: str, known: Iterable[str], listed: str) -> str:
+    """What to say after "no X named NAME": ``(did you mean 'x'?)`` or every known name.
+
+    Args:
+        name: the name that matched nothing.
+        known: the names that exist.
+        listed: the word before the list when nothing is close (``shipped``, ``sources``).
+    """
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
     if close:
-        raise RuleFileError(ref, None, f"no rule set named {ref!r} (did you mean {close[0]!r}?)")
-    names = ", ".join(shipped) or "none"
-    raise RuleFileError(ref, None, f"no rule set named {ref!r} (shipped: {names})")
+        return f"(did you mean {close[0]!r}?)"
+    return f"({listed}: {', '.join(names) or 'none'})"
 
 
 @dataclass(frozen=True, slots=True)
