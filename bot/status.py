@@ -14,6 +14,7 @@ from bot.config_check import rule_set_problems
 from bot.config_sources import SourceConfig
 from bot.delivery.outbox import Outbox
 from bot.durations import format_duration
+from bot.import_options import IMPORT_SOURCE
 from bot.report.outcome import failure_message, read_outcome
 from bot.source_registry import outage_note
 from bot.store import SourceState, Store
@@ -52,6 +53,7 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "database": config.bot.database_label,
         "lead": dataclasses.asdict(store.lead_summary(now)),
         "sources": sources,
+        "unpolled_sources": unpolled_sources(config, store),
         "notices_stored": store.count_notices(),
         "outbox": {"pending": depth.total, "by_channel": depth.pending, "retrying": depth.retrying},
         "alerts_sent": outbox.count_sent(),
@@ -64,6 +66,32 @@ def collect_status(config: Config, store: Store, now: datetime) -> dict[str, Any
         "report": report_status(config, store),
         "as_of": now.isoformat(),
     }
+
+
+def unpolled_sources(config: Config, store: Store) -> list[dict[str, Any]]:
+    """Source names notices are stored under that no configured source polls.
+
+    `import` holds what `tenderbot import` loaded; any other name is a source since removed
+    from the config (or a name an older tenderbot's `import --source` accepted).
+    """
+    configured = {s.name for s in config.sources}
+    return [
+        {
+            "name": held.source,
+            "why": (
+                "loaded by tenderbot import"
+                if held.source == IMPORT_SOURCE
+                else "not in the config: a source since removed, or an older import"
+            ),
+            "notices_stored": held.notices,
+            "releases_stored": held.releases,
+            "last_stored": _iso(held.last_stored),
+            "first_release": _iso(held.first_release),
+            "last_release": _iso(held.last_release),
+        }
+        for held in store.stored_sources()
+        if held.source not in configured
+    ]
 
 
 def report_status(config: Config, store: Store) -> dict[str, Any] | None:
@@ -143,6 +171,10 @@ def _when(text: str | None, zone: ZoneInfo, now: datetime) -> str:
     return f"{local:%Y-%m-%d %H:%M:%S %Z} ({ago})"
 
 
+def _day(text: str | None, zone: ZoneInfo) -> str:
+    return "-" if text is None else f"{datetime.fromisoformat(text).astimezone(zone):%Y-%m-%d}"
+
+
 def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
     """Status as readable text."""
     lead = status["lead"]
@@ -181,6 +213,16 @@ def render_status(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
         if source["next_poll"]:
             lines.append(f"    next poll:     {_when(source['next_poll'], zone, now)}")
         lines.append(f"    notices:       {source['notices_stored']} stored")
+    if status["unpolled_sources"]:
+        lines += ["", "Stored, not polled:"]
+    for held in status["unpolled_sources"]:
+        lines.append(f"  {held['name']} ({held['why']})")
+        lines.append(f"    last stored:   {_when(held['last_stored'], zone, now)}")
+        lines.append(
+            f"    releases:      {held['releases_stored']}, released "
+            f"{_day(held['first_release'], zone)} to {_day(held['last_release'], zone)}"
+        )
+        lines.append(f"    notices:       {held['notices_stored']} stored")
     lines.append("")
     lines.append("Rule sets:" if status["rule_sets"] else "Rule sets: none (every open notice)")
     for row in status["rule_sets"]:

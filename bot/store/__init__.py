@@ -27,6 +27,7 @@ from bot.store.notices import NoticeStore
 from bot.store.records import (
     DatabaseFailed,
     SourceState,
+    StoredSource,
     StoreError,
     from_text,
     key_hash,
@@ -42,6 +43,7 @@ __all__ = [
     "SourceState",
     "Store",
     "StoreError",
+    "StoredSource",
     "from_text",
     "make_database_folder",
     "to_text",

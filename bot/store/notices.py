@@ -10,7 +10,7 @@ from bot.delivery.alerts import NEW, UPDATED
 from bot.events import Event
 from bot.store.connection import Connection
 from bot.store.history import release_text, remerge
-from bot.store.records import UNSTORABLE, from_text, to_text
+from bot.store.records import UNSTORABLE, StoredSource, from_text, to_text
 from sources.errors import Problem
 from sources.notice import Notice
 from sources.notice_codec import notice_from_json, notice_json
@@ -287,6 +287,37 @@ class NoticeStore:
                 "SELECT COUNT(*) FROM notices WHERE source = ?", (source,)
             ).fetchone()
         return int(row[0])
+
+    def stored_sources(self) -> list[StoredSource]:
+        """Every source name notices are stored under, by name, with counts and dates."""
+        notices = {
+            str(r["source"]): r
+            for r in self.db.execute(
+                "SELECT source, COUNT(*) AS notices, MIN(release_date) AS first_release, "
+                "MAX(release_date) AS last_release FROM notices GROUP BY source"
+            ).fetchall()
+        }
+        versions = {
+            str(r["source"]): r
+            for r in self.db.execute(
+                "SELECT source, COUNT(*) AS releases, MAX(stored_at) AS last_stored "
+                "FROM notice_versions GROUP BY source"
+            ).fetchall()
+        }
+        found = []
+        for name in sorted(notices.keys() | versions.keys()):
+            held, kept = notices.get(name), versions.get(name)
+            found.append(
+                StoredSource(
+                    source=name,
+                    notices=int(held["notices"]) if held else 0,
+                    releases=int(kept["releases"]) if kept else 0,
+                    first_release=from_text(held["first_release"]) if held else None,
+                    last_release=from_text(held["last_release"]) if held else None,
+                    last_stored=from_text(kept["last_stored"]) if kept else None,
+                )
+            )
+        return found
 
     def count_versions(self, source: str, notice_id: str) -> int:
         """How many distinct releases of one notice are stored."""

@@ -29,6 +29,19 @@ class DatabaseFailed(Exception):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StoredSource:
+    """What the store holds under one source name, whatever filed it (a poll or an import)."""
+
+    source: str
+    notices: int
+    releases: int
+    first_release: datetime | None
+    last_release: datetime | None
+    last_stored: datetime | None
+    """When a release was last stored under this name (an import of nothing new leaves it)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SourceState:
     """What the store remembers about one source between passes."""
 
