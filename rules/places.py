@@ -3,26 +3,31 @@
 Everything becomes an ITL code with the ``UK`` prefix: ``UKC`` is the North East, ``UKM82``
 Glasgow City, ``UK`` the whole United Kingdom. ITL 2021 codes (``TLC``) are read as their
 NUTS twins (``UKC``). A postcode area maps to the region(s) it lies in.
+
+The names of ITL codes have one home, ``data/itl_names.csv`` shipped beside this module
+(from the ONS ITL code list, as the file says): `itl_names` reads it, and `REGION_NAMES`
+is its ITL1 part.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
+from importlib import resources
 
-REGION_NAMES: dict[str, str] = {
-    "UKC": "North East",
-    "UKD": "North West",
-    "UKE": "Yorkshire and the Humber",
-    "UKF": "East Midlands",
-    "UKG": "West Midlands",
-    "UKH": "East of England",
-    "UKI": "London",
-    "UKJ": "South East",
-    "UKK": "South West",
-    "UKL": "Wales",
-    "UKM": "Scotland",
-    "UKN": "Northern Ireland",
-}
+
+@functools.cache
+def itl_names() -> dict[str, str]:
+    """ITL code (``UKJ3``) to name (``Hampshire and Isle of Wight``), regions first."""
+    text = resources.files("rules").joinpath("data", "itl_names.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    reader = csv.reader(lines[1:])  # the first line is the header
+    return {code: name for code, name in reader}
+
+
+REGION_NAMES: dict[str, str] = {code: name for code, name in itl_names().items() if len(code) == 3}
+"""The twelve ITL1 regions (``UKC``: ``North East`` ... ``UKN``: ``Northern Ireland``)."""
 ENGLAND = ("UKC", "UKD", "UKE", "UKF", "UKG", "UKH", "UKI", "UKJ", "UKK")
 
 _NAME_TO_CODES: dict[str, tuple[str, ...]] = {

@@ -1,9 +1,9 @@
 """Places as people say them: ITL codes as names, postcodes spaced, with their town.
 
 ``UKJ3`` reads "South East · Hampshire and Isle of Wight"; ``CH21UL`` reads "CH2 1UL". The
-names are data shipped beside this module (``data/itl_names.csv``, from the ONS ITL code
-list; ``data/postcode_areas.csv``, the towns postcode areas are named after), each file
-saying where it comes from.
+ITL names are the rules package's (`rules.places.itl_names`, from the ONS ITL code list);
+the towns postcode areas are named after are data shipped beside this module
+(``data/postcode_areas.csv``, saying where it comes from).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import functools
 import re
 from importlib import resources
 
-from rules.places import itl_code, postcode_area
+from rules.places import itl_code, itl_names, postcode_area
+
+__all__ = ["format_postcode", "itl_names", "itl_place", "postcode_place", "postcode_towns"]
 
 SEPARATOR = " · "
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
@@ -24,12 +26,6 @@ def _rows(name: str) -> dict[str, str]:
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     reader = csv.reader(lines[1:])  # the first line is the header
     return {key: value for key, value in reader}
-
-
-@functools.cache
-def itl_names() -> dict[str, str]:
-    """ITL code (``UKJ3``) to name (``Hampshire and Isle of Wight``)."""
-    return _rows("itl_names.csv")
 
 
 @functools.cache

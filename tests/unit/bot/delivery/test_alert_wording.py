@@ -73,7 +73,7 @@ def test_itl_codes_read_as_names(code: str, said: str) -> None:
 
 
 def test_the_itl_data_covers_every_itl1_and_itl2_code_and_names_its_source() -> None:
-    text = resources.files("bot.delivery").joinpath("data", "itl_names.csv").read_text()
+    text = resources.files("rules").joinpath("data", "itl_names.csv").read_text()
     assert "Office for National Statistics" in text.split("code,name")[0]
     names = itl_names()
     assert len([c for c in names if len(c) == 3]) == 12
