@@ -14,6 +14,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.routing import Route, Router, delivery_of
 from bot.events import Event
 from bot.mirrors import Mirrors, match_keys
+from bot.moments import local_moment
 from bot.store import SourceState, Store
 from sources.base import Page, Source
 from sources.clock import Clock
@@ -243,7 +244,7 @@ async def poll_source(
         else:
             store.record_success(name, watermark=until, now=clock.now(), notices=notices)
     if stopped_early:
-        _log_backlog(name, budget, store.source_state(name), state)
+        _log_backlog(name, budget, store.source_state(name), state, zone)
     log.info(
         "%s: %d page(s), %d notice(s): %d new, %d updated, %d alert(s) queued, %d skipped",
         name,
@@ -278,17 +279,20 @@ def log_linked(source: str, linked: Sequence[Notice]) -> None:
         )
 
 
-def _log_backlog(name: str, budget: int, after: SourceState, before: SourceState) -> None:
+def _log_backlog(
+    name: str, budget: int, after: SourceState, before: SourceState, zone: ZoneInfo
+) -> None:
     moved = after.resume_url is not None or (
         after.watermark is not None and after.watermark != before.watermark
     )
     if moved:
+        checkpoint = after.watermark and f"the checkpoint {local_moment(after.watermark, zone)}"
         log.warning(
             "%s: backlog: read %d page(s), the most one poll reads (max_pages); the next "
             "poll continues from %s",
             name,
             budget,
-            after.resume_url or f"the checkpoint {after.watermark:%Y-%m-%d %H:%M} UTC",
+            after.resume_url or checkpoint,
         )
     else:
         log.error(

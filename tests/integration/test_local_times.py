@@ -7,6 +7,7 @@ UTC would show 08:30.
 from __future__ import annotations
 
 import io
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,3 +75,14 @@ def test_database_outage_messages_show_london_time(tmp_path):
         assert "unreachable from 2026-08-10 09:30:00 BST (connection refused)" in told
     finally:
         store.close()
+
+
+def test_a_backlog_stopped_at_a_checkpoint_logs_it_in_london_time(caplog):
+    from bot.poller import _log_backlog
+    from bot.store import SourceState
+
+    with caplog.at_level(logging.WARNING, logger="tenderbot"):
+        _log_backlog(
+            "fat", 2, SourceState(source="fat", watermark=SUMMER), SourceState(source="fat"), LONDON
+        )
+    assert f"the next poll continues from the checkpoint {SHOWN}" in caplog.text
