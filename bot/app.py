@@ -86,7 +86,7 @@ class App:
         """PostgreSQL: several processes share the database; the lead decides who acts."""
         if exclusive is not None and not shared:
             make_database_folder(config.bot.database.parent)
-            self.lock = InstanceLock(config.bot.database, exclusive)
+            self.lock = InstanceLock(config.bot.database, exclusive, zone=config.bot.zone)
             self.lock.acquire()
         try:
             self.store = Store(config.bot.store_location)

@@ -17,6 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.moments import DEFAULT_ZONE, local_moment
 
 
 class InstanceError(Exception):
@@ -35,7 +38,9 @@ def in_use(database: Path, holder: str) -> InstanceError:
 class InstanceLock:
     """An exclusive, process-lifetime lock beside the database file."""
 
-    def __init__(self, database: Path, command: str) -> None:
+    def __init__(self, database: Path, command: str, *, zone: ZoneInfo = DEFAULT_ZONE) -> None:
+        """The lock of `database` for `command`; its start time is written in `zone`."""
+        self._zone = zone
         self.database = Path(database).resolve()
         self.path = Path(f"{self.database}.lock")
         self._command = command
@@ -61,7 +66,7 @@ class InstanceLock:
             raise in_use(self.database, holder) from None
         handle.seek(0)
         handle.truncate()
-        started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        started = local_moment(datetime.now(UTC), self._zone, seconds=True)
         handle.write(f"tenderbot {self._command} (pid {os.getpid()}, since {started})\n")
         handle.flush()
         self._file = handle

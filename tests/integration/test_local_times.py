@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.cli import main
 from bot.lead import LeadKeeper, Outage
@@ -86,3 +89,16 @@ def test_a_backlog_stopped_at_a_checkpoint_logs_it_in_london_time(caplog):
             "fat", 2, SourceState(source="fat", watermark=SUMMER), SourceState(source="fat"), LONDON
         )
     assert f"the next poll continues from the checkpoint {SHOWN}" in caplog.text
+
+
+def test_the_lock_file_names_its_holder_in_london_time(tmp_path):
+    from bot.instance import InstanceError, InstanceLock
+
+    database = tmp_path / "bot.db"
+    with InstanceLock(database, "run", zone=LONDON), pytest.raises(InstanceError) as refused:
+        InstanceLock(database, "poll", zone=LONDON).acquire()
+    local = datetime.now(LONDON).tzname()  # GMT or BST, whichever it is now
+    assert re.search(
+        rf"already in use by tenderbot run \(pid \d+, since [\d-]+ [\d:]+ {local}\)",
+        str(refused.value),
+    )
