@@ -16,12 +16,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.delivery.notifiers.email_templates import link_not_valid, page_response
 from bot.store.connection import Connection
 
 if TYPE_CHECKING:
@@ -151,19 +151,6 @@ class Recipients:
 Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
 
 
-def page(title: str, body: str, status: int = 200) -> web.Response:
-    """A small HTML page of the listener; `title` is trusted, `body` already escaped."""
-    from aiohttp import web
-
-    text = (
-        '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" '
-        'content="width=device-width"><title>tenderbot</title></head>'
-        f'<body style="font-family:sans-serif;max-width:36em;margin:2em auto"><h1>{title}</h1>'
-        f"{body}</body></html>"
-    )
-    return web.Response(status=status, text=text, content_type="text/html")
-
-
 def unsubscribe_routes(
     recipients: Recipients, signer: LinkSigner, now: Callable[[], datetime]
 ) -> list[tuple[str, str, Handler]]:
@@ -179,26 +166,17 @@ def unsubscribe_routes(
         try:
             claim = claim_of(request)
         except LinkError as exc:
-            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
-        token = html.escape(request.query["t"], quote=True)
-        return page(
-            "Unsubscribe",
-            f"<p>Stop tenderbot emails to <b>{html.escape(claim.address)}</b>?</p>"
-            f'<form method="post" action="{UNSUBSCRIBE_PATH}?t={token}">'
-            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-            '<button type="submit">Unsubscribe</button></form>',
-        )
+            return link_not_valid(exc)
+        action = f"{UNSUBSCRIBE_PATH}?t={request.query['t']}"
+        return page_response("unsubscribe", address=claim.address, action=action)
 
     async def act(request: web.Request) -> web.StreamResponse:
         try:
             claim = claim_of(request)
         except LinkError as exc:
-            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
+            return link_not_valid(exc)
         await request.read()
         recipients.unsubscribe(claim.address, claim.channel, now())
-        return page(
-            "Unsubscribed",
-            f"<p>{html.escape(claim.address)} will get no more tenderbot emails.</p>",
-        )
+        return page_response("unsubscribed", address=claim.address)
 
     return [("GET", UNSUBSCRIBE_PATH, show), ("POST", UNSUBSCRIBE_PATH, act)]

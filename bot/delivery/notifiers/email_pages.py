@@ -5,12 +5,12 @@ between instant alerts and a daily or weekly digest, change the regions or the m
 turn the re-tender radar on (with how many months ahead, bounded as the chat command
 `radar on` bounds them) or off and see what it has shown (listed as a chat's `radar list`
 lists it), unsubscribe. A GET only shows a page; changes are POSTs, because mail scanners
-follow links. A link that is forged, expired or for another action changes nothing.
+follow links. A link that is forged, expired or for another action changes nothing. The
+HTML comes from autoescaping templates (`email_templates`).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -24,9 +24,9 @@ from bot.delivery.notifiers.email_links import (
     LinkError,
     LinkSigner,
     Recipients,
-    page,
 )
 from bot.delivery.notifiers.email_subscribers import Subscriber, Subscribers
+from bot.delivery.notifiers.email_templates import link_not_valid, page_response
 from bot.radar.shown import RADAR_MONTHS, listing, read_months
 
 if TYPE_CHECKING:
@@ -73,69 +73,28 @@ def parse_max_value(text: str) -> Decimal | None:
     return value
 
 
-def _radar_part(
-    subscriber: Subscriber, radar_lines: list[str], form: Callable[[str, str], str]
-) -> str:
-    """The page's radar section: what `radar list` says in a chat, and its buttons."""
-    e = html.escape
-    state, *items = listing(subscriber.radar, subscriber.radar_months, radar_lines)
-    listed = "".join(f"<li>{e(item.removeprefix('- '))}</li>" for item in items)
-    months = (
-        f'<label>Months ahead (1 to {MAX_RADAR_MONTHS}) <input name="radar_months" '
-        f'value="{subscriber.radar_months}" size="3"></label>'
-        '<input type="hidden" name="radar" value="on">'
-    )
-    buttons = form(months, "Change months" if subscriber.radar else "Turn radar on")
-    if subscriber.radar:
-        buttons += form('<input type="hidden" name="radar" value="off">', "Turn radar off")
-    return (
-        "<h2>Re-tender radar</h2><p>Contracts of your kind that end soon, each once, in a "
-        "digest of their own, with news of their re-tender as replies.</p>"
-        f"<p><b>{e(state)}</b></p>" + (f"<ul>{listed}</ul>" if listed else "") + buttons
-    )
-
-
 def _manage_page(
     subscriber: Subscriber, token: str, radar_lines: list[str], note: str = ""
 ) -> web.Response:
-    e = html.escape
-    action = f"{MANAGE_PATH}?t={e(token, quote=True)}"
-    state = "paused" if subscriber.paused else f"receiving {subscriber.mode} alerts"
-    regions = ", ".join(subscriber.regions) or "any"
-    value = "any" if subscriber.max_value is None else f"£{subscriber.max_value:,.0f}"
-    radar = (
-        f"radar on ({subscriber.radar_months} months ahead)" if subscriber.radar else "radar off"
+    radar_state, *radar_items = listing(subscriber.radar, subscriber.radar_months, radar_lines)
+    return page_response(
+        "manage",
+        action=f"{MANAGE_PATH}?t={token}",
+        note=note,
+        address=subscriber.address,
+        state="paused" if subscriber.paused else f"receiving {subscriber.mode} alerts",
+        rule_sets=subscriber.rule_sets,
+        regions=", ".join(subscriber.regions) or "any",
+        max_value="any" if subscriber.max_value is None else f"£{subscriber.max_value:,.0f}",
+        pause="resume" if subscriber.paused else "pause",
+        other_modes=[m for m in MODES if m != subscriber.mode],
+        radar=subscriber.radar,
+        radar_months=subscriber.radar_months,
+        max_radar_months=MAX_RADAR_MONTHS,
+        # What `radar list` says in a chat: the state, then one "- " line per contract.
+        radar_state=radar_state,
+        radar_items=[item.removeprefix("- ") for item in radar_items],
     )
-
-    def form(fields: str, label: str) -> str:
-        return f'<form method="post" action="{action}">{fields}<button>{e(label)}</button></form>'
-
-    mode_buttons = "".join(
-        form(f'<input type="hidden" name="mode" value="{m}">', f"Switch to {m}")
-        for m in MODES
-        if m != subscriber.mode
-    )
-    pause = "resume" if subscriber.paused else "pause"
-    body = (
-        (f"<p><b>{e(note)}</b></p>" if note else "")
-        + f"<p>{e(subscriber.address)} is {e(state)}; rule sets "
-        f"{e(', '.join(subscriber.rule_sets))}; regions {e(regions)}; "
-        f"maximum value {e(value)}; {e(radar)}.</p>"
-        + form(f'<input type="hidden" name="do" value="{pause}">', pause.capitalize())
-        + mode_buttons
-        + form(
-            f'<label>Regions (comma-separated, or any) <input name="regions" value="{e(regions)}">'
-            "</label>",
-            "Change regions",
-        )
-        + form(
-            f'<label>Maximum value (or any) <input name="max_value" value="{e(value)}"></label>',
-            "Change maximum value",
-        )
-        + _radar_part(subscriber, radar_lines, form)
-        + form('<input type="hidden" name="do" value="unsubscribe">', "Unsubscribe")
-    )
-    return page("Your tenderbot emails", body)
 
 
 def subscriber_routes(
@@ -160,26 +119,21 @@ def subscriber_routes(
         try:
             subscriber = find(request, CONFIRM)
         except LinkError as exc:
-            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
-        token = html.escape(request.query["t"], quote=True)
-        radar = (
-            f", and re-tender radar items {subscriber.radar_months} months ahead,"
-            if subscriber.radar
-            else ""
-        )
-        return page(
-            "Confirm your subscription",
-            f"<p>Send tenderbot alerts ({html.escape(', '.join(subscriber.rule_sets))}){radar} "
-            f"to <b>{html.escape(subscriber.address)}</b>?</p>"
-            f'<form method="post" action="{CONFIRM_PATH}?t={token}"><button>Confirm</button>'
-            "</form>",
+            return link_not_valid(exc)
+        return page_response(
+            "confirm",
+            address=subscriber.address,
+            rule_sets=subscriber.rule_sets,
+            radar=subscriber.radar,
+            radar_months=subscriber.radar_months,
+            action=f"{CONFIRM_PATH}?t={request.query['t']}",
         )
 
     async def confirm_act(request: web.Request) -> web.StreamResponse:
         try:
             subscriber = find(request, CONFIRM)
         except LinkError as exc:
-            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
+            return link_not_valid(exc)
         subscribers.confirm(subscriber.address, now())
         changed()
         token = signer.make(MANAGE, subscriber.address, subscriber.key, now())
@@ -194,7 +148,7 @@ def subscriber_routes(
         try:
             subscriber = find(request, MANAGE)
         except LinkError as exc:
-            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
+            return link_not_valid(exc)
         return _manage_page(
             subscriber, request.query["t"], subscribers.radar_lines(subscriber.address)
         )
@@ -203,7 +157,7 @@ def subscriber_routes(
         try:
             subscriber = find(request, MANAGE)
         except LinkError as exc:
-            return page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
+            return link_not_valid(exc)
         form = await request.post()
         note = _apply(subscribers, recipients, subscriber, form, now())
         changed()
