@@ -21,6 +21,7 @@ from bot.report.outcome import ReportOutcome, failure_message
 from bot.store import Store
 from bot.store.instances import Instance
 from tests.conftest import FakeClock, write_config
+from tests.fakes.smtp import FakeSmtp
 from tests.integration.conftest import chat_channels
 
 SUMMER = datetime(2026, 8, 10, 8, 30, tzinfo=UTC)
@@ -102,3 +103,24 @@ def test_the_lock_file_names_its_holder_in_london_time(tmp_path):
         rf"already in use by tenderbot run \(pid \d+, since [\d-]+ [\d:]+ {local}\)",
         str(refused.value),
     )
+
+
+def test_send_test_by_email_shows_london_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("TB_SMTP_USER", "mailer")
+    monkeypatch.setenv("TB_SMTP_PASSWORD", "right password")
+    with FakeSmtp(login=("mailer", "right password")) as smtp:
+        channel = f"""
+[[channels]]
+name = "office-email"
+kind = "email"
+to = ["bids@charity.example"]
+from = "tenderbot@network.example"
+smtp = "smtp://127.0.0.1:{smtp.port}"
+username_env = "TB_SMTP_USER"
+password_env = "TB_SMTP_PASSWORD"
+timeout = "5s"
+"""
+        config = write_config(tmp_path, "http://127.0.0.1:9", extra=channel)
+        assert send_test(config, "office-email")[0] == 0
+        body = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
+    assert f"({SHOWN})" in body and "UTC" not in body

@@ -67,6 +67,7 @@ from bot.delivery.notifiers.email_smtp import (
 from bot.delivery.notifiers.email_subscribers import PREFIX, Subscribers, subscriber_channels
 from bot.delivery.notifiers.registry import BuildContext, ChannelKind, ChannelOptions, Route
 from bot.delivery.pacing import RateLimits, account_key
+from bot.moments import local_moment
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -280,7 +281,8 @@ class EmailNotifier:
 
     async def send_test(self, *, now: datetime) -> str | None:
         """Mail a clearly marked test message."""
-        text = f"tenderbot test message ({now:%Y-%m-%d %H:%M} UTC): this address receives alerts."
+        when = local_moment(now, self._zone)
+        text = f"tenderbot test message ({when}): this address receives alerts."
         return await self._plain("tenderbot test message", text, now)
 
     async def send_admin(self, text: str, *, now: datetime) -> str | None:
