@@ -19,7 +19,7 @@ from bot.delivery.alerts import CLOSING, NEW, RADAR, RADAR_FOLLOW_UPS, RADAR_MAR
 from bot.delivery.channel_state import ChannelStates
 from bot.events import Event
 from bot.mirrors import Mirrors
-from bot.store import Store, to_text
+from bot.store import Store, from_text, to_text
 from bot.store.connection import POSTGRESQL
 from bot.store.instances import INSTANCE_LEASE, Instance, keep_alive
 from sources.notice import Notice
@@ -31,6 +31,15 @@ SUPERSEDED = "superseded"
 """Never sent: the notice closed before its first alert went out."""
 CLAIM_LEASE = INSTANCE_LEASE
 """Written beside a claim for the record; a claim lasts as long as its instance's lease."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claimed:
+    """The alerts one claim took for a channel."""
+
+    alerts: tuple[Alert, ...]
+    full: bool
+    """The claim took as many rows as it was allowed: more may be due."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,6 +162,16 @@ class Outbox(ChannelStates):
     def due(self, channel: str, now: datetime, *, limit: int = 1000) -> list[Alert]:
         """Claim the pending alerts for `channel` that are due at `now`, oldest first.
 
+        The alerts of `claim` (see there), for callers that need not know whether more wait.
+
+        Raises:
+            sqlite3.Error: the claim could not be written.
+        """
+        return list(self.claim(channel, now, limit=limit).alerts)
+
+    def claim(self, channel: str, now: datetime, *, limit: int = 1000) -> Claimed:
+        """Claim at most `limit` pending rows for `channel` that are due at `now`, oldest first.
+
         Claiming is one write transaction, which also renews this instance's lease: a row
         claimed by one instance is skipped by every other until it is recorded as sent or
         failed, or released, or the lease of the instance that claimed it has expired (it
@@ -199,7 +218,7 @@ class Outbox(ChannelStates):
                     "WHERE id = ?",
                     [(SUPERSEDED, i) for i in superseded],
                 )
-        return alerts
+        return Claimed(alerts=tuple(alerts), full=len(rows) == limit)
 
     def _alert(self, group: list[Any]) -> Alert | None:
         """One alert for rows about one notice, at its latest version; None if superseded.
@@ -305,6 +324,27 @@ class Outbox(ChannelStates):
                 "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
                 [(FAILED, self._redact(error), i) for i in outbox_ids],
             )
+
+    def release(self, outbox_ids: Sequence[int]) -> None:
+        """Give back these rows if this outbox still holds them unfinished (and only those).
+
+        A channel's worker gives back what it claimed but did not send; the claims other
+        channels hold meanwhile stay theirs.
+        """
+        with self._store.transaction():
+            self._db.executemany(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                "WHERE id = ? AND claimed_by = ? AND status = ?",
+                [(i, self.claimer, PENDING) for i in outbox_ids],
+            )
+
+    def next_due_at(self, channel: str, now: datetime) -> datetime | None:
+        """When the next pending row for `channel` falls due after `now` (None: none waits)."""
+        row = self._db.execute(
+            "SELECT MIN(due_at) FROM outbox WHERE status = ? AND due_at > ? AND channel = ?",
+            (PENDING, to_text(now), channel),
+        ).fetchone()
+        return from_text(row[0]) if row and row[0] else None
 
     def release_claims(self) -> None:
         """Give back the rows this outbox claimed but did not finish (end of a round)."""
