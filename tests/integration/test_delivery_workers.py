@@ -17,7 +17,6 @@ from bot.app import App
 from bot.config import load_config
 from bot.daemon import run_daemon
 from bot.delivery.outbox import Outbox
-from bot.delivery.sender import CLAIM_HOLD
 from bot.store.instances import Instance
 from tests.conftest import made_releases, write_config
 from tests.integration.chat_helpers import until
@@ -140,6 +139,8 @@ async def test_a_channel_gives_back_only_its_own_claims(tmp_path, fake_cf, slack
 async def test_claims_are_given_back_and_taken_again_within_the_lease(
     tmp_path, fake_cf, slack, telegram, clock
 ):
+    from bot.delivery.sender import CLAIM_HOLD
+
     count = 45  # at Slack's one a second, longer than a claim may be held
     fake_cf.pages = [[variant(n) for n in range(count)]]
     path = config_path(
