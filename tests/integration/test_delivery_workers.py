@@ -119,15 +119,19 @@ async def test_a_channel_gives_back_only_its_own_claims(tmp_path, fake_cf, slack
     fake_cf.pages = [[variant(n) for n in range(3)]]
     release = threading.Event()
     slack.held[SLACK_CHANNEL] = release
+    telegram.fail(("429", 30))  # Telegram backs off, giving back the two alerts it had left
     path = config_path(tmp_path, fake_cf, slack, telegram)
     async with App(load_config(path), clock=clock) as app:
         app.workers.start(on_db_error=lambda exc: False)
+        other = Outbox(app.store, instance=Instance.this_process("other", clock.now()))
+        taken: list[object] = []
         try:
             await app.poll("cf")
-            await until(lambda: len(telegram.messages) == 3 and slack_posts(slack) == 1)
-            # Telegram's batch is over and given back; Slack's claims are still held, so
-            # another live instance finds nothing to take for Slack.
-            other = Outbox(app.store, instance=Instance.this_process("other", clock.now()))
+            await until(lambda: slack_posts(slack) == 1)
+            await until(lambda: taken.extend(other.due("telegram", clock.now())) or taken)
+            assert len(taken) == 2, "Telegram gave back what it had not sent"
+            # Slack's claims are still held while its post hangs: another live instance
+            # finds nothing to take for Slack.
             assert other.due("slack", clock.now()) == []
         finally:
             release.set()
