@@ -125,7 +125,7 @@ class ChannelWorkers:
     async def _serve(self, name: str) -> None:
         """Deliver for one channel until it is gone, a database error ends it, or `stop`."""
         wake = self._wakes[name]
-        while name in self._configured():
+        while self._running and name in self._configured():
             wake.clear()
             try:
                 if self._may_act() and await self._sender.deliver_channel(name):
@@ -139,8 +139,11 @@ class ChannelWorkers:
             except Exception:  # a job boundary: this channel tries again later
                 log.exception("%s: delivery failed unexpectedly", name)
                 wait = IDLE_SECONDS
+            # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that comes
+            # just as the event is set, and `stop` would wait for this worker forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await wake.wait()
 
     def _wait(self, name: str) -> float:
         """Seconds until the channel's next alert is due or its backoff ends (1 s to 1 min)."""
