@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.delivery.alerts import CLOSING, NEW, RADAR, RADAR_FOLLOW_UPS, RADAR_MARK, UPDATED, Alert
 from bot.delivery.channel_state import ChannelStates
+from bot.delivery.outbox_counts import FAILED, PENDING, SENT, OutboxCounts
 from bot.events import Event
 from bot.mirrors import Mirrors
 from bot.store import Store, from_text, to_text
@@ -24,9 +25,6 @@ from bot.store.connection import POSTGRESQL
 from bot.store.instances import INSTANCE_LEASE, Instance, keep_alive
 from sources.notice import Notice
 
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"
 SUPERSEDED = "superseded"
 """Never sent: the notice closed before its first alert went out."""
 CLAIM_LEASE = INSTANCE_LEASE
@@ -42,20 +40,7 @@ class Claimed:
     """The claim took as many rows as it was allowed: more may be due."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OutboxDepth:
-    """How many rows wait in the outbox, per channel, and how many of them are retries."""
-
-    pending: dict[str, int]
-    retrying: int = 0
-
-    @property
-    def total(self) -> int:
-        """All pending rows."""
-        return sum(self.pending.values())
-
-
-class Outbox(ChannelStates):
+class Outbox(ChannelStates, OutboxCounts):
     """Queue and deliver alerts through the store's connection."""
 
     def __init__(
@@ -365,51 +350,6 @@ class Outbox(ChannelStates):
         with self._store.transaction():
             cursor = self._db.execute(query, args)
         return cursor.rowcount
-
-    def failed(self, limit: int = 20) -> list[dict[str, str]]:
-        """The most recent alerts a service refused: channel, notice, error."""
-        rows = self._db.execute(
-            "SELECT channel, source, notice_id, kind, last_error FROM outbox WHERE status = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (FAILED, limit),
-        ).fetchall()
-        return [
-            {
-                "channel": str(r["channel"]),
-                "notice": f"{r['source']} {r['notice_id']}",
-                "kind": str(r["kind"]),
-                "error": str(r["last_error"] or ""),
-            }
-            for r in rows
-        ]
-
-    def depth(self) -> OutboxDepth:
-        """Pending rows per channel, and how many pending rows have failed before."""
-        rows = self._db.execute(
-            "SELECT channel, COUNT(*), COUNT(*) FILTER (WHERE attempts > 0) FROM outbox "
-            "WHERE status = ? "
-            "GROUP BY channel",
-            (PENDING,),
-        ).fetchall()
-        return OutboxDepth(
-            pending={str(r[0]): int(r[1]) for r in rows},
-            retrying=sum(int(r[2] or 0) for r in rows),
-        )
-
-    def count_sent(self, channel: str | None = None) -> int:
-        """How many alerts were delivered (to one channel, or all)."""
-        if channel is None:
-            row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE status = ?", (SENT,))
-        else:
-            row = self._db.execute(
-                "SELECT COUNT(*) FROM outbox WHERE status = ? AND channel = ?", (SENT, channel)
-            )
-        return int(row.fetchone()[0])
-
-    def count_failed(self) -> int:
-        """How many alerts were given up on."""
-        row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE status = ?", (FAILED,))
-        return int(row.fetchone()[0])
 
 
 def _reasons(text: str | None) -> tuple[str, ...]:
