@@ -254,7 +254,8 @@ class Sender:
             try:
                 ref = await notifier.send(alert, now=self._clock.now())
             except SendError as exc:
-                held.difference_update(ids)
+                if not exc.channel_gone:  # recorded as retried or refused: no claim left
+                    held.difference_update(ids)
                 if self._failed(channel, ids, exc, result):
                     return None
                 continue
@@ -278,7 +279,8 @@ class Sender:
                 try:
                     ref = await notifier.send_digest(part, now=self._clock.now())
                 except SendError as exc:
-                    held.difference_update(ids)
+                    if not exc.channel_gone:
+                        held.difference_update(ids)
                     if self._failed(channel, ids, exc, result):
                         return None
                     continue
