@@ -306,7 +306,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         reasons.extend(f"delivery to {name} has stopped" for name in app.workers.stopped())
         return reasons + failure + app.lead.health() + app.unhealthy()
 
-    app.workers.start(on_db_error=worker_db_error)
+    app.workers.start(on_db_error=worker_db_error, error_wait=app.lead.step_every.total_seconds())
     delivery = asyncio.create_task(delivery_loop(), name="delivery")
     chat_bots = build_bots(app) if app.base_config.bots else []
     bot_tasks = [

@@ -5,10 +5,10 @@ all at once, each paced to its own service's limits (see `pacing`): one channel'
 slowness or failures never hold up another. A channel claims its due alerts in batches and
 gives back what it did not send (only its own claims), holding them no longer than its lease
 vouches for them with room to spare; the daemon runs a worker per channel
-(`bot.delivery.workers`), one-pass commands call `Sender.deliver`. A retryable failure holds that channel back,
-with capped exponential backoff and jitter over its failures in a row (or exactly as long as
-the service said); a channel that can no longer be reached is paused instead of retried
-forever; a message the service refuses outright is recorded as failed.
+(`bot.delivery.workers`), one-pass commands call `Sender.deliver`. A retryable failure holds
+that channel back, with capped exponential backoff and jitter over its failures in a row (or
+exactly as long as the service said); a channel that can no longer be reached is paused
+instead of retried forever; a message the service refuses outright is recorded as failed.
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ class ChannelWorkers:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
         self._on_db_error: Callable[[sqlite3.Error], bool] = lambda exc: False
+        self._error_wait = IDLE_SECONDS
         self._running = False
 
     @property
@@ -62,13 +63,19 @@ class ChannelWorkers:
         """Whether `start` was called and `stop` was not."""
         return self._running
 
-    def start(self, *, on_db_error: Callable[[sqlite3.Error], bool]) -> None:
+    def start(
+        self,
+        *,
+        on_db_error: Callable[[sqlite3.Error], bool],
+        error_wait: float = IDLE_SECONDS,
+    ) -> None:
         """Start a worker for every channel.
 
         `on_db_error(exc)` hears of a database error a worker met; True: the worker goes on
-        after a wait (a shared database waits an outage out), False: it stops.
+        after `error_wait` seconds (a shared database waits an outage out), False: it stops.
         """
         self._on_db_error = on_db_error
+        self._error_wait = error_wait
         self._running = True
         self.sync()
 
@@ -135,7 +142,7 @@ class ChannelWorkers:
             except sqlite3.Error as exc:
                 if not self._on_db_error(exc):
                     return
-                wait = IDLE_SECONDS
+                wait = self._error_wait
             except Exception:  # a job boundary: this channel tries again later
                 log.exception("%s: delivery failed unexpectedly", name)
                 wait = IDLE_SECONDS
