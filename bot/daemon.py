@@ -74,7 +74,7 @@ def jitter_for(every_seconds: float) -> float:
 
 
 def delivery_wait(app: App) -> float:
-    """Seconds until the next delivery round: a minute, or sooner when a channel's wait ends."""
+    """Seconds until the delivery loop runs again: a minute, or less when a backoff ends."""
     wait = DELIVERY_INTERVAL_SECONDS
     retry_at = app.outbox.next_retry_at()
     if retry_at is not None:
@@ -302,7 +302,9 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         if delivery.done():
             reasons.append("the delivery loop has stopped")
         elif datetime.now(UTC) - last_round[0] > STALE_DELIVERY:
-            reasons.append(f"no delivery round since {last_round[0]:%Y-%m-%d %H:%M:%S} UTC")
+            reasons.append(
+                f"the delivery loop has not run since {last_round[0]:%Y-%m-%d %H:%M:%S} UTC"
+            )
         reasons.extend(f"delivery to {name} has stopped" for name in app.workers.stopped())
         return reasons + failure + app.lead.health() + app.unhealthy()
 

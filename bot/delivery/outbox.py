@@ -331,15 +331,6 @@ class Outbox(ChannelStates, OutboxCounts):
         ).fetchone()
         return from_text(row[0]) if row and row[0] else None
 
-    def release_claims(self) -> None:
-        """Give back the rows this outbox claimed but did not finish (end of a round)."""
-        with self._store.transaction():
-            self._db.execute(
-                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
-                "WHERE claimed_by = ? AND status = ?",
-                (self.claimer, PENDING),
-            )
-
     def requeue_failed(self, now: datetime, channel: str | None = None) -> int:
         """Put alerts a service refused back in the queue, due now; how many were re-queued."""
         query = "UPDATE outbox SET status = ?, due_at = ?, last_error = NULL WHERE status = ?"
