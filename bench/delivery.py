@@ -2,8 +2,9 @@
 
 Builds (in a temporary folder) a store with five open notices and one pending alert for each
 notice on every chat: by default 250 Telegram groups and 250 Slack channels, 2,500 alerts.
-Then one delivery round sends them all, through python-telegram-bot and slack-sdk, to the
-imitations in `tests/fakes/` on 127.0.0.1, and the figures are printed:
+Then one delivery pass (as `tenderbot poll` delivers) sends them all, through
+python-telegram-bot and slack-sdk, to the imitations in `tests/fakes/` on 127.0.0.1, and the
+figures are printed:
 
 - time to deliver all of them, paced at the services' documented limits made `--speed`
   times faster (so the run takes seconds, not minutes; every interval is divided by it);
@@ -16,6 +17,8 @@ imitations in `tests/fakes/` on 127.0.0.1, and the figures are printed:
   second on this machine; the paced run cannot beat the limits or this rate, whichever is
   slower. (Unpaced, all 500 chats would open 500 connections at once, which measures the
   imitations' thread-per-connection server rather than tenderbot.)
+- the same alerts on a fresh store delivered by the daemon's channel workers (a worker per
+  channel, as `tenderbot run` delivers), and their ratio to the limits.
 
 With a PostgreSQL server (`--postgres URL`, or $TENDERBOT_TEST_PG_DSN as
 `scripts/with-postgres` sets it; the password from PGPASSWORD), the floor and the paced run
@@ -154,19 +157,28 @@ def allowed_seconds(
     return max(chats * alerts / per_second, one_chat) / speed
 
 
-async def deliver_all(config_path: Path, speed: float) -> tuple[float, int]:
+async def deliver_all(config_path: Path, speed: float, *, workers: bool) -> tuple[float, int]:
+    """Deliver everything queued: in one pass (`poll`), or by the daemon's channel workers."""
     config = load_config(config_path)
     async with App(config) as app:
         app.sender.pacer = Pacer(app.clock, speed=speed)
         started = time.perf_counter()
-        result = await app.deliver()
-        return time.perf_counter() - started, result.sent
+        if not workers:
+            result = await app.deliver()
+            return time.perf_counter() - started, result.sent
+        total = app.outbox.depth().total
+        app.workers.start(on_db_error=lambda exc: False)
+        while app.outbox.count_sent() < total and not app.workers.stopped():
+            await asyncio.sleep(0.02)
+        seconds = time.perf_counter() - started
+        await app.workers.stop()
+        return seconds, app.outbox.count_sent()
 
 
 def run_once(
-    args: argparse.Namespace, speed: float, server: str | None = None
+    args: argparse.Namespace, speed: float, server: str | None = None, *, workers: bool = False
 ) -> tuple[float, int, int, int]:
-    """One delivery round on a fresh store (SQLite, or a new database on `server`)."""
+    """One delivery on a fresh store (SQLite, or a new database on `server`)."""
     database = fresh_pg_database(server) if server else None
     try:
         with FakeTelegram() as telegram, FakeSlack() as slack:
@@ -178,7 +190,7 @@ def run_once(
                 names = [f"tg{c}" for c in range(args.telegram)]
                 names += [f"sl{c}" for c in range(args.slack)]
                 fill_store(database or folder / "delivery.db", names, args.alerts)
-                seconds, sent = asyncio.run(deliver_all(path, speed))
+                seconds, sent = asyncio.run(deliver_all(path, speed, workers=workers))
             return seconds, sent, len(telegram.messages), len(slack.messages)
     finally:
         if server and database:
@@ -256,6 +268,13 @@ def main() -> None:
     )
     if sent != total or to_telegram + to_slack != total:
         raise SystemExit(f"delivered {sent} of {total}: the bench is wrong, or delivery is")
+    w_seconds, w_sent, w_tg, w_slack = run_once(args, args.speed, workers=True)
+    print(
+        f"daemon workers:   delivered {w_sent:,} in {w_seconds:.2f} s, a worker per channel "
+        f"as `tenderbot run` delivers; ratio to limits {w_seconds / allows:.2f}"
+    )
+    if w_sent != total or w_tg + w_slack != total:
+        raise SystemExit(f"daemon workers: delivered {w_sent} of {total}")
     if args.postgres:
         pg_floor, pg_floor_sent, _, _ = run_once(sample, UNPACED, args.postgres)
         pg_seconds, pg_sent, pg_tg, pg_slack = run_once(args, args.speed, args.postgres)

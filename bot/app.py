@@ -30,6 +30,7 @@ from bot.delivery.reminders import queue_reminders
 from bot.delivery.routing import Router
 from bot.delivery.send_gate import GatedNotifier, SendGate
 from bot.delivery.sender import DeliveryResult, Sender
+from bot.delivery.workers import ChannelWorkers
 from bot.health import WriteCheck
 from bot.instance import InstanceError, InstanceLock, in_use
 from bot.lead import LeadKeeper
@@ -131,7 +132,7 @@ class App:
         self.outbox = Outbox(
             self.store,
             redact=self.redact,
-            on_queued=lambda channel: self.metrics.alerts(channel, "queued"),
+            on_queued=self._queued,
             instance=self.instance,
         )
         self.router.on_refused = lambda ref, error: self.metrics.rule_file_refused()
@@ -174,6 +175,10 @@ class App:
             on_gone=self._chat_gone,
             may_send=self.lead.may_act,
         )
+        self.workers = ChannelWorkers(
+            self.sender, self.outbox, self.clock, may_act=self.lead.may_act
+        )
+        """The daemon's delivery: a worker per channel, each woken when its alerts are due."""
         self._clients: dict[str, httpx.AsyncClient] = {}
         self.gate = HostGate(self.clock)
         self._delivery_lock = asyncio.Lock()
@@ -228,7 +233,8 @@ class App:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close HTTP clients, notifiers and the database; leave the instance table."""
+        """Stop delivery; close HTTP clients, notifiers and the database; leave the instances."""
+        await self.workers.stop()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
@@ -259,6 +265,11 @@ class App:
             self.lock.release()
             self.lock = None
 
+    def _queued(self, channel: str) -> None:
+        """An alert was queued for `channel`: count it, and wake the channel's worker."""
+        self.metrics.alerts(channel, "queued")
+        self.workers.wake(channel)
+
     def _chat_gone(self, channel: str, reason: str) -> bool:
         """A chat's channel cannot be reached: pause the chat (its own `resume` restarts it)."""
         parsed = parse_chat_key(channel)
@@ -286,6 +297,7 @@ class App:
         self.config, self.router = config, router
         self.sender.channels = config.channels
         self.radar.dirty = True  # a subscription may have just turned the radar on
+        self.workers.sync()
 
     def web_routes(self) -> list[Route]:
         """The pages the configured channel kinds serve on the HTTP listener."""
@@ -373,19 +385,28 @@ class App:
         """
         return self._write_check.reasons()
 
-    async def deliver(self) -> DeliveryResult:
-        """Queue due reminders and radar items, then send whatever is due (one round at a time)."""
+    async def queue_due(self) -> None:
+        """Queue the reminders and radar items that are due (their channels' workers wake)."""
         async with self._delivery_lock:
-            now = self.clock.now()
-            if self.radar.due(now):
-                await self.radar.run(
-                    self.config.subscriptions, self.router, now, self.config.bot.zone
-                )
-            queue_reminders(
-                self.config.subscriptions,
-                self.store,
-                self.outbox,
-                self.clock.now(),
-                self.config.bot.zone,
-            )
+            await self._queue_due()
+
+    async def _queue_due(self) -> None:
+        now = self.clock.now()
+        if self.radar.due(now):
+            await self.radar.run(self.config.subscriptions, self.router, now, self.config.bot.zone)
+        queue_reminders(
+            self.config.subscriptions,
+            self.store,
+            self.outbox,
+            self.clock.now(),
+            self.config.bot.zone,
+        )
+
+    async def deliver(self) -> DeliveryResult:
+        """Queue due reminders and radar items, then send whatever is due (one pass).
+
+        For the one-pass commands; the daemon runs `workers` instead.
+        """
+        async with self._delivery_lock:
+            await self._queue_due()
             return await self.sender.deliver()

@@ -1,10 +1,11 @@
-"""The daemon: every enabled source on its own schedule, delivery on its own loop, clean stop.
+"""The daemon: every enabled source on its own schedule, every channel on its own worker.
 
-Polling and delivery never wait on each other: a source's job only polls and then wakes the
-delivery loop; the delivery loop sends what is due, wakes again when a backed-off channel may
-be retried (or every minute, for digests and reminders), and a long round (a big catch-up
-digest) never delays a poll. If the database stops taking writes, the daemon stops at once
-rather than send alerts it cannot record.
+Polling and delivery never wait on each other: a source's job only polls; each alert it
+queues wakes its channel's worker (`bot.delivery.workers`), which sends as soon as the alert
+is due, at the channel's own pace, whatever the other channels are doing. The delivery loop
+queues reminders and radar items as they fall due and tells the admin channel of problems,
+every minute (or sooner when a backed-off channel may be retried). If the database stops
+taking writes, the daemon stops at once rather than send alerts it cannot record.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def jitter_for(every_seconds: float) -> float:
 
 
 def delivery_wait(app: App) -> float:
-    """Seconds until the next delivery round: a minute, or sooner when a channel's wait ends."""
+    """Seconds until the delivery loop runs again: a minute, or less when a backoff ends."""
     wait = DELIVERY_INTERVAL_SECONDS
     retry_at = app.outbox.next_retry_at()
     if retry_at is not None:
@@ -230,19 +231,36 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
                 ", ".join(f"{n} {what}" for what, n in removed.items()),
             )
 
+    def worker_db_error(exc: sqlite3.Error) -> bool:
+        fatal(exc)
+        return app.lead.shared
+
     async def delivery_loop() -> None:
+        """What delivery needs besides the channels' workers: reminders, radar, admin notices.
+
+        The workers send; this queues what falls due by the clock (waking their workers),
+        starts workers for new chats, wakes every worker when this process takes the lead,
+        and tells the admin channel of problems.
+        """
+        acting = False
         while not stop.is_set():
             try:
+                app.workers.sync()
                 if app.lead.may_act():
-                    await app.deliver()
+                    if not acting:
+                        app.workers.wake_all()  # the former leader's claims are ours now
+                    acting = True
+                    await app.queue_due()
                     await app.admin_round()
                     await app.tell_outage_over()
+                else:
+                    acting = False
             except sqlite3.Error as exc:
                 fatal(exc)
                 if not app.lead.shared:
                     return
-            except Exception:  # a job boundary: log, and try again next round
-                log.exception("delivery round failed unexpectedly")
+            except Exception:  # a job boundary: log, and try again next time
+                log.exception("delivery housekeeping failed unexpectedly")
             last_round[0] = datetime.now(UTC)
             wake.clear()
             wait = delivery_wait(app)
@@ -286,11 +304,13 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
             reasons.append("the delivery loop has stopped")
         elif datetime.now(UTC) - last_round[0] > STALE_DELIVERY:
             reasons.append(
-                "no delivery round since "
+                "the delivery loop has not run since "
                 + local_moment(last_round[0], app.config.bot.zone, seconds=True)
             )
+        reasons.extend(f"delivery to {name} has stopped" for name in app.workers.stopped())
         return reasons + failure + app.lead.health() + app.unhealthy()
 
+    app.workers.start(on_db_error=worker_db_error, error_wait=app.lead.step_every.total_seconds())
     delivery = asyncio.create_task(delivery_loop(), name="delivery")
     chat_bots = build_bots(app) if app.base_config.bots else []
     bot_tasks = [
@@ -331,6 +351,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
                 "a send was still under way after %.0fs; it is cut off and may be repeated",
                 SEND_GRACE_SECONDS,
             )
+        await app.workers.stop()
         delivery.cancel()
         for task in [*list(running), *bot_tasks]:
             task.cancel()

@@ -1,11 +1,11 @@
 """The admin channel: one message when something needs the admin, and one when it recovers.
 
-Problems are worked out from the store after every poll and delivery round: a source that
+Problems are worked out from the store after every poll and every minute: a source that
 has failed `admin_after` passes in a row, a source that has returned no notice for longer
 than its `quiet_after`, a paused channel, a refused rule file. Each is remembered in the
 store (`admin_problems`), so it is told once however many attempts fail and however often
 the daemon restarts; when it clears, the admin hears that too. A message that cannot be
-sent now is tried again next round.
+sent now is tried again next time.
 """
 
 from __future__ import annotations
@@ -121,6 +121,6 @@ class AdminNotices:
         try:
             await self._notifier.send_admin(text, now=now)
         except SendError as exc:
-            log.warning("admin channel: message not sent (%s); trying again next round", exc)
+            log.warning("admin channel: message not sent (%s); trying again within a minute", exc)
             return False
         return True

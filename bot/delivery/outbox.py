@@ -17,16 +17,14 @@ from typing import Any
 
 from bot.delivery.alerts import CLOSING, NEW, RADAR, RADAR_FOLLOW_UPS, RADAR_MARK, UPDATED, Alert
 from bot.delivery.channel_state import ChannelStates
+from bot.delivery.outbox_counts import FAILED, PENDING, SENT, OutboxCounts
 from bot.events import Event
 from bot.mirrors import Mirrors
-from bot.store import Store, to_text
+from bot.store import Store, from_text, to_text
 from bot.store.connection import POSTGRESQL
 from bot.store.instances import INSTANCE_LEASE, Instance, keep_alive
 from sources.notice import Notice
 
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"
 SUPERSEDED = "superseded"
 """Never sent: the notice closed before its first alert went out."""
 CLAIM_LEASE = INSTANCE_LEASE
@@ -34,19 +32,15 @@ CLAIM_LEASE = INSTANCE_LEASE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OutboxDepth:
-    """How many rows wait in the outbox, per channel, and how many of them are retries."""
+class Claimed:
+    """The alerts one claim took for a channel."""
 
-    pending: dict[str, int]
-    retrying: int = 0
-
-    @property
-    def total(self) -> int:
-        """All pending rows."""
-        return sum(self.pending.values())
+    alerts: tuple[Alert, ...]
+    full: bool
+    """The claim took as many rows as it was allowed: more may be due."""
 
 
-class Outbox(ChannelStates):
+class Outbox(ChannelStates, OutboxCounts):
     """Queue and deliver alerts through the store's connection."""
 
     def __init__(
@@ -153,6 +147,16 @@ class Outbox(ChannelStates):
     def due(self, channel: str, now: datetime, *, limit: int = 1000) -> list[Alert]:
         """Claim the pending alerts for `channel` that are due at `now`, oldest first.
 
+        The alerts of `claim` (see there), for callers that need not know whether more wait.
+
+        Raises:
+            sqlite3.Error: the claim could not be written.
+        """
+        return list(self.claim(channel, now, limit=limit).alerts)
+
+    def claim(self, channel: str, now: datetime, *, limit: int = 1000) -> Claimed:
+        """Claim at most `limit` pending rows for `channel` that are due at `now`, oldest first.
+
         Claiming is one write transaction, which also renews this instance's lease: a row
         claimed by one instance is skipped by every other until it is recorded as sent or
         failed, or released, or the lease of the instance that claimed it has expired (it
@@ -199,7 +203,7 @@ class Outbox(ChannelStates):
                     "WHERE id = ?",
                     [(SUPERSEDED, i) for i in superseded],
                 )
-        return alerts
+        return Claimed(alerts=tuple(alerts), full=len(rows) == limit)
 
     def _alert(self, group: list[Any]) -> Alert | None:
         """One alert for rows about one notice, at its latest version; None if superseded.
@@ -307,14 +311,26 @@ class Outbox(ChannelStates):
                 [(FAILED, self._redact(error), i) for i in outbox_ids],
             )
 
-    def release_claims(self) -> None:
-        """Give back the rows this outbox claimed but did not finish (end of a round)."""
+    def release(self, outbox_ids: Sequence[int]) -> None:
+        """Give back these rows if this outbox still holds them unfinished (and only those).
+
+        A channel's worker gives back what it claimed but did not send; the claims other
+        channels hold meanwhile stay theirs.
+        """
         with self._store.transaction():
-            self._db.execute(
+            self._db.executemany(
                 "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
-                "WHERE claimed_by = ? AND status = ?",
-                (self.claimer, PENDING),
+                "WHERE id = ? AND claimed_by = ? AND status = ?",
+                [(i, self.claimer, PENDING) for i in outbox_ids],
             )
+
+    def next_due_at(self, channel: str, now: datetime) -> datetime | None:
+        """When the next pending row for `channel` falls due after `now` (None: none waits)."""
+        row = self._db.execute(
+            "SELECT MIN(due_at) FROM outbox WHERE status = ? AND due_at > ? AND channel = ?",
+            (PENDING, to_text(now), channel),
+        ).fetchone()
+        return from_text(row[0]) if row and row[0] else None
 
     def requeue_failed(self, now: datetime, channel: str | None = None) -> int:
         """Put alerts a service refused back in the queue, due now; how many were re-queued."""
@@ -326,51 +342,6 @@ class Outbox(ChannelStates):
         with self._store.transaction():
             cursor = self._db.execute(query, args)
         return cursor.rowcount
-
-    def failed(self, limit: int = 20) -> list[dict[str, str]]:
-        """The most recent alerts a service refused: channel, notice, error."""
-        rows = self._db.execute(
-            "SELECT channel, source, notice_id, kind, last_error FROM outbox WHERE status = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (FAILED, limit),
-        ).fetchall()
-        return [
-            {
-                "channel": str(r["channel"]),
-                "notice": f"{r['source']} {r['notice_id']}",
-                "kind": str(r["kind"]),
-                "error": str(r["last_error"] or ""),
-            }
-            for r in rows
-        ]
-
-    def depth(self) -> OutboxDepth:
-        """Pending rows per channel, and how many pending rows have failed before."""
-        rows = self._db.execute(
-            "SELECT channel, COUNT(*), COUNT(*) FILTER (WHERE attempts > 0) FROM outbox "
-            "WHERE status = ? "
-            "GROUP BY channel",
-            (PENDING,),
-        ).fetchall()
-        return OutboxDepth(
-            pending={str(r[0]): int(r[1]) for r in rows},
-            retrying=sum(int(r[2] or 0) for r in rows),
-        )
-
-    def count_sent(self, channel: str | None = None) -> int:
-        """How many alerts were delivered (to one channel, or all)."""
-        if channel is None:
-            row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE status = ?", (SENT,))
-        else:
-            row = self._db.execute(
-                "SELECT COUNT(*) FROM outbox WHERE status = ? AND channel = ?", (SENT, channel)
-            )
-        return int(row.fetchone()[0])
-
-    def count_failed(self) -> int:
-        """How many alerts were given up on."""
-        row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE status = ?", (FAILED,))
-        return int(row.fetchone()[0])
 
 
 def _reasons(text: str | None) -> tuple[str, ...]:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from bot.config import SubscriptionConfig
 from bot.delivery.alerts import CLOSING, NEW, UPDATED
 from bot.delivery.digests import due_time
-from bot.delivery.outbox import SENT, Outbox
+from bot.delivery.outbox import Outbox
+from bot.delivery.outbox_counts import SENT
 from bot.events import Event
 from bot.store import Store, to_text
 from sources.notice import STAGES_OPEN

@@ -2,10 +2,13 @@
 
 Every channel (each chat subscription is a channel of its own) is delivered by its own task,
 all at once, each paced to its own service's limits (see `pacing`): one channel's backlog,
-slowness or failures never hold up another. A retryable failure holds that channel back,
-with capped exponential backoff and jitter over its failures in a row (or exactly as long as
-the service said); a channel that can no longer be reached is paused instead of retried
-forever; a message the service refuses outright is recorded as failed.
+slowness or failures never hold up another. A channel claims its due alerts in batches and
+gives back what it did not send (only its own claims), holding them no longer than its lease
+vouches for them with room to spare; the daemon runs a worker per channel
+(`bot.delivery.workers`), one-pass commands call `Sender.deliver`. A retryable failure holds
+that channel back, with capped exponential backoff and jitter over its failures in a row (or
+exactly as long as the service said); a channel that can no longer be reached is paused
+instead of retried forever; a message the service refuses outright is recorded as failed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import random
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import ChannelConfig
 from bot.delivery.alerts import POSSIBLE, RADAR, RADAR_DIGEST_TITLE, RADAR_MODE, Alert, Digest
@@ -24,6 +27,7 @@ from bot.delivery.digests import INSTANT
 from bot.delivery.notifiers import Notifier, SendError
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
+from bot.store.instances import INSTANCE_LEASE
 from sources.clock import Clock
 
 log = logging.getLogger("tenderbot.deliver")
@@ -32,6 +36,11 @@ DIGEST_TITLES = {
     "catchup": "Catch-up: recent notices you asked for",
     RADAR_MODE: RADAR_DIGEST_TITLE,
 }
+CLAIM_BATCH_ROWS = 200
+"""Rows one claim takes for a channel (more when `max_instant` needs more to decide)."""
+CLAIM_HOLD = INSTANCE_LEASE / 2
+"""How long claims are held before what is left is given back and claimed again: well inside
+the lease (renewed by that claim) that vouches for them."""
 RETRY_BASE_SECONDS = 30.0
 RETRY_CAP_SECONDS = 90.0
 """A recovered service is noticed within a minute and a half, however long it was down: no
@@ -43,7 +52,7 @@ together do not all retry in the same second."""
 
 @dataclass(slots=True, kw_only=True)
 class DeliveryResult:
-    """What one delivery round did."""
+    """What one delivery pass (or batch) did."""
 
     sent: int = 0
     retrying: int = 0
@@ -84,7 +93,7 @@ class Sender:
         `on_outcome(channel, outcome, count)` hears of alerts sent, retried and refused;
         `on_gone(channel, reason)` may take over a channel that can no longer be reached
         (returns True: it is handled, so it is not paused here). `may_send()` is asked
-        before every send: False (this instance no longer leads) stops the round at once.
+        before every send: False (this instance no longer leads) stops delivery at once.
         """
         self._may_send = may_send or (lambda: True)
         self._on_gone = on_gone or (lambda channel, reason: False)
@@ -102,30 +111,19 @@ class Sender:
     async def deliver(self) -> DeliveryResult:
         """Send everything that is due, every channel at once, each at its own pace.
 
+        One pass (the `poll` and `import` commands): each channel claims and sends batch
+        after batch until nothing more is due for it. The daemon serves each channel on its
+        own instead (see `bot.delivery.workers`).
+
         Raises:
             sqlite3.Error: the database cannot record a claim or a send; nothing more is sent.
         """
-        try:
-            return await self._deliver_all()
-        finally:
-            try:
-                self._outbox.release_claims()
-            except sqlite3.Error:
-                log.debug("could not release claims; their lease expires on its own")
-
-    async def _deliver_all(self) -> DeliveryResult:
         result = DeliveryResult()
         ready: list[tuple[ChannelConfig, Notifier]] = []
         for channel in self.channels:
             if not self._may_send():
                 break
-            state = self._outbox.channel_state(channel.name)
-            if state.paused_reason:
-                result.paused[channel.name] = state.paused_reason
-                continue
-            if state.retry_at is not None and self._clock.now() < state.retry_at:
-                continue
-            notifier = self._notifiers.get(channel.name)
+            notifier = self._ready(channel, result)
             if notifier is not None:
                 ready.append((channel, notifier))
         # One task per channel; a database error in one stops them all (nothing more is sent
@@ -133,26 +131,103 @@ class Sender:
         try:
             async with asyncio.TaskGroup() as tasks:
                 for channel, notifier in ready:
-                    tasks.create_task(self._deliver_guarded(channel, notifier, result))
+                    tasks.create_task(self._drain(channel, notifier, result))
         except BaseExceptionGroup as group:
             raise group.exceptions[0] from None
         return result
 
-    async def _deliver_guarded(
+    async def deliver_channel(self, name: str) -> bool:
+        """Send one batch of what is due for the channel called `name`; whether more may be.
+
+        True when the batch stopped before everything due was sent (it claimed as many rows
+        as it may, or held its claims as long as it may): call again at once. False when
+        nothing was due, the channel is paused or backing off, or this instance may not send.
+
+        Raises:
+            sqlite3.Error: the database cannot record a claim or a send; nothing more is sent.
+        """
+        channel = next((c for c in self.channels if c.name == name), None)
+        if channel is None or not self._may_send():
+            return False
+        notifier = self._ready(channel, DeliveryResult())
+        if notifier is None:
+            return False
+        return await self._batch_guarded(channel, notifier, DeliveryResult())
+
+    def _ready(self, channel: ChannelConfig, result: DeliveryResult) -> Notifier | None:
+        """The channel's notifier if it may be sent to now (not paused, not backing off)."""
+        state = self._outbox.channel_state(channel.name)
+        if state.paused_reason:
+            result.paused[channel.name] = state.paused_reason
+            return None
+        if state.retry_at is not None and self._clock.now() < state.retry_at:
+            return None
+        return self._notifiers.get(channel.name)
+
+    async def _drain(
         self, channel: ChannelConfig, notifier: Notifier, result: DeliveryResult
     ) -> None:
-        """Deliver one channel; a bug met there is logged and leaves the others running."""
+        """Send batch after batch for one channel until what is due is sent or it must stop."""
+        while await self._batch_guarded(channel, notifier, result):
+            pass
+
+    async def _batch_guarded(
+        self, channel: ChannelConfig, notifier: Notifier, result: DeliveryResult
+    ) -> bool:
+        """One batch for one channel; a bug met there is logged and leaves the others running."""
         try:
-            await self._deliver_channel(channel, notifier, result)
+            return await self._deliver_batch(channel, notifier, result)
         except sqlite3.Error:
             raise
-        except Exception:  # a job boundary: this channel tries again next round
+        except Exception:  # a job boundary: this channel tries again later
             log.exception("%s: delivery failed unexpectedly", channel.name)
+            return False
 
-    async def _deliver_channel(
+    async def _deliver_batch(
         self, channel: ChannelConfig, notifier: Notifier, result: DeliveryResult
-    ) -> None:
-        due = self._outbox.due(channel.name, self._clock.now())
+    ) -> bool:
+        """Claim a batch for `channel`, send it, give back what was not sent; whether more waits.
+
+        Claims are held only while this instance's lease vouches for them with room to spare
+        (`CLAIM_HOLD`): past that, what is left is given back and claimed again, which also
+        renews the lease.
+        """
+        claimed_at = self._clock.now()
+        claimed = self._outbox.claim(
+            channel.name, claimed_at, limit=max(CLAIM_BATCH_ROWS, self._max_instant + 1)
+        )
+        held = {i for alert in claimed.alerts for i in alert.ids}
+        try:
+            done = await self._send_batch(
+                channel, notifier, list(claimed.alerts), held, claimed_at, result
+            )
+        finally:
+            if held:
+                try:
+                    self._outbox.release(sorted(held))
+                except sqlite3.Error:
+                    log.debug("could not release claims; their lease expires on its own")
+        if done is None:
+            return False  # the channel stopped: paused, backing off, or no longer ours to send
+        return claimed.full or not done
+
+    def _held_too_long(self, claimed_at: datetime) -> bool:
+        return self._clock.now() - claimed_at >= CLAIM_HOLD
+
+    async def _send_batch(
+        self,
+        channel: ChannelConfig,
+        notifier: Notifier,
+        due: list[Alert],
+        held: set[int],
+        claimed_at: datetime,
+        result: DeliveryResult,
+    ) -> bool | None:
+        """Send claimed alerts, dropping each recorded id from `held`.
+
+        Returns True when all were dealt with, False when the claims were held too long and
+        the rest is left to be claimed again, None when the channel must stop for now.
+        """
         instant = [a for a in due if a.mode == INSTANT]
         digests: dict[str, list[Alert]] = {}
         for alert in due:
@@ -167,17 +242,25 @@ class Sender:
             )
             digests[f"Catch-up: {len(instant)} notices since the last alerts"] = instant
             instant = []
+        sends = 0
         for alert in instant:
             await self._pace(channel, notifier)
             if not self._may_send():
-                return
+                return None
+            if sends and self._held_too_long(claimed_at):
+                return False
+            sends += 1
+            ids = list(alert.ids)
             try:
                 ref = await notifier.send(alert, now=self._clock.now())
             except SendError as exc:
-                if self._failed(channel, list(alert.ids), exc, result):
-                    return
+                if not exc.channel_gone:  # recorded as retried or refused: no claim left
+                    held.difference_update(ids)
+                if self._failed(channel, ids, exc, result):
+                    return None
                 continue
-            self._outbox.mark_sent(list(alert.ids), self._clock.now(), ref)
+            self._outbox.mark_sent(ids, self._clock.now(), ref)
+            held.difference_update(ids)
             self._outbox.channel_ok(channel.name)
             self._on_outcome(channel.name, "sent", 1)
             result.sent += 1
@@ -189,19 +272,26 @@ class Sender:
                 ids = [i for a in part.alerts for i in a.ids]
                 await self._pace(channel, notifier)
                 if not self._may_send():
-                    return
+                    return None
+                if sends and self._held_too_long(claimed_at):
+                    return False
+                sends += 1
                 try:
                     ref = await notifier.send_digest(part, now=self._clock.now())
                 except SendError as exc:
+                    if not exc.channel_gone:
+                        held.difference_update(ids)
                     if self._failed(channel, ids, exc, result):
-                        return
+                        return None
                     continue
                 # Radar items keep their digest's message: later news threads under it.
                 radar = all(a.kind == RADAR for a in part.alerts)
                 self._outbox.mark_sent(ids, self._clock.now(), ref if radar else None)
+                held.difference_update(ids)
                 self._outbox.channel_ok(channel.name)
                 self._on_outcome(channel.name, "sent", len(ids))
                 result.sent += len(ids)
+        return True
 
     async def _pace(self, channel: ChannelConfig, notifier: Notifier) -> None:
         await self.pacer.wait(channel.name, notifier.limits)
@@ -209,7 +299,7 @@ class Sender:
     def _failed(
         self, channel: ChannelConfig, ids: list[int], exc: SendError, result: DeliveryResult
     ) -> bool:
-        """Record a failed send; True when this channel should get no more sends this round."""
+        """Record a failed send; True when this channel should get no more sends for now."""
         now = self._clock.now()
         if exc.channel_gone:
             result.paused[channel.name] = str(exc)
