@@ -1,11 +1,15 @@
-"""Fixtures shared by the integration tests: the chat imitations and their tokens."""
+"""Fixtures shared by the integration tests: the chat imitations and their tokens, an SMTP
+server, a webhook receiver and a Teams Workflows imitation."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.fakes.slack import FakeSlack
+from tests.fakes.smtp import FakeSmtp
+from tests.fakes.teams import Workflow
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.webhook import Receiver
 
 
 @pytest.fixture
@@ -18,6 +22,28 @@ def slack():
 def telegram():
     with FakeTelegram() as fake:
         yield fake
+
+
+@pytest.fixture
+def smtp():
+    with FakeSmtp() as fake:
+        yield fake
+
+
+@pytest.fixture
+def receiver():
+    fake = Receiver()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture
+def workflow():
+    fake = Workflow()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
 
 
 CHAT = "-1001234567890"

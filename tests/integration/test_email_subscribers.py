@@ -8,14 +8,12 @@ import io
 import re
 
 import httpx
-import pytest
 
 from bot.app import App
 from bot.cli import main
 from bot.config import load_config
 from bot.listener import Listener, make_web_app
 from tests.conftest import made_releases, write_config
-from tests.fakes.smtp import FakeSmtp
 
 ALL = made_releases()
 PUBLIC = "https://tenderbot.example.org"
@@ -24,12 +22,6 @@ ADDRESS = "trustee@charity.example"
 
 def titled(prefix):
     return next(r for r in ALL if r["tender"]["title"].startswith(prefix))
-
-
-@pytest.fixture
-def smtp():
-    with FakeSmtp() as fake:
-        yield fake
 
 
 def write(tmp_path, cf, smtp):

@@ -37,7 +37,7 @@ from tests.conftest import (
 )
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
-from tests.fakes.webhook import SECRET, Receiver
+from tests.fakes.webhook import SECRET
 
 HEARTBEAT = 3.0
 NOTICES = 200
@@ -152,14 +152,6 @@ def restart_postgres() -> None:
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, timeout=60)
-
-
-@pytest.fixture
-def receiver():
-    fake = Receiver()
-    fake.server.start()
-    yield fake
-    fake.server.stop()
 
 
 @pytest.fixture

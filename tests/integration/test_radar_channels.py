@@ -20,9 +20,7 @@ from bot.app import App
 from bot.config import load_config
 from bot.radar.shown import listing, shown_lines
 from tests.conftest import FakeClock, write_config
-from tests.fakes.smtp import FakeSmtp
-from tests.fakes.teams import Workflow
-from tests.fakes.webhook import SECRET, Receiver
+from tests.fakes.webhook import SECRET
 from tests.integration.test_email_subscribers import Site, link_in, subscribe
 from tests.integration.test_radar_daemon import (
     ADVOCACY,
@@ -50,28 +48,6 @@ NEWS = {
     "alert.radar-ended": "ocds-t-advocacy",
     "alert.radar-retender": "ocds-t-befriend",
 }
-
-
-@pytest.fixture
-def smtp():
-    with FakeSmtp() as fake:
-        yield fake
-
-
-@pytest.fixture
-def receiver():
-    fake = Receiver()
-    fake.server.start()
-    yield fake
-    fake.server.stop()
-
-
-@pytest.fixture
-def workflow():
-    fake = Workflow()
-    fake.server.start()
-    yield fake
-    fake.server.stop()
 
 
 @pytest.fixture(autouse=True)

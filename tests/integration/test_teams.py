@@ -11,19 +11,10 @@ from bot.app import App
 from bot.config import ConfigError, load_config
 from bot.delivery.notifiers.teams import workflow_url_problem
 from tests.conftest import made_releases, write_config
-from tests.fakes.teams import Workflow
 
 ALL = made_releases()
 MATCHING = 4
 BEFRIENDING = next(r for r in ALL if r["tender"]["title"].startswith("Befriending"))
-
-
-@pytest.fixture
-def workflow():
-    fake = Workflow()
-    fake.server.start()
-    yield fake
-    fake.server.stop()
 
 
 def config_for(tmp_path, cf, workflow):

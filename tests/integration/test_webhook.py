@@ -10,18 +10,10 @@ import pytest
 from bot.app import App
 from bot.config import ConfigError, load_config
 from tests.conftest import made_releases, write_config
-from tests.fakes.webhook import SECRET, Receiver
+from tests.fakes.webhook import SECRET
 
 ALL = made_releases()
 MATCHING = 4
-
-
-@pytest.fixture
-def receiver():
-    fake = Receiver()
-    fake.server.start()
-    yield fake
-    fake.server.stop()
 
 
 @pytest.fixture(autouse=True)
