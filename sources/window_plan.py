@@ -36,6 +36,10 @@ from sources.window_sizing import Expectation, RateEstimate
 SAFETY = 1.4
 """Standard deviations kept free on a page: tuned on `bench/windows.py` (higher wastes fill,
 lower overflows more)."""
+LAST_SAFETY = 0.0
+"""The margin of a window that would reach the end of the read: reading the rest in one
+window risks a page too many (an overflow, then two windows), but splitting it costs a
+window for sure, so it is read whole when it is expected to fit at all."""
 _SECOND = timedelta(seconds=1)
 _FIRST_STEP = timedelta(hours=1)
 
@@ -102,9 +106,9 @@ class WindowPlanner:
         if moment < end:
             yield moment, end
 
-    def _fits(self, start: datetime, end: datetime, limit: int) -> bool:
+    def _fits(self, start: datetime, end: datetime, limit: int, safety: float) -> bool:
         mean, deviation = self.forecast(start, end)
-        return mean + self.safety * deviation <= limit - 1
+        return mean + safety * deviation <= limit - 1
 
     def next_window(self, start: datetime, until: datetime, limit: int) -> datetime:
         """The end of the next window from `start`: as long as fits a page, at most `until`."""
@@ -113,14 +117,14 @@ class WindowPlanner:
             bound = min(bound, self._bound[1])
         if bound <= start:
             return min(until, _whole_second_after(start))
-        if self._fits(start, bound, limit):
+        if self._fits(start, bound, limit, LAST_SAFETY if bound == until else self.safety):
             end = bound
         else:
             good, step = start, _FIRST_STEP
             bad = bound
             while good + step < bound:
                 probe = _whole_second_after(good + step - _SECOND)
-                if not self._fits(start, probe, limit):
+                if not self._fits(start, probe, limit, self.safety):
                     bad = probe
                     break
                 good, step = probe, step * 2
@@ -128,7 +132,7 @@ class WindowPlanner:
                 middle = _whole_second_after(good + (bad - good) / 2 - _SECOND)
                 if middle >= bad:
                     break
-                if self._fits(start, middle, limit):
+                if self._fits(start, middle, limit, self.safety):
                     good = middle
                 else:
                     bad = middle

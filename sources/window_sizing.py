@@ -24,6 +24,7 @@ margin.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -45,7 +46,12 @@ DEFAULT_PER_DAY = 600.0
 DEFAULT_WEEKEND_SHARE = 0.2
 """A weekend day's volume as a share of a weekday's, assumed before any weekend is seen."""
 DAY_SPREAD = 0.3
-"""How far a day's volume strays from the mean of its kind (relative standard deviation)."""
+"""How far a day's volume strays from the mean of its kind (relative standard deviation),
+assumed until days of the kind are seen (then learnt from them)."""
+SPREAD_PRIOR_DAYS = 4.0
+"""`DAY_SPREAD` weighs as much as this many days seen in the spread learnt for a kind."""
+SMALLEST_SPREAD = 0.05
+"""The least spread ever taken for a day's volume, however alike the days seen were."""
 UNSEEN_SPREAD = 1.0
 """The spread of a kind of day none of which has been seen yet (its seed is a guess)."""
 PROFILE_ERROR = 0.1
@@ -56,6 +62,8 @@ SEED_WEIGHT = 0.25
 """The seed volume counts as this share of a day's observations in a kind's mean."""
 SEEN_DAY = 0.5
 """A day counts as seen (for its kind's mean) once this share of its releases was read."""
+SURPRISE = 0.05
+"""The chance allowed that a day's volume is nothing like its kind's (a holiday, a bad seed)."""
 PROFILE_PRIOR = 2000.0
 """The worth of `HOURLY_SHARE`, in releases, against the hours of the days read since."""
 PROFILE_DAYS = 28
@@ -161,20 +169,27 @@ class RateEstimate:
             return seed, spread
         releases = sum(t.releases for t in seen) + seed * SEED_WEIGHT
         share = sum(t.share for t in seen) + SEED_WEIGHT
-        return releases / share, DAY_SPREAD
+        mean = releases / share
+        # How far the days strayed from their mean, less what chance alone explains,
+        # weighed against `DAY_SPREAD` as if it had been seen on `SPREAD_PRIOR_DAYS` days.
+        strayed = sum(
+            max(((t.releases / t.share - mean) / mean) ** 2 - 1 / max(t.releases, 1.0), 0.0)
+            for t in seen
+        )
+        variance = (SPREAD_PRIOR_DAYS * DAY_SPREAD**2 + strayed) / (SPREAD_PRIOR_DAYS + len(seen))
+        return mean, max(variance**0.5, SMALLEST_SPREAD)
 
     def volume(self, day: date) -> tuple[float, float]:
         """(volume, relative spread) expected of `day`, from its kind and what was read of it."""
         if day not in self._cache:
             mean, spread = self._kind_mean(day_kind(day), exclude=day)
-            weight = 1.0 / spread**2  # the prior's worth, in releases
             releases = share = 0.0
             for tallies in (self._read, self._provisional):
                 if day in tallies:
                     releases += tallies[day].releases
                     share += tallies[day].share
-            posterior = (weight + releases) / (weight / mean + share)
-            self._cache[day] = (posterior, (1.0 / (weight + releases) + PROFILE_ERROR**2) ** 0.5)
+            volume, doubt = _posterior(mean, spread, releases, share)
+            self._cache[day] = (volume, (doubt**2 + PROFILE_ERROR**2) ** 0.5)
         return self._cache[day]
 
     def expectations(self, start: datetime, end: datetime) -> list[Expectation]:
@@ -241,6 +256,37 @@ class RateEstimate:
         for (start, end), dates in spans.items():
             _add(self._provisional, start, end, dates, 0, self.profile)
         self._cache.clear()
+
+
+def _posterior(mean: float, spread: float, releases: float, share: float) -> tuple[float, float]:
+    """(volume, relative spread) of a day expected at `mean` ± `spread`, once seen in part.
+
+    `releases` were counted in `share` of the day. The expectation is a gamma distribution worth ``1 / spread**2`` releases, mixed with a
+    vague one (`SURPRISE`) so that a day far from its kind's mean (a holiday, a seed far
+    off) is believed on the evidence rather than dragged back to the mean.
+    """
+    parts = []
+    for weight, worth in ((1 - SURPRISE, 1.0 / spread**2), (SURPRISE, 1.0)):
+        exposure = worth / mean
+        # The log of the chance of the count under this part (negative binomial).
+        evidence = (
+            math.lgamma(worth + releases)
+            - math.lgamma(worth)
+            - math.lgamma(releases + 1)
+            + worth * math.log(exposure / (exposure + share))
+            + (releases * math.log(share / (exposure + share)) if releases else 0.0)
+        )
+        rate = (worth + releases) / (exposure + share)
+        parts.append((math.log(weight) + evidence, rate, rate**2 / (worth + releases)))
+    top = max(p[0] for p in parts)
+    weights = [math.exp(p[0] - top) for p in parts]
+    total = sum(weights)
+    volume = sum(w * rate for w, (_, rate, _) in zip(weights, parts, strict=True)) / total
+    second = sum(
+        w * (variance + rate**2) for w, (_, rate, variance) in zip(weights, parts, strict=True)
+    )
+    variance = max(second / total - volume**2, 0.0)
+    return volume, math.sqrt(variance) / volume
 
 
 def _add(
