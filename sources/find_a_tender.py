@@ -133,7 +133,8 @@ class FindATenderSource:
             if parsed.next_url is not None or len(notices) + len(problems) >= limit:
                 # Not every release of the window is on the page: read it again, planned
                 # from the dates the page shows (see `sources.window_plan`).
-                planner.overflowed(start, end, [(n.release_id, n.release_date) for n in notices])
+                listed = [(n.release_id, n.release_date) for n in notices]
+                planner.overflowed(start, end, listed, undated=len(problems))
                 yield parsed.page
                 continue
             planner.completed(start, end, [n.release_date for n in notices], len(problems))

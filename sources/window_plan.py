@@ -77,6 +77,8 @@ class WindowPlanner:
     """Releases listed by full pages and not yet read completely: id to date."""
     spans: list[tuple[datetime, datetime]] = field(default_factory=list)
     """Stretches a full page listed (from its oldest release to the window's end), merged."""
+    _cursor: datetime | None = None
+    """Where the stretch not yet read starts (the start of the last window, or its end)."""
     _bound: tuple[datetime, datetime] | None = None
     """After a full page: its window's start, and where the next window from there must end."""
 
@@ -140,16 +142,30 @@ class WindowPlanner:
         return min(end, until)
 
     def overflowed(
-        self, start: datetime, end: datetime, releases: Iterable[tuple[str, datetime]]
+        self,
+        start: datetime,
+        end: datetime,
+        releases: Iterable[tuple[str, datetime]],
+        undated: int = 0,
     ) -> None:
-        """Learn from a full page for the window from `start` to `end`: its releases' dates."""
-        listed = {key: d for key, d in releases if start.replace(microsecond=0) <= d < end}
+        """Learn from a full page for the window from `start` to `end`: its releases' dates.
+
+        When some of the page's releases carry no date in the window (`undated`, or dated
+        outside it), the page does not explain itself: the next window is at most half.
+        """
+        shown = list(releases)
+        listed = {key: d for key, d in shown if start.replace(microsecond=0) <= d < end}
+        self._cursor = start
         if listed:
             self.known.update(listed)
             self._add_span(min(listed.values()), end)
+        if listed and len(listed) == len(shown) and not undated:
             self._bound = (start, end - _SECOND)
-        else:  # nothing dated to plan from: halve
-            self._bound = (start, _whole_second_after(start + (end - start) / 2))
+        else:
+            self._bound = (
+                start,
+                min(end - _SECOND, _whole_second_after(start + (end - start) / 2)),
+            )
         self._tell_rate()
 
     def completed(
@@ -159,6 +175,7 @@ class WindowPlanner:
         self.rate.observe(start, end, dates, undated)
         self.known = {key: d for key, d in self.known.items() if d >= end}
         self.spans = [(max(s, end), e) for s, e in self.spans if e > end]
+        self._cursor = end
         self._bound = None
         self._tell_rate()
 
@@ -172,6 +189,9 @@ class WindowPlanner:
         self.spans = merged
 
     def _tell_rate(self) -> None:
-        self.rate.provisionally(
-            {(s, e): [d for d in self.known.values() if s <= d < e] for s, e in self.spans}
-        )
+        """The releases listed from the cursor on: at least that many lie there."""
+        if self._cursor is None or not self.spans:
+            self.rate.provisionally({})
+            return
+        stretch = (self._cursor, self.spans[-1][1])
+        self.rate.provisionally({stretch: list(self.known.values())})

@@ -183,12 +183,18 @@ class RateEstimate:
         """(volume, relative spread) expected of `day`, from its kind and what was read of it."""
         if day not in self._cache:
             mean, spread = self._kind_mean(day_kind(day), exclude=day)
-            releases = share = 0.0
-            for tallies in (self._read, self._provisional):
-                if day in tallies:
-                    releases += tallies[day].releases
-                    share += tallies[day].share
-            volume, doubt = _posterior(mean, spread, releases, share)
+            read = self._read.get(day, _Tally())
+            volume, doubt = _posterior(mean, spread, read.releases, read.share)
+            if day in self._provisional:
+                # At least this many from the cursor on: it may raise the estimate, never
+                # lower it (a burst listed on a full page says nothing of the other hours).
+                listed = self._provisional[day]
+                volume, doubt = max(
+                    (volume, doubt),
+                    _posterior(
+                        mean, spread, read.releases + listed.releases, read.share + listed.share
+                    ),
+                )
             self._cache[day] = (volume, (doubt**2 + PROFILE_ERROR**2) ** 0.5)
         return self._cache[day]
 
@@ -249,8 +255,9 @@ class RateEstimate:
     def provisionally(self, spans: Mapping[tuple[datetime, datetime], list[datetime]]) -> None:
         """Count releases listed but not yet read completely (replacing earlier such counts).
 
-        `spans` maps stretches a full page listed to the dates it showed in them: what the
-        day holds is learnt from them before the stretch is read again.
+        `spans` maps stretches not yet read to the dates full pages listed in them: the
+        stretch holds at least those, so a day's volume is raised to what they imply when
+        they imply more than the windows read do.
         """
         self._provisional = {}
         for (start, end), dates in spans.items():
@@ -261,9 +268,10 @@ class RateEstimate:
 def _posterior(mean: float, spread: float, releases: float, share: float) -> tuple[float, float]:
     """(volume, relative spread) of a day expected at `mean` ± `spread`, once seen in part.
 
-    `releases` were counted in `share` of the day. The expectation is a gamma distribution worth ``1 / spread**2`` releases, mixed with a
-    vague one (`SURPRISE`) so that a day far from its kind's mean (a holiday, a seed far
-    off) is believed on the evidence rather than dragged back to the mean.
+    `releases` were counted in `share` of the day. The expectation is a gamma distribution
+    worth ``1 / spread**2`` releases, mixed with a vague one (`SURPRISE`) so that a day far
+    from its kind's mean (a holiday, a seed far off) is believed on the evidence rather
+    than dragged back to the mean.
     """
     parts = []
     for weight, worth in ((1 - SURPRISE, 1.0 / spread**2), (SURPRISE, 1.0)):
