@@ -1,23 +1,32 @@
 """Requests made to read Find a Tender over a period, against the fewest possible.
 
 Every Find a Tender request costs 13 seconds, so a backfill or a first poll over weeks is
-counted in requests. The fewest possible is one per 100 releases (a page holds 100); this
-script reads a period through the real Find a Tender source and its HTTP client, against
-the local imitation (`tests/fakes/find_a_tender.py`) on a controllable clock (no real
-waiting), and prints the requests made by
+counted in requests. A window counts as read only when its page comes back not full
+(`links.next` chains are not followed: they drop releases), so a page that comes back full
+is a request whose releases are fetched again. The columns:
 
-- `sized`: windows sized from the rate already seen (what tenderbot does), and
-- `halving`: the whole period as one window, halved while a page comes back full (what it
-  did before),
-
-each with its ratio to the minimum measured on the same releases in the same run.
+- `minimum`: one request per 100 releases (a page holds 100), the fewest possible.
+- `sized`: the requests tenderbot makes: the real Find a Tender source and its HTTP client
+  read the period from the local imitation (`tests/fakes/find_a_tender.py`) on a
+  controllable clock (no real waiting); it learns each day's volume as it reads
+  (`sources.window_sizing`) and plans windows from it and from what full pages list
+  (`sources.window_plan`). Its ratio to the minimum follows in brackets.
+- `known rate`: a floor, measured, for readers of time windows: the same planner told the rate
+  the releases were really drawn at (each day's volume and the shape of its hours, exactly;
+  only the scatter of releases in time is left to chance), best of several margins
+  (`FLOOR_SAFETIES`), answered in this process as the imitation answers. Releases arrive at
+  random, so even this reader under-fills windows or overflows pages: no reader of time
+  windows that must see a page come back not full reaches the minimum.
+- `sized/known`: how far tenderbot is from that floor; what it loses by having to learn
+  each day's volume (a new day's is unknown until some of it is read).
 
 The releases are the recorded Find a Tender day (459 real releases with their real times of
 day, in ../shared/fixtures), resampled for every day of the period with fresh ids: each
 weekday between 0.6 and 1.5 times the recorded volume, Saturdays and Sundays a fifth of it,
 each release moved by up to two hours either way (seeded, so every run draws the same
 releases). The windows' hourly profile was measured on that same day, so the noise keeps
-the benchmark from flattering it.
+the benchmark from flattering it. All figures are measured on the same releases in the
+same run.
 
     python bench/windows.py [DAYS ...]     (default: 2 7 30)
 """

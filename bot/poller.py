@@ -178,7 +178,7 @@ async def poll_source(
         store.record_attempt(name, started)
     budget = config.settings.max_pages
     pages = notices = new = updated = queued = problems = 0
-    # A window split in two re-reads the releases of the full page: count each release once.
+    # A window read again after a full page re-reads its releases: count each release once.
     seen: set[tuple[str, str]] = set()
     stopped_early = False
     try:
