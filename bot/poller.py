@@ -185,7 +185,7 @@ async def poll_source(
     budget = config.settings.max_pages
     pages = notices = new = updated = queued = problems = 0
     linked: list[Notice] = []
-    # A window split in two re-reads the releases of the full page: count each release once.
+    # A window read again after a full page re-reads its releases: count each release once.
     seen: set[tuple[str, str]] = set()
     stopped_early = False
     try:

@@ -6,9 +6,11 @@
 - Requests are at least 13 seconds apart (429s were measured at 11 s, none at 13-15 s);
   a 429 carries ``Retry-After: 120``, which is obeyed.
 - `links.next` chains are known to drop releases on some windows, so they are not followed:
-  windows are sized from the rate of releases already seen to fill most of a page, and a
-  window whose page comes back full is split in two, oldest half first, until each window
-  fits one page. Each finished window is a checkpoint (the watermark moves to its end).
+  a window counts as read only when its page comes back not full. Windows are planned from
+  the rate of releases already seen to fill most of a page (`sources.window_plan`); a full
+  page's dates (newest first) plan the window read again in its place, which usually reads
+  the older part and the listed tail together. Each window read completely is a
+  checkpoint (the watermark moves to its end); nothing a full page listed is taken as read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sources.find_a_tender_release import fat_release_to_notice
 from sources.ocds_fields import LONDON
 from sources.ocds_package import follow_pages, parse_package
 from sources.options import no_options
+from sources.window_plan import WindowPlanner
 from sources.window_sizing import RateEstimate
 
 if TYPE_CHECKING:
@@ -77,7 +80,8 @@ class FindATenderSource:
         self.settings = settings
         self._http = http
         self.rate = RateEstimate()
-        """Releases per second, learnt as windows are read (a caller may seed it)."""
+        """Each day's volume of releases, learnt as windows are read (a caller may seed
+        `rate.per_day`, the volume of a weekday)."""
         self.requests = 0
         """Requests made for windows so far (for progress reports and benchmarks)."""
 
@@ -86,32 +90,35 @@ class FindATenderSource:
     ) -> AsyncIterator[Page]:
         """One page per window from `since` to `until`, each window small enough for a page.
 
-        Windows are read oldest first and sized from the rate of releases seen so far (see
-        `sources.window_sizing`), so that most fill most of a page; a window whose page comes
-        back full is split in two and read again (its releases are yielded too: they are
-        stored once, however often seen).
+        Windows are read oldest first and planned from the rate of releases seen so far (see
+        `sources.window_plan`), so that most fill most of a page; a window whose page comes
+        back full is replaced by a shorter one planned from the dates on that page (its
+        releases are yielded too: they are stored once, however often seen). Only a page
+        that comes back not full carries a watermark.
 
         Raises:
             sources.errors.SourceError: throttling, a persistent fetch failure, or a bad page.
         """
         url = self.settings.url.rstrip("/") + PACKAGES_PATH
         limit = min(self.settings.page_size, PAGE_LIMIT)
+        planner = WindowPlanner(rate=self.rate)
         cursor = since
-        split: list[tuple[datetime, datetime]] = []
-        while split or cursor < until:
-            if split:
-                start, end = split.pop(0)
-            else:
-                start, end = cursor, self.rate.next_window(cursor, until, limit)
-                cursor = end
+        while cursor < until:
+            start, end = cursor, planner.next_window(cursor, until, limit)
             updated_from, updated_to = api_window(start, end)
             params = {"updatedFrom": updated_from, "updatedTo": updated_to, "limit": str(limit)}
             if end - start <= SMALLEST_WINDOW:
+                dates: list[datetime] = []
+                undated = 0
                 async for page in follow_pages(
                     self._http, self.settings, url, params, mapper=fat_release_to_notice
                 ):
                     self.requests += 1
+                    dates.extend(n.release_date for n in page.notices)
+                    undated += len(page.problems)
                     yield dataclasses.replace(page, resume_url=None, watermark=None)
+                planner.completed(start, end, dates, undated)
+                cursor = end
                 yield Page(url="", notices=(), watermark=end)
                 continue
             response = await self._http.get(url, params=params)
@@ -122,12 +129,14 @@ class FindATenderSource:
                 url=response.url,
                 mapper=fat_release_to_notice,
             )
-            releases = len(parsed.page.notices) + len(parsed.page.problems)
-            full = parsed.next_url is not None or releases >= limit
-            self.rate.observe(releases, start, end, full=full)
-            if full:
-                middle = start + (end - start) / 2
-                split[0:0] = [(start, middle), (middle, end)]
+            notices, problems = parsed.page.notices, parsed.page.problems
+            if parsed.next_url is not None or len(notices) + len(problems) >= limit:
+                # Not every release of the window is on the page: read it again, planned
+                # from the dates the page shows (see `sources.window_plan`).
+                listed = [(n.release_id, n.release_date) for n in notices]
+                planner.overflowed(start, end, listed, undated=len(problems))
                 yield parsed.page
                 continue
+            planner.completed(start, end, [n.release_date for n in notices], len(problems))
+            cursor = end
             yield dataclasses.replace(parsed.page, watermark=end)
