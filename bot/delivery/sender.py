@@ -211,6 +211,10 @@ class Sender:
             return False  # the channel stopped: paused, backing off, or no longer ours to send
         return claimed.full or not done
 
+    def _serves(self, name: str) -> bool:
+        """Whether `name` is still a channel to deliver to (a chat that paused or left is not)."""
+        return any(channel.name == name for channel in self.channels)
+
     def _held_too_long(self, claimed_at: datetime) -> bool:
         return self._clock.now() - claimed_at >= CLAIM_HOLD
 
@@ -226,7 +230,9 @@ class Sender:
         """Send claimed alerts, dropping each recorded id from `held`.
 
         Returns True when all were dealt with, False when the claims were held too long and
-        the rest is left to be claimed again, None when the channel must stop for now.
+        the rest is left to be claimed again, None when the channel must stop for now (paused,
+        backing off, no longer ours to send, or no longer a channel: a chat paused or left
+        while its batch was under way hears nothing more).
         """
         instant = [a for a in due if a.mode == INSTANT]
         digests: dict[str, list[Alert]] = {}
@@ -245,7 +251,7 @@ class Sender:
         sends = 0
         for alert in instant:
             await self._pace(channel, notifier)
-            if not self._may_send():
+            if not self._may_send() or not self._serves(channel.name):
                 return None
             if sends and self._held_too_long(claimed_at):
                 return False
@@ -271,7 +277,7 @@ class Sender:
             for part in notifier.digest_parts(whole, now=self._clock.now()):
                 ids = [i for a in part.alerts for i in a.ids]
                 await self._pace(channel, notifier)
-                if not self._may_send():
+                if not self._may_send() or not self._serves(channel.name):
                     return None
                 if sends and self._held_too_long(claimed_at):
                     return False
