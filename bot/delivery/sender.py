@@ -39,8 +39,9 @@ DIGEST_TITLES = {
 CLAIM_BATCH_ROWS = 200
 """Rows one claim takes for a channel (more when `max_instant` needs more to decide)."""
 CLAIM_HOLD = INSTANCE_LEASE / 2
-"""How long claims are held before what is left is given back and claimed again: well inside
-the lease (renewed by that claim) that vouches for them."""
+"""How long a batch holds its claims before what is left is given back and claimed again: well
+inside the lease (renewed by that claim and by the heartbeat) that vouches for them. Checked
+before each alert and before each digest, never between the parts of one digest."""
 RETRY_BASE_SECONDS = 30.0
 RETRY_CAP_SECONDS = 90.0
 """A recovered service is noticed within a minute and a half, however long it was down: no
@@ -274,13 +275,16 @@ class Sender:
             # Matches first, then the possible ones: the "Also worth a look" section.
             alerts.sort(key=lambda alert: alert.tier == POSSIBLE)
             whole = Digest(title=title, alerts=tuple(alerts))
+            # A digest's parts go out together: each says "part N of M", and a digest cut
+            # short here would be sent again, numbered afresh, from the rows given back. The
+            # lease (renewed by the heartbeat) still vouches for claims held a little longer.
+            if sends and self._held_too_long(claimed_at):
+                return False
             for part in notifier.digest_parts(whole, now=self._clock.now()):
                 ids = [i for a in part.alerts for i in a.ids]
                 await self._pace(channel, notifier)
                 if not self._may_send() or not self._serves(channel.name):
                     return None
-                if sends and self._held_too_long(claimed_at):
-                    return False
                 sends += 1
                 try:
                     ref = await notifier.send_digest(part, now=self._clock.now())

@@ -7,17 +7,27 @@ live in the database.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import threading
 
 import pytest
 
 from bot.app import App
 from bot.config import load_config
+from bot.delivery.sender import CLAIM_HOLD
 from tests.conftest import made_releases, write_config
 from tests.integration.chat_helpers import until
+from tests.integration.conftest import chat_channels
 
 ALL = made_releases()
+DUDLEY = next(
+    r
+    for r in ALL
+    if r["tender"]["title"].startswith("Domestic Abuse Support Services") and r["tag"] == ["tender"]
+)
 CHANNEL = "C0SUBSCRIBE"
+SLACK_CHANNEL = "C0123456789"
 CHAT = f"chat:sl:{CHANNEL}"
 
 pytestmark = pytest.mark.usefixtures("chat_tokens")
@@ -38,6 +48,14 @@ chats = ["{CHANNEL}"]
 """
     return write_config(
         tmp_path, fake_cf.url, source={"every": '"1h"'}, extra=extra, subscriptions=""
+    )
+
+
+def slack_posts(slack) -> int:
+    """Posts that reached the configured Slack channel, answered or not."""
+    return sum(
+        r["path"].endswith("/chat.postMessage") and r["data"].get("channel") == SLACK_CHANNEL
+        for r in slack.requests
     )
 
 
@@ -91,3 +109,55 @@ async def test_a_chat_paused_while_its_batch_is_under_way_hears_nothing_more(
         assert posts(slack) == 1, "a paused chat hears nothing after its pause"
         assert pending(app) == queued - 1, "the rest waits for /resume"
         await app.workers.stop()
+
+
+def variant(n: int) -> dict:
+    """A distinct open tender (a copy of a recorded one under another id and title)."""
+    release = copy.deepcopy(DUDLEY)
+    release["ocid"] += f"-v{n}"
+    release["id"] += f"-v{n}"
+    release["tender"]["title"] = f"Befriending {n}"
+    return release
+
+
+def slack_config(tmp_path, fake_cf, slack, telegram, *, mode: str, bot_extra: str = ""):
+    """Every notice to the configured Slack channel, in `mode`."""
+    subs = f'[[subscriptions]]\nchannel = "slack"\nrules = []\nmode = "{mode}"\nremind_days = 0\n'
+    path = write_config(
+        tmp_path, fake_cf.url, subscriptions=subs, extra=chat_channels(slack, telegram)
+    )
+    if bot_extra:
+        path.write_text(
+            path.read_text().replace(
+                'timezone = "Europe/London"', f'timezone = "Europe/London"\n{bot_extra}'
+            )
+        )
+    return path
+
+
+def headings(slack) -> list[str]:
+    """The header of every message the configured Slack channel received."""
+    return [
+        m["blocks"][0]["text"]["text"] for m in slack.messages if m.get("channel") == SLACK_CHANNEL
+    ]
+
+
+async def test_a_digest_whose_claims_are_held_too_long_still_sends_the_parts_it_announced(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    fake_cf.pages = [[variant(n) for n in range(50)]]  # 40 + 10: two parts on Slack
+    path = slack_config(tmp_path, fake_cf, slack, telegram, mode="daily")
+    release = threading.Event()
+    async with App(load_config(path), clock=clock) as app:
+        await app.poll("cf")
+        clock.advance(days=1)  # the daily digest is due
+        slack.held[SLACK_CHANNEL] = release
+        delivery = asyncio.create_task(app.deliver())
+        try:
+            await until(lambda: slack_posts(slack) == 1)
+            clock.advance(seconds=CLAIM_HOLD.total_seconds() + 1)  # part 1 answers slowly
+        finally:
+            release.set()
+        result = await delivery
+    assert result.sent == 50
+    assert headings(slack) == ["Daily digest (part 1 of 2)", "Daily digest (part 2 of 2)"]
