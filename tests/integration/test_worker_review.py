@@ -161,3 +161,37 @@ async def test_a_digest_whose_claims_are_held_too_long_still_sends_the_parts_it_
         result = await delivery
     assert result.sent == 50
     assert headings(slack) == ["Daily digest (part 1 of 2)", "Daily digest (part 2 of 2)"]
+
+
+async def test_an_update_due_with_its_first_alert_is_folded_in_even_across_a_batch_boundary(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    from bot.delivery.sender import CLAIM_BATCH_ROWS
+
+    watched = variant(10_000)
+    watched["tender"]["title"] = "Watched notice"
+    path = slack_config(tmp_path, fake_cf, slack, telegram, mode="daily")
+    async with App(load_config(path), clock=clock) as app:
+        fake_cf.pages = [[watched]]
+        await app.poll("cf")  # the first row queued: first in the first batch
+        fake_cf.pages = [[variant(n) for n in range(CLAIM_BATCH_ROWS)]]
+        await app.poll("cf")  # enough rows to push what follows into a second batch
+        amended = copy.deepcopy(watched)
+        amended["id"] += "-2"
+        amended["tag"] = ["tenderAmendment"]
+        amended["date"] = "2025-01-24T09:30:00Z"
+        amended["tender"]["tenderPeriod"]["endDate"] = "2025-02-28T12:00:00Z"
+        fake_cf.pages = [[amended]]
+        clock.advance(minutes=45)
+        await app.poll("cf")  # an update, due with the first alert at tomorrow's digest
+        clock.advance(days=1)
+        result = await app.deliver()
+    assert result.sent == CLAIM_BATCH_ROWS + 2, "every row recorded as sent"
+    entries = [
+        str(block)
+        for m in slack.messages
+        for block in m["blocks"][1:]
+        if "Watched notice" in str(block)
+    ]
+    assert len(entries) == 1, "one entry about the notice, not its first version and an update"
+    assert "28 Feb 2025" in entries[0], "at its latest version"
