@@ -75,11 +75,16 @@ def jitter_for(every_seconds: float) -> float:
 
 
 def delivery_wait(app: App) -> float:
-    """Seconds until the delivery loop runs again: a minute, or less when a backoff ends."""
+    """Seconds until the delivery loop runs again: a minute, or less when a backoff ends.
+
+    A backoff already over (its channel has sent nothing since, so it is still recorded) is
+    no reason to look again: it would wake the loop every second until that channel sends.
+    """
     wait = DELIVERY_INTERVAL_SECONDS
-    retry_at = app.outbox.next_retry_at()
+    now = app.clock.now()
+    retry_at = app.outbox.next_retry_at(after=now)
     if retry_at is not None:
-        wait = min(wait, (retry_at - app.clock.now()).total_seconds())
+        wait = min(wait, (retry_at - now).total_seconds())
     return max(MIN_DELIVERY_WAIT_SECONDS, wait)
 
 

@@ -195,3 +195,22 @@ async def test_an_update_due_with_its_first_alert_is_folded_in_even_across_a_bat
     ]
     assert len(entries) == 1, "one entry about the notice, not its first version and an update"
     assert "28 Feb 2025" in entries[0], "at its latest version"
+
+
+async def test_a_backoff_long_over_does_not_keep_the_delivery_loop_waking_every_second(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    from bot.daemon import DELIVERY_INTERVAL_SECONDS, delivery_wait
+
+    fake_cf.pages = [[variant(1)]]
+    slack.fail(("429", 5), ("error", "invalid_blocks"))  # wait 5 s; then refused outright
+    path = slack_config(tmp_path, fake_cf, slack, telegram, mode="instant")
+    async with App(load_config(path), clock=clock) as app:
+        await app.poll("cf")
+        await app.deliver()
+        assert delivery_wait(app) == 5
+        clock.advance(seconds=5)
+        await app.deliver()  # the retry is refused: no send worked, the backoff is not cleared
+        assert app.outbox.count_failed() == 1 and slack.messages == []
+        clock.advance(hours=1)
+        assert delivery_wait(app) == DELIVERY_INTERVAL_SECONDS, "no retry is waiting"
