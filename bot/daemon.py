@@ -313,6 +313,10 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
                 + local_moment(last_round[0], app.config.bot.zone, seconds=True)
             )
         reasons.extend(f"delivery to {name} has stopped" for name in app.workers.stopped())
+        reasons.extend(
+            f"delivery to {name} fails unexpectedly ({why}); see the log"
+            for name, why in app.workers.failing().items()
+        )
         return reasons + failure + app.lead.health() + app.unhealthy()
 
     app.workers.start(on_db_error=worker_db_error, error_wait=app.lead.step_every.total_seconds())

@@ -146,6 +146,8 @@ class Sender:
 
         Raises:
             sqlite3.Error: the database cannot record a claim or a send; nothing more is sent.
+            Exception: a bug met while sending (the batch's unsent claims are given back):
+                the caller logs it and tells /healthz.
         """
         channel = next((c for c in self.channels if c.name == name), None)
         if channel is None or not self._may_send():
@@ -153,7 +155,7 @@ class Sender:
         notifier = self._ready(channel, DeliveryResult())
         if notifier is None:
             return False
-        return await self._batch_guarded(channel, notifier, DeliveryResult())
+        return await self._deliver_batch(channel, notifier, DeliveryResult())
 
     def _ready(self, channel: ChannelConfig, result: DeliveryResult) -> Notifier | None:
         """The channel's notifier if it may be sent to now (not paused, not backing off)."""

@@ -214,3 +214,54 @@ async def test_a_backoff_long_over_does_not_keep_the_delivery_loop_waking_every_
         assert app.outbox.count_failed() == 1 and slack.messages == []
         clock.advance(hours=1)
         assert delivery_wait(app) == DELIVERY_INTERVAL_SECONDS, "no retry is waiting"
+
+
+async def test_a_channel_whose_delivery_fails_unexpectedly_is_reported_by_healthz(
+    tmp_path, fake_cf, clock, monkeypatch
+):
+    import httpx
+
+    from bot.daemon import run_daemon
+    from bot.delivery.notifiers import console
+
+    real_render = console.render
+
+    def render(alert, **kwargs):
+        if alert.notice.title == "Poison":
+            raise RuntimeError("a bug rendering this alert")
+        return real_render(alert, **kwargs)
+
+    monkeypatch.setattr(console, "render", render)
+    poison = variant(2)
+    poison["tender"]["title"] = "Poison"
+    fake_cf.pages = [[variant(1), poison]]
+    path = write_config(tmp_path, fake_cf.url, source={"every": '"1h"'})
+    path.write_text(
+        path.read_text().replace(
+            'timezone = "Europe/London"', 'timezone = "Europe/London"\nhttp = "127.0.0.1:0"'
+        )
+    )
+    stop = asyncio.Event()
+    async with App(load_config(path), clock=clock, exclusive="run") as app:
+        daemon = asyncio.create_task(run_daemon(app, stop=stop))
+        try:
+            await until(lambda: app.http_port and app.outbox.count_sent("console") == 1)
+            async with httpx.AsyncClient() as client:
+                url = f"http://127.0.0.1:{app.http_port}/healthz"
+                answers: list[httpx.Response] = []
+
+                async def probe() -> None:
+                    answers.append(await client.get(url))
+
+                for _ in range(100):
+                    await probe()
+                    if answers[-1].status_code == 503:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            await daemon
+    assert answers[-1].status_code == 503
+    assert "delivery to console fails unexpectedly (RuntimeError: a bug rendering" in (
+        answers[-1].text
+    )
