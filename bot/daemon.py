@@ -319,13 +319,7 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         )
         return reasons + failure + app.lead.health() + app.unhealthy()
 
-    app.workers.start(on_db_error=worker_db_error, error_wait=app.lead.step_every.total_seconds())
-    delivery = asyncio.create_task(delivery_loop(), name="delivery")
     chat_bots = build_bots(app) if app.base_config.bots else []
-    bot_tasks = [
-        asyncio.create_task(_serve_bot(bot, stop, app), name=f"chat bot {index}")
-        for index, bot in enumerate(chat_bots)
-    ]
     listener = None
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
@@ -343,6 +337,15 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         )
         await listener.start()
         app.http_port = listener.port
+    # Only once listening worked: a daemon that fails to start must not leave sends under way
+    # that its close would cut off half-way (the send gate is closed only by a clean stop).
+    # No probe of /healthz can run before `delivery` exists: nothing awaits in between.
+    app.workers.start(on_db_error=worker_db_error, error_wait=app.lead.step_every.total_seconds())
+    delivery = asyncio.create_task(delivery_loop(), name="delivery")
+    bot_tasks = [
+        asyncio.create_task(_serve_bot(bot, stop, app), name=f"chat bot {index}")
+        for index, bot in enumerate(chat_bots)
+    ]
     try:
         scheduler.start()
         await stop.wait()

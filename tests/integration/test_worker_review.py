@@ -265,3 +265,30 @@ async def test_a_channel_whose_delivery_fails_unexpectedly_is_reported_by_health
     assert "delivery to console fails unexpectedly (RuntimeError: a bug rendering" in (
         answers[-1].text
     )
+
+
+async def test_a_daemon_that_cannot_listen_starts_no_delivery_it_cannot_stop_cleanly(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    import socket
+
+    from bot.daemon import run_daemon
+
+    fake_cf.pages = [[variant(1)]]
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    path = slack_config(
+        tmp_path, fake_cf, slack, telegram, mode="instant", bot_extra=f'http = "127.0.0.1:{port}"'
+    )
+    try:
+        async with App(load_config(path), clock=clock) as app:
+            await app.poll("cf")  # an alert is due the moment delivery starts
+            with pytest.raises(OSError):
+                await run_daemon(app, stop=asyncio.Event())
+            # Workers started before the failure would be cancelled by the close, a send
+            # perhaps half-way (no send gate closed first): none may be running.
+            assert not app.workers.running
+    finally:
+        taken.close()
