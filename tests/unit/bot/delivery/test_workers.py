@@ -27,6 +27,7 @@ class RecordingSender:
     batches: dict[str, int] = field(default_factory=dict)
     more: dict[str, int] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
+    buggy: set[str] = field(default_factory=set)
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def deliver_channel(self, name: str) -> bool:
@@ -34,6 +35,8 @@ class RecordingSender:
         self.called.set()
         if name in self.broken:
             raise sqlite3.OperationalError("disk I/O error")
+        if name in self.buggy:
+            raise KeyError("a bug")
         if self.more.get(name, 0):
             self.more[name] -= 1
             return True
@@ -140,3 +143,19 @@ async def test_stop_ends_a_worker_even_when_woken_at_the_same_moment():
     before = dict(sender.batches)
     await asyncio.sleep(0.05)
     assert sender.batches == before, "no worker runs on after stop"
+
+
+async def test_a_worker_meeting_a_bug_goes_on_and_says_so_until_a_batch_goes_through():
+    sender = RecordingSender(channels=[Channel("a"), Channel("b")], buggy={"a"})
+    workers = workers_for(sender)
+    workers.start(on_db_error=lambda exc: False)
+    try:
+        await settle(sender, lambda: workers.failing() != {})
+        assert workers.failing() == {"a": "KeyError: 'a bug'"}
+        assert workers.stopped() == [], "the worker runs on"
+        sender.buggy.clear()
+        workers.wake("a")
+        await settle(sender, lambda: sender.batches["a"] == 2)
+        await settle(sender, lambda: workers.failing() == {})
+    finally:
+        await workers.stop()
