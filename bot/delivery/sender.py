@@ -104,6 +104,8 @@ class Sender:
         self._outbox = outbox
         self._clock = clock
         self._max_instant = max_instant
+        self._catching_up: set[str] = set()
+        """Channels whose catch-up goes on in the next batch (it was more than a batch)."""
         self.pacer = pacer or Pacer(clock)
         """Paces every send (a benchmark may put in a faster one)."""
         self._rng = rng or random.Random()
@@ -212,7 +214,10 @@ class Sender:
                     log.debug("could not release claims; their lease expires on its own")
         if done is None:
             return False  # the channel stopped: paused, backing off, or no longer ours to send
-        return claimed.full or not done
+        more = claimed.full or not done
+        if not more:
+            self._catching_up.discard(channel.name)
+        return more
 
     def _serves(self, name: str) -> bool:
         """Whether `name` is still a channel to deliver to (a chat that paused or left is not)."""
@@ -243,7 +248,9 @@ class Sender:
             if alert.mode != INSTANT:
                 title = DIGEST_TITLES.get(alert.mode, f"{alert.mode.capitalize()} digest")
                 digests.setdefault(title, []).append(alert)
-        if len(instant) > self._max_instant:
+        # A catch-up of more than a batch stays a catch-up to its end: the rest of it, however
+        # few, is not sent as single alerts.
+        if len(instant) > self._max_instant or (instant and channel.name in self._catching_up):
             log.info(
                 "%s: %d alerts due at once; sending them as one catch-up digest",
                 channel.name,
@@ -251,6 +258,7 @@ class Sender:
             )
             digests[f"Catch-up: {len(instant)} notices since the last alerts"] = instant
             instant = []
+            self._catching_up.add(channel.name)
         sends = 0
         for alert in instant:
             await self._pace(channel, notifier)

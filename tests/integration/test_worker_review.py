@@ -292,3 +292,21 @@ async def test_a_daemon_that_cannot_listen_starts_no_delivery_it_cannot_stop_cle
             assert not app.workers.running
     finally:
         taken.close()
+
+
+async def test_a_catch_up_larger_than_a_batch_is_all_catch_up_not_a_tail_of_single_alerts(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    from bot.delivery.sender import CLAIM_BATCH_ROWS
+
+    count = CLAIM_BATCH_ROWS + 2  # the second batch holds 2: no more than max_instant
+    fake_cf.pages = [[variant(n) for n in range(count)]]
+    path = slack_config(
+        tmp_path, fake_cf, slack, telegram, mode="instant", bot_extra="max_instant = 2"
+    )
+    async with App(load_config(path), clock=clock) as app:
+        await app.poll("cf")
+        result = await app.deliver()
+    assert result.sent == count
+    heads = headings(slack)
+    assert heads and all(h.startswith("Catch-up: ") for h in heads), heads[-3:]
