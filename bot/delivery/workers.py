@@ -166,13 +166,25 @@ class ChannelWorkers:
                     await wake.wait()
 
     def _wait(self, name: str) -> float:
-        """Seconds until the channel's next alert is due or its backoff ends (1 s to 1 min)."""
+        """Seconds until the channel's next alert is due or its backoff ends (1 s to 1 min).
+
+        A backoff already over with alerts due (a Retry-After of 0, or one that ended while
+        the batch was closing) is the shortest wait, not the idle minute.
+        """
         wait = IDLE_SECONDS
         if not self._may_act():
             return wait
         now = self._clock.now()
-        retry_at = self._outbox.channel_state(name).retry_at
+        state = self._outbox.channel_state(name)
+        retry_at = state.retry_at
         for when in (self._outbox.next_due_at(name, now), retry_at):
             if when is not None and when > now:
                 wait = min(wait, (when - now).total_seconds())
+        if (
+            retry_at is not None
+            and retry_at <= now
+            and not state.paused_reason
+            and self._outbox.due_now(name, now)
+        ):
+            wait = MIN_WAIT_SECONDS
         return max(MIN_WAIT_SECONDS, wait)

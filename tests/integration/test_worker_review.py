@@ -310,3 +310,19 @@ async def test_a_catch_up_larger_than_a_batch_is_all_catch_up_not_a_tail_of_sing
     assert result.sent == count
     heads = headings(slack)
     assert heads and all(h.startswith("Catch-up: ") for h in heads), heads[-3:]
+
+
+async def test_a_retry_after_of_zero_is_retried_at_once_not_a_minute_later(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    fake_cf.pages = [[variant(1)]]
+    slack.fail(("429", 0))  # rate limited, and free to try again at once
+    path = slack_config(tmp_path, fake_cf, slack, telegram, mode="instant")
+    async with App(load_config(path), clock=clock) as app:
+        app.workers.start(on_db_error=lambda exc: False)
+        await app.poll("cf")
+        await until(lambda: slack_posts(slack) == 1)
+        # The worker looks again within a second or so, not after its idle minute.
+        await until(lambda: len(slack.messages) == 1, timeout=10)
+        await app.workers.stop()
+    assert slack_posts(slack) == 2

@@ -47,9 +47,13 @@ class RecordingSender:
 class Outbox:
     due_at: datetime | None = None
     retry_at: datetime | None = None
+    waiting: bool = False
 
     def next_due_at(self, channel: str, now: datetime) -> datetime | None:
         return self.due_at
+
+    def due_now(self, channel: str, now: datetime) -> bool:
+        return self.waiting
 
     def channel_state(self, channel: str) -> ChannelState:
         return ChannelState(channel=channel, retry_at=self.retry_at)
@@ -126,6 +130,9 @@ def test_an_idle_worker_waits_for_its_next_due_alert_or_retry_within_a_minute():
     assert workers._wait("a") == 3
     outbox.retry_at = START - timedelta(seconds=30)  # a backoff that is over: not a reason
     assert workers._wait("a") == 5
+    outbox.waiting = True  # ... unless alerts wait for it to be over (Retry-After: 0)
+    assert workers._wait("a") == MIN_WAIT_SECONDS
+    outbox.waiting = False
     outbox.due_at = START + timedelta(milliseconds=10)
     assert workers._wait("a") == MIN_WAIT_SECONDS
     outbox.due_at = START + timedelta(hours=2)
