@@ -82,9 +82,14 @@ class OutboxCounts:
         return int(row.fetchone()[0])
 
     def due_now(self, channel: str, now: datetime) -> bool:
-        """Whether a pending row for `channel` is due at `now` (claimed or not)."""
+        """Whether a pending row for `channel` is due at `now` (claimed or not).
+
+        Only rows a claim could take (their event is stored), so a caller never waits on one
+        that can never be sent.
+        """
         row = self._db.execute(
-            "SELECT 1 FROM outbox WHERE status = ? AND channel = ? AND due_at <= ? LIMIT 1",
+            "SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id "
+            "WHERE o.status = ? AND o.channel = ? AND o.due_at <= ? LIMIT 1",
             (PENDING, channel, to_text(now)),
         ).fetchone()
         return row is not None

@@ -168,8 +168,10 @@ class ChannelWorkers:
     def _wait(self, name: str) -> float:
         """Seconds until the channel's next alert is due or its backoff ends (1 s to 1 min).
 
-        A backoff already over with alerts due (a Retry-After of 0, or one that ended while
-        the batch was closing) is the shortest wait, not the idle minute.
+        Alerts due that the batch could not take (another instance holds them: a former
+        leader finishing its batch, a killed process whose lease runs out; or a backoff just
+        over, a Retry-After of 0) are looked for again after the shortest wait, not the idle
+        minute: no wake crosses processes.
         """
         wait = IDLE_SECONDS
         if not self._may_act():
@@ -181,8 +183,7 @@ class ChannelWorkers:
             if when is not None and when > now:
                 wait = min(wait, (when - now).total_seconds())
         if (
-            retry_at is not None
-            and retry_at <= now
+            (retry_at is None or retry_at <= now)
             and not state.paused_reason
             and self._outbox.due_now(name, now)
         ):

@@ -326,3 +326,33 @@ async def test_a_retry_after_of_zero_is_retried_at_once_not_a_minute_later(
         await until(lambda: len(slack.messages) == 1, timeout=10)
         await app.workers.stop()
     assert slack_posts(slack) == 2
+
+
+async def test_alerts_another_instance_held_go_out_soon_after_it_gives_them_back(
+    tmp_path, fake_cf, slack, telegram, clock
+):
+    from bot.delivery.outbox import Outbox
+    from bot.store.instances import Instance
+
+    fake_cf.pages = [[variant(1)]]
+    path = slack_config(tmp_path, fake_cf, slack, telegram, mode="instant")
+    async with App(load_config(path), clock=clock) as app:
+        other = Outbox(app.store, instance=Instance.this_process("other", clock.now()))
+        await app.poll("cf")
+        taken = other.due("slack", clock.now())  # a former leader, say, still holds it
+        assert len(taken) == 1
+        tries: list[int] = []
+        claim = app.outbox.claim
+
+        def counted(channel, now, *, limit):
+            claimed = claim(channel, now, limit=limit)
+            if channel == "slack":
+                tries.append(len(claimed.alerts))
+            return claimed
+
+        app.outbox.claim = counted
+        app.workers.start(on_db_error=lambda exc: False)
+        await until(lambda: tries == [0])  # the worker looked: nothing it may take
+        other.release([i for alert in taken for i in alert.ids])  # no wake crosses processes
+        await until(lambda: len(slack.messages) == 1, timeout=10)
+        await app.workers.stop()

@@ -124,6 +124,9 @@ def test_an_idle_worker_waits_for_its_next_due_alert_or_retry_within_a_minute():
     outbox = Outbox()
     workers = workers_for(RecordingSender(channels=[]), outbox, clock)
     assert workers._wait("a") == IDLE_SECONDS
+    outbox.waiting = True  # due, but held by another instance: look again soon
+    assert workers._wait("a") == MIN_WAIT_SECONDS
+    outbox.waiting = False
     outbox.due_at = START + timedelta(seconds=5)
     assert workers._wait("a") == 5
     outbox.retry_at = START + timedelta(seconds=3)
