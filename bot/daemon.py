@@ -75,11 +75,16 @@ def jitter_for(every_seconds: float) -> float:
 
 
 def delivery_wait(app: App) -> float:
-    """Seconds until the delivery loop runs again: a minute, or less when a backoff ends."""
+    """Seconds until the delivery loop runs again: a minute, or less when a backoff ends.
+
+    A backoff already over (its channel has sent nothing since, so it is still recorded) is
+    no reason to look again: it would wake the loop every second until that channel sends.
+    """
     wait = DELIVERY_INTERVAL_SECONDS
-    retry_at = app.outbox.next_retry_at()
+    now = app.clock.now()
+    retry_at = app.outbox.next_retry_at(after=now)
     if retry_at is not None:
-        wait = min(wait, (retry_at - app.clock.now()).total_seconds())
+        wait = min(wait, (retry_at - now).total_seconds())
     return max(MIN_DELIVERY_WAIT_SECONDS, wait)
 
 
@@ -308,15 +313,13 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
                 + local_moment(last_round[0], app.config.bot.zone, seconds=True)
             )
         reasons.extend(f"delivery to {name} has stopped" for name in app.workers.stopped())
+        reasons.extend(
+            f"delivery to {name} fails unexpectedly ({why}); see the log"
+            for name, why in app.workers.failing().items()
+        )
         return reasons + failure + app.lead.health() + app.unhealthy()
 
-    app.workers.start(on_db_error=worker_db_error, error_wait=app.lead.step_every.total_seconds())
-    delivery = asyncio.create_task(delivery_loop(), name="delivery")
     chat_bots = build_bots(app) if app.base_config.bots else []
-    bot_tasks = [
-        asyncio.create_task(_serve_bot(bot, stop, app), name=f"chat bot {index}")
-        for index, bot in enumerate(chat_bots)
-    ]
     listener = None
     if app.config.bot.http is not None:
         host, port = app.config.bot.http
@@ -334,6 +337,15 @@ async def run_daemon(app: App, *, stop: asyncio.Event | None = None) -> None:
         )
         await listener.start()
         app.http_port = listener.port
+    # Only once listening worked: a daemon that fails to start must not leave sends under way
+    # that its close would cut off half-way (the send gate is closed only by a clean stop).
+    # No probe of /healthz can run before `delivery` exists: nothing awaits in between.
+    app.workers.start(on_db_error=worker_db_error, error_wait=app.lead.step_every.total_seconds())
+    delivery = asyncio.create_task(delivery_loop(), name="delivery")
+    bot_tasks = [
+        asyncio.create_task(_serve_bot(bot, stop, app), name=f"chat bot {index}")
+        for index, bot in enumerate(chat_bots)
+    ]
     try:
         scheduler.start()
         await stop.wait()

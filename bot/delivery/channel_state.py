@@ -32,12 +32,20 @@ class ChannelStates:
     _db: Connection
     _redact: Callable[[str], str]
 
-    def next_retry_at(self) -> datetime | None:
-        """The earliest time a backed-off (not paused) channel may be tried again."""
-        row = self._db.execute(
+    def next_retry_at(self, *, after: datetime | None = None) -> datetime | None:
+        """The earliest time a backed-off (not paused) channel may be tried again.
+
+        `after`: only backoffs that end later than this (not those already over).
+        """
+        query = (
             "SELECT MIN(retry_at) FROM channel_state WHERE paused_reason IS NULL "
             "AND retry_at IS NOT NULL"
-        ).fetchone()
+        )
+        args: tuple[object, ...] = ()
+        if after is not None:
+            query += " AND retry_at > ?"
+            args = (to_text(after),)
+        row = self._db.execute(query, args).fetchone()
         return from_text(row[0]) if row and row[0] else None
 
     def channel_state(self, channel: str) -> ChannelState:

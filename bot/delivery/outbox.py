@@ -29,6 +29,15 @@ SUPERSEDED = "superseded"
 """Never sent: the notice closed before its first alert went out."""
 CLAIM_LEASE = INSTANCE_LEASE
 """Written beside a claim for the record; a claim lasts as long as its instance's lease."""
+_CLAIMABLE = (
+    "SELECT o.id, o.kind, o.subscription, o.channel, o.source, o.notice_id, "
+    "o.release_id, o.reasons, o.mode, o.tier, e.previous_release_id FROM outbox o "
+    "JOIN events e ON e.id = o.event_id "
+    "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? "
+    "AND (o.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM instances i "
+    "WHERE i.id = o.claimed_by AND i.lease_until > ?)) "
+)
+"""Rows of a channel that are due and claimed by no live instance (channel, status, now, now)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,6 +166,10 @@ class Outbox(ChannelStates, OutboxCounts):
     def claim(self, channel: str, now: datetime, *, limit: int = 1000) -> Claimed:
         """Claim at most `limit` pending rows for `channel` that are due at `now`, oldest first.
 
+        A full claim also takes the due rows past its limit that fold into one of its alerts
+        (an update to a notice whose first alert it holds), so a notice is never told of twice
+        because a batch ended between its rows.
+
         Claiming is one write transaction, which also renews this instance's lease: a row
         claimed by one instance is skipped by every other until it is recorded as sent or
         failed, or released, or the lease of the instance that claimed it has expired (it
@@ -169,16 +182,12 @@ class Outbox(ChannelStates, OutboxCounts):
         with self._store.transaction():
             keep_alive(self._db, self.instance, now)
             rows = self._db.execute(
-                "SELECT o.id, o.kind, o.subscription, o.channel, o.source, o.notice_id, "
-                "o.release_id, o.reasons, o.mode, o.tier, e.previous_release_id FROM outbox o "
-                "JOIN events e ON e.id = o.event_id "
-                "WHERE o.channel = ? AND o.status = ? AND o.due_at <= ? "
-                "AND (o.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM instances i "
-                "WHERE i.id = o.claimed_by AND i.lease_until > ?)) ORDER BY o.id LIMIT ?"
-                # PostgreSQL: rows another session is claiming are skipped, not waited for.
-                + (" FOR UPDATE OF o SKIP LOCKED" if self._store.backend == POSTGRESQL else ""),
+                _CLAIMABLE + "ORDER BY o.id LIMIT ?" + self._skip_locked(),
                 (channel, PENDING, to_text(now), to_text(now), limit),
             ).fetchall()
+            full = len(rows) == limit
+            if full:
+                rows += self._folded_beyond(rows, channel, now)
             self._db.executemany(
                 "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
                 [(self.claimer, to_text(now + CLAIM_LEASE), row["id"]) for row in rows],
@@ -203,7 +212,44 @@ class Outbox(ChannelStates, OutboxCounts):
                     "WHERE id = ?",
                     [(SUPERSEDED, i) for i in superseded],
                 )
-        return Claimed(alerts=tuple(alerts), full=len(rows) == limit)
+        return Claimed(alerts=tuple(alerts), full=full)
+
+    def _skip_locked(self) -> str:
+        """PostgreSQL: rows another session is claiming are skipped, not waited for."""
+        return " FOR UPDATE OF o SKIP LOCKED" if self._store.backend == POSTGRESQL else ""
+
+    def _folded_beyond(self, rows: list[Any], channel: str, now: datetime) -> list[Any]:
+        """Due rows past a full claim's last that fold into an alert of the claim.
+
+        A first alert and an update about one notice due together are one message about its
+        latest version, wherever the claim's limit falls between them: otherwise the batch
+        would send the first version and the next batch the update, in two digests.
+        """
+        last = max(int(row["id"]) for row in rows)
+        keys = {
+            (str(row["subscription"]), str(row["source"]), str(row["notice_id"]))
+            for row in rows
+            if row["kind"] in (NEW, UPDATED)
+        }
+        more: list[Any] = []
+        for subscription, source, notice_id in sorted(keys):
+            more += self._db.execute(
+                _CLAIMABLE + "AND o.id > ? AND o.kind IN (?, ?) AND o.subscription = ? "
+                "AND o.source = ? AND o.notice_id = ? ORDER BY o.id" + self._skip_locked(),
+                (
+                    channel,
+                    PENDING,
+                    to_text(now),
+                    to_text(now),
+                    last,
+                    NEW,
+                    UPDATED,
+                    subscription,
+                    source,
+                    notice_id,
+                ),
+            ).fetchall()
+        return sorted(more, key=lambda row: int(row["id"]))
 
     def _alert(self, group: list[Any]) -> Alert | None:
         """One alert for rows about one notice, at its latest version; None if superseded.

@@ -7,8 +7,9 @@ stays readable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.store import Store
+from bot.store import Store, to_text
 from bot.store.connection import Connection
 
 PENDING = "pending"
@@ -79,3 +80,16 @@ class OutboxCounts:
         """How many alerts were given up on."""
         row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE status = ?", (FAILED,))
         return int(row.fetchone()[0])
+
+    def due_now(self, channel: str, now: datetime) -> bool:
+        """Whether a pending row for `channel` is due at `now` (claimed or not).
+
+        Only rows a claim could take (their event is stored), so a caller never waits on one
+        that can never be sent.
+        """
+        row = self._db.execute(
+            "SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id "
+            "WHERE o.status = ? AND o.channel = ? AND o.due_at <= ? LIMIT 1",
+            (PENDING, channel, to_text(now)),
+        ).fetchone()
+        return row is not None

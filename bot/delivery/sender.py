@@ -39,8 +39,9 @@ DIGEST_TITLES = {
 CLAIM_BATCH_ROWS = 200
 """Rows one claim takes for a channel (more when `max_instant` needs more to decide)."""
 CLAIM_HOLD = INSTANCE_LEASE / 2
-"""How long claims are held before what is left is given back and claimed again: well inside
-the lease (renewed by that claim) that vouches for them."""
+"""How long a batch holds its claims before what is left is given back and claimed again: well
+inside the lease (renewed by that claim and by the heartbeat) that vouches for them. Checked
+before each alert and before each digest, never between the parts of one digest."""
 RETRY_BASE_SECONDS = 30.0
 RETRY_CAP_SECONDS = 90.0
 """A recovered service is noticed within a minute and a half, however long it was down: no
@@ -103,6 +104,8 @@ class Sender:
         self._outbox = outbox
         self._clock = clock
         self._max_instant = max_instant
+        self._catching_up: set[str] = set()
+        """Channels whose catch-up goes on in the next batch (it was more than a batch)."""
         self.pacer = pacer or Pacer(clock)
         """Paces every send (a benchmark may put in a faster one)."""
         self._rng = rng or random.Random()
@@ -145,6 +148,8 @@ class Sender:
 
         Raises:
             sqlite3.Error: the database cannot record a claim or a send; nothing more is sent.
+            Exception: a bug met while sending (the batch's unsent claims are given back):
+                the caller logs it and tells /healthz.
         """
         channel = next((c for c in self.channels if c.name == name), None)
         if channel is None or not self._may_send():
@@ -152,7 +157,7 @@ class Sender:
         notifier = self._ready(channel, DeliveryResult())
         if notifier is None:
             return False
-        return await self._batch_guarded(channel, notifier, DeliveryResult())
+        return await self._deliver_batch(channel, notifier, DeliveryResult())
 
     def _ready(self, channel: ChannelConfig, result: DeliveryResult) -> Notifier | None:
         """The channel's notifier if it may be sent to now (not paused, not backing off)."""
@@ -209,7 +214,14 @@ class Sender:
                     log.debug("could not release claims; their lease expires on its own")
         if done is None:
             return False  # the channel stopped: paused, backing off, or no longer ours to send
-        return claimed.full or not done
+        more = claimed.full or not done
+        if not more:
+            self._catching_up.discard(channel.name)
+        return more
+
+    def _serves(self, name: str) -> bool:
+        """Whether `name` is still a channel to deliver to (a chat that paused or left is not)."""
+        return any(channel.name == name for channel in self.channels)
 
     def _held_too_long(self, claimed_at: datetime) -> bool:
         return self._clock.now() - claimed_at >= CLAIM_HOLD
@@ -226,7 +238,9 @@ class Sender:
         """Send claimed alerts, dropping each recorded id from `held`.
 
         Returns True when all were dealt with, False when the claims were held too long and
-        the rest is left to be claimed again, None when the channel must stop for now.
+        the rest is left to be claimed again, None when the channel must stop for now (paused,
+        backing off, no longer ours to send, or no longer a channel: a chat paused or left
+        while its batch was under way hears nothing more).
         """
         instant = [a for a in due if a.mode == INSTANT]
         digests: dict[str, list[Alert]] = {}
@@ -234,7 +248,9 @@ class Sender:
             if alert.mode != INSTANT:
                 title = DIGEST_TITLES.get(alert.mode, f"{alert.mode.capitalize()} digest")
                 digests.setdefault(title, []).append(alert)
-        if len(instant) > self._max_instant:
+        # A catch-up of more than a batch stays a catch-up to its end: the rest of it, however
+        # few, is not sent as single alerts.
+        if len(instant) > self._max_instant or (instant and channel.name in self._catching_up):
             log.info(
                 "%s: %d alerts due at once; sending them as one catch-up digest",
                 channel.name,
@@ -242,10 +258,11 @@ class Sender:
             )
             digests[f"Catch-up: {len(instant)} notices since the last alerts"] = instant
             instant = []
+            self._catching_up.add(channel.name)
         sends = 0
         for alert in instant:
             await self._pace(channel, notifier)
-            if not self._may_send():
+            if not self._may_send() or not self._serves(channel.name):
                 return None
             if sends and self._held_too_long(claimed_at):
                 return False
@@ -268,13 +285,16 @@ class Sender:
             # Matches first, then the possible ones: the "Also worth a look" section.
             alerts.sort(key=lambda alert: alert.tier == POSSIBLE)
             whole = Digest(title=title, alerts=tuple(alerts))
+            # A digest's parts go out together: each says "part N of M", and a digest cut
+            # short here would be sent again, numbered afresh, from the rows given back. The
+            # lease (renewed by the heartbeat) still vouches for claims held a little longer.
+            if sends and self._held_too_long(claimed_at):
+                return False
             for part in notifier.digest_parts(whole, now=self._clock.now()):
                 ids = [i for a in part.alerts for i in a.ids]
                 await self._pace(channel, notifier)
-                if not self._may_send():
+                if not self._may_send() or not self._serves(channel.name):
                     return None
-                if sends and self._held_too_long(claimed_at):
-                    return False
                 sends += 1
                 try:
                     ref = await notifier.send_digest(part, now=self._clock.now())

@@ -54,6 +54,7 @@ class ChannelWorkers:
         self._may_act = may_act
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
+        self._failures: dict[str, str] = {}
         self._on_db_error: Callable[[sqlite3.Error], bool] = lambda exc: False
         self._error_wait = IDLE_SECONDS
         self._running = False
@@ -116,6 +117,15 @@ class ChannelWorkers:
             name for name, task in self._tasks.items() if task.done() and name in self._configured()
         )
 
+    def failing(self) -> dict[str, str]:
+        """Channels whose last batch failed unexpectedly (a bug), and the error it met.
+
+        Such a channel sends nothing past the alert that fails, though its worker runs and
+        tries again every minute; a batch that goes through clears it.
+        """
+        configured = self._configured()
+        return {name: why for name, why in sorted(self._failures.items()) if name in configured}
+
     async def stop(self) -> None:
         """Cancel every worker (close the send gate first); unsent claims are given back."""
         self._running = False
@@ -135,7 +145,9 @@ class ChannelWorkers:
         while self._running and name in self._configured():
             wake.clear()
             try:
-                if self._may_act() and await self._sender.deliver_channel(name):
+                more = self._may_act() and await self._sender.deliver_channel(name)
+                self._failures.pop(name, None)
+                if more:
                     await asyncio.sleep(0)  # more is due: claim again, after letting others run
                     continue
                 wait = self._wait(name)
@@ -143,8 +155,9 @@ class ChannelWorkers:
                 if not self._on_db_error(exc):
                     return
                 wait = self._error_wait
-            except Exception:  # a job boundary: this channel tries again later
+            except Exception as exc:  # a job boundary: this channel tries again later
                 log.exception("%s: delivery failed unexpectedly", name)
+                self._failures[name] = f"{type(exc).__name__}: {exc}"
                 wait = IDLE_SECONDS
             # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that comes
             # just as the event is set, and `stop` would wait for this worker forever.
@@ -153,13 +166,26 @@ class ChannelWorkers:
                     await wake.wait()
 
     def _wait(self, name: str) -> float:
-        """Seconds until the channel's next alert is due or its backoff ends (1 s to 1 min)."""
+        """Seconds until the channel's next alert is due or its backoff ends (1 s to 1 min).
+
+        Alerts due that the batch could not take (another instance holds them: a former
+        leader finishing its batch, a killed process whose lease runs out; or a backoff just
+        over, a Retry-After of 0) are looked for again after the shortest wait, not the idle
+        minute: no wake crosses processes.
+        """
         wait = IDLE_SECONDS
         if not self._may_act():
             return wait
         now = self._clock.now()
-        retry_at = self._outbox.channel_state(name).retry_at
+        state = self._outbox.channel_state(name)
+        retry_at = state.retry_at
         for when in (self._outbox.next_due_at(name, now), retry_at):
             if when is not None and when > now:
                 wait = min(wait, (when - now).total_seconds())
+        if (
+            (retry_at is None or retry_at <= now)
+            and not state.paused_reason
+            and self._outbox.due_now(name, now)
+        ):
+            wait = MIN_WAIT_SECONDS
         return max(MIN_WAIT_SECONDS, wait)

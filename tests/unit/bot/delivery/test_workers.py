@@ -27,6 +27,7 @@ class RecordingSender:
     batches: dict[str, int] = field(default_factory=dict)
     more: dict[str, int] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
+    buggy: set[str] = field(default_factory=set)
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def deliver_channel(self, name: str) -> bool:
@@ -34,6 +35,8 @@ class RecordingSender:
         self.called.set()
         if name in self.broken:
             raise sqlite3.OperationalError("disk I/O error")
+        if name in self.buggy:
+            raise KeyError("a bug")
         if self.more.get(name, 0):
             self.more[name] -= 1
             return True
@@ -44,9 +47,13 @@ class RecordingSender:
 class Outbox:
     due_at: datetime | None = None
     retry_at: datetime | None = None
+    waiting: bool = False
 
     def next_due_at(self, channel: str, now: datetime) -> datetime | None:
         return self.due_at
+
+    def due_now(self, channel: str, now: datetime) -> bool:
+        return self.waiting
 
     def channel_state(self, channel: str) -> ChannelState:
         return ChannelState(channel=channel, retry_at=self.retry_at)
@@ -117,12 +124,18 @@ def test_an_idle_worker_waits_for_its_next_due_alert_or_retry_within_a_minute():
     outbox = Outbox()
     workers = workers_for(RecordingSender(channels=[]), outbox, clock)
     assert workers._wait("a") == IDLE_SECONDS
+    outbox.waiting = True  # due, but held by another instance: look again soon
+    assert workers._wait("a") == MIN_WAIT_SECONDS
+    outbox.waiting = False
     outbox.due_at = START + timedelta(seconds=5)
     assert workers._wait("a") == 5
     outbox.retry_at = START + timedelta(seconds=3)
     assert workers._wait("a") == 3
     outbox.retry_at = START - timedelta(seconds=30)  # a backoff that is over: not a reason
     assert workers._wait("a") == 5
+    outbox.waiting = True  # ... unless alerts wait for it to be over (Retry-After: 0)
+    assert workers._wait("a") == MIN_WAIT_SECONDS
+    outbox.waiting = False
     outbox.due_at = START + timedelta(milliseconds=10)
     assert workers._wait("a") == MIN_WAIT_SECONDS
     outbox.due_at = START + timedelta(hours=2)
@@ -140,3 +153,19 @@ async def test_stop_ends_a_worker_even_when_woken_at_the_same_moment():
     before = dict(sender.batches)
     await asyncio.sleep(0.05)
     assert sender.batches == before, "no worker runs on after stop"
+
+
+async def test_a_worker_meeting_a_bug_goes_on_and_says_so_until_a_batch_goes_through():
+    sender = RecordingSender(channels=[Channel("a"), Channel("b")], buggy={"a"})
+    workers = workers_for(sender)
+    workers.start(on_db_error=lambda exc: False)
+    try:
+        await settle(sender, lambda: workers.failing() != {})
+        assert workers.failing() == {"a": "KeyError: 'a bug'"}
+        assert workers.stopped() == [], "the worker runs on"
+        sender.buggy.clear()
+        workers.wake("a")
+        await settle(sender, lambda: sender.batches["a"] == 2)
+        await settle(sender, lambda: workers.failing() == {})
+    finally:
+        await workers.stop()
