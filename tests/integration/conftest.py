@@ -73,3 +73,19 @@ def chat_tokens(monkeypatch, slack, telegram):
     """The tokens of both imitations in TB_SLACK_TOKEN and TB_TELEGRAM_TOKEN."""
     monkeypatch.setenv("TB_SLACK_TOKEN", slack.token)
     monkeypatch.setenv("TB_TELEGRAM_TOKEN", telegram.token)
+
+
+def webhook_and_teams_channels(receiver, workflow) -> str:
+    """TOML for a signed webhook ("crm", secret in $TB_WEBHOOK_SECRET) and a Teams channel."""
+    return f"""
+[[channels]]
+name = "crm"
+kind = "webhook"
+url = "{receiver.url}"
+secret_env = "TB_WEBHOOK_SECRET"
+
+[[channels]]
+name = "teams"
+kind = "teams"
+url = "{workflow.url}"
+"""

@@ -19,6 +19,7 @@ from tests.fakes.publishers import FakePublisher
 from tests.fakes.smtp import FakeSmtp
 from tests.fakes.teams import Workflow
 from tests.fakes.webhook import SECRET, Receiver
+from tests.integration.conftest import webhook_and_teams_channels
 from tests.integration.test_find_a_tender import open_processes
 
 NOTICE = "https://www.find-tender.service.gov.uk/Notice/"
@@ -58,18 +59,8 @@ kind = "email"
 to = ["bids@charity.example"]
 from = "tenderbot@network.example"
 smtp = "smtp://127.0.0.1:{smtp.port}"
-
-[[channels]]
-name = "crm"
-kind = "webhook"
-url = "{receiver.url}"
-secret_env = "TB_WEBHOOK_SECRET"
-
-[[channels]]
-name = "teams"
-kind = "teams"
-url = "{workflow.url}"
 """
+    extra += webhook_and_teams_channels(receiver, workflow)
     subs = "".join(
         f'[[subscriptions]]\nchannel = "{c}"\nrules = []\nremind_days = 0\n'
         for c in ("mail", "crm", "teams")

@@ -21,6 +21,7 @@ from bot.config import load_config
 from bot.radar.shown import listing, shown_lines
 from tests.conftest import FakeClock, write_config
 from tests.fakes.webhook import SECRET
+from tests.integration.conftest import webhook_and_teams_channels
 from tests.integration.test_email_subscribers import Site, link_in, subscribe
 from tests.integration.test_radar_daemon import (
     ADVOCACY,
@@ -75,21 +76,7 @@ def on(path, database):
 
 
 def three_channels(tmp_path, cf, smtp, receiver, workflow, database):
-    extra = (
-        email_channel(smtp)
-        + f"""
-[[channels]]
-name = "crm"
-kind = "webhook"
-url = "{receiver.url}"
-secret_env = "TB_WEBHOOK_SECRET"
-
-[[channels]]
-name = "teams"
-kind = "teams"
-url = "{workflow.url}"
-"""
-    )
+    extra = email_channel(smtp) + webhook_and_teams_channels(receiver, workflow)
     subscriptions = "".join(
         f'[[subscriptions]]\nchannel = "{c}"\nrules = ["small-charities"]\n'
         "remind_days = 0\nradar = true\n\n"
